@@ -1,0 +1,184 @@
+"""YouTube Study Buddy API: every Chalice decorator, and nothing but parsing,
+calling chalicelib and shaping the response. See ../shared/DESIGN.md.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chalice import CognitoUserPoolAuthorizer, Response
+
+from chalicelib import auth, config, credits, db, notes, tokens, users, validation, videos, web
+
+app = web.ThreadSafeChalice(app_name="youtube-study-buddy")
+
+# API Gateway checks tokens before the Lambda runs; the ARN is a deploy-time value
+# (set by the deploy script). The app verifies every token itself as well.
+authorizer = CognitoUserPoolAuthorizer(
+    "StudyBuddyUserPool", header="Authorization",
+    provider_arns=[os.environ.get(
+        "USER_POOL_ARN", "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local")])
+
+
+def _request() -> Any:
+    return app.current_request
+
+
+def _body() -> Any:
+    return validation.parse_json(_request().raw_body)
+
+
+def _identity() -> tokens.Identity:
+    identity = tokens.verify(tokens.bearer_token(_request().headers.get("authorization")))
+    users.ensure_user(identity)
+    return identity
+
+
+def _user_id() -> str:
+    return _identity().user_id
+
+
+@app.middleware("http")
+def guard_and_cors(event: Any, get_response: Any) -> Response:
+    limit = web.body_limit(event.path)
+    if len(event.raw_body or b"") > limit:
+        response = web.too_large(limit)
+    else:
+        response = get_response(event)
+    for name, value in web.cors_headers(event.headers.get("origin")).items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+# --- health -----------------------------------------------------------------
+
+@app.route("/health")
+def health() -> dict:
+    return {"status": "ok", "stage": config.stage(), "version": config.version()}
+
+
+# --- auth (public) --------------------------------------------------------------
+
+@app.route("/auth/register", methods=["POST"])
+def register() -> Response:
+    return Response(body=auth.register(_body()), status_code=201)
+
+
+@app.route("/auth/confirm", methods=["POST"])
+def confirm() -> dict:
+    return auth.confirm(_body())
+
+
+@app.route("/auth/login", methods=["POST"])
+def login() -> dict:
+    return auth.login(_body())
+
+
+@app.route("/auth/refresh", methods=["POST"])
+def refresh() -> dict:
+    return auth.refresh(_body())
+
+
+@app.route("/auth/forgot-password", methods=["POST"])
+def forgot_password() -> Response:
+    return Response(body=auth.forgot_password(_body()), status_code=202)
+
+
+@app.route("/auth/reset-password", methods=["POST"])
+def reset_password() -> dict:
+    return auth.reset_password(_body())
+
+
+@app.route("/auth/verify", authorizer=authorizer)
+def verify() -> dict:
+    identity = _identity()
+    return {"valid": True, "user_id": identity.user_id, "email": identity.email,
+            "expires_at": db.iso_from_epoch(identity.expires_at)}
+
+
+# --- profile -------------------------------------------------------------------
+
+@app.route("/user", authorizer=authorizer)
+def get_user() -> dict:
+    return users.get_profile(_user_id())
+
+
+@app.route("/user", methods=["PUT"], authorizer=authorizer)
+def update_user() -> dict:
+    user_id = _user_id()
+    return users.update_profile(user_id, _body())
+
+
+# --- videos --------------------------------------------------------------------
+
+@app.route("/videos", methods=["POST"], authorizer=authorizer)
+def submit_video() -> Response:
+    user_id = _user_id()
+    return Response(body=videos.submit(user_id, _body()), status_code=202)
+
+
+@app.route("/videos", authorizer=authorizer)
+def list_videos() -> dict:
+    user_id = _user_id()
+    return videos.list_videos(user_id, _request().query_params)
+
+
+@app.route("/videos/{video_id}", authorizer=authorizer)
+def get_video(video_id: str) -> dict:
+    return videos.get_video(_user_id(), video_id)
+
+
+@app.route("/videos/{video_id}", methods=["DELETE"], authorizer=authorizer)
+def delete_video(video_id: str) -> Response:
+    videos.delete(_user_id(), video_id)
+    return Response(body="", status_code=204)
+
+
+# --- notes ---------------------------------------------------------------------
+
+@app.route("/notes", authorizer=authorizer)
+def list_notes() -> dict:
+    user_id = _user_id()
+    return notes.list_notes(user_id, _request().query_params)
+
+
+@app.route("/notes/{note_id}", authorizer=authorizer)
+def get_note(note_id: str) -> dict:
+    user_id = _user_id()
+    return notes.get_note(user_id, note_id, _request().query_params)
+
+
+@app.route("/notes/{note_id}/download", authorizer=authorizer)
+def download_note(note_id: str) -> dict:
+    return notes.download(_user_id(), note_id)
+
+
+# --- credits -------------------------------------------------------------------
+
+@app.route("/credits", authorizer=authorizer)
+def get_credits() -> dict:
+    user_id = _user_id()
+    return {"credits": users.get_profile(user_id)["credits"], "packages": credits.catalogue()}
+
+
+@app.route("/credits/history", authorizer=authorizer)
+def credit_history() -> dict:
+    user_id = _user_id()
+    params = validation.query_params(_request().query_params, ("limit", "last_key"))
+    limit = validation.int_param(params.get("limit"), "limit", default=20, minimum=1,
+                                 maximum=100)
+    rows, cursor = credits.history(user_id, limit=limit, last_key=params.get("last_key"))
+    return {"transactions": rows, "count": len(rows), "last_key": cursor}
+
+
+# --- CORS preflight: one OPTIONS view per path, answering the configured origins --
+
+def _preflight(**_path_params: str) -> Response:
+    request = _request()
+    methods = app.routes[request.context["resourcePath"]].keys()
+    return web.preflight(request.headers.get("origin"), methods)
+
+
+for _path in list(app.routes):
+    app.route(_path, methods=["OPTIONS"], name=f"preflight{_path.replace('/', '_')}")(
+        _preflight)

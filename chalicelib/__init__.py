@@ -1,0 +1,1 @@
+"""Business logic of YouTube Study Buddy, importable without Chalice routes."""

@@ -1,0 +1,126 @@
+"""Configuration read lazily from the environment.
+
+Chalice sets the stage's environment only when the function runs, not when tests
+import app.py, so nothing here is read at import time.
+"""
+from __future__ import annotations
+
+import os
+
+DEFAULT_SIGNUP_CREDITS = 3
+LOCAL_STAGES = ("local", "test")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe for the stage: fail loudly, never open."""
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def required(name: str) -> str:
+    value = env(name)
+    if value is None:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+def stage() -> str:
+    return env("STAGE", "local") or "local"
+
+
+def is_local() -> bool:
+    return stage() in LOCAL_STAGES
+
+
+def is_prod() -> bool:
+    return stage() == "prod"
+
+
+def region() -> str:
+    return env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def version() -> str:
+    return env("APP_VERSION", "dev") or "dev"
+
+
+def users_table() -> str:
+    return required("USERS_TABLE")
+
+
+def videos_table() -> str:
+    return required("VIDEOS_TABLE")
+
+
+def notes_table() -> str:
+    return required("NOTES_TABLE")
+
+
+def transactions_table() -> str:
+    return required("TRANSACTIONS_TABLE")
+
+
+def notes_bucket() -> str:
+    return required("NOTES_BUCKET")
+
+
+def video_queue_url() -> str:
+    return required("VIDEO_QUEUE_URL")
+
+
+def user_pool_id() -> str:
+    return required("USER_POOL_ID")
+
+
+def user_pool_client_id() -> str:
+    return required("USER_POOL_CLIENT_ID")
+
+
+def signup_credits() -> int:
+    raw = env("SIGNUP_CREDITS", str(DEFAULT_SIGNUP_CREDITS))
+    try:
+        value = int(raw or DEFAULT_SIGNUP_CREDITS)
+    except ValueError as exc:
+        raise ConfigError(f"SIGNUP_CREDITS must be a whole number, not {raw!r}") from exc
+    if value < 0:
+        raise ConfigError("SIGNUP_CREDITS must not be negative")
+    return value
+
+
+def allowed_origins() -> tuple[str, ...]:
+    raw = env("ALLOWED_ORIGINS", "http://localhost:3000") or ""
+    return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+
+
+def token_issuer() -> str:
+    return f"https://cognito-idp.{region()}.amazonaws.com/{user_pool_id()}"
+
+
+def jwks_url() -> str:
+    """Where the pool's signing keys are published.
+
+    Locally the emulator serves them (COGNITO_JWKS_URL, or derived from
+    AWS_ENDPOINT_URL); the emulator's key is public, so prod refuses either.
+    """
+    override = env("COGNITO_JWKS_URL")
+    endpoint = env("AWS_ENDPOINT_URL")
+    if is_prod() and (override or endpoint):
+        raise ConfigError("prod must not use a JWKS override or a local AWS endpoint")
+    if override:
+        return override
+    if endpoint:
+        return f"{endpoint.rstrip('/')}/{user_pool_id()}/.well-known/jwks.json"
+    return f"{token_issuer()}/.well-known/jwks.json"
+
+
+def pagination_secret() -> bytes:
+    """HMAC key for list cursors. A fixed development key is fine off prod only."""
+    secret = env("PAGINATION_SECRET")
+    if secret is None:
+        if is_prod():
+            raise ConfigError("PAGINATION_SECRET must be set in prod")
+        secret = f"study-buddy-{stage()}-pagination"
+    return secret.encode()

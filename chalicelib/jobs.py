@@ -1,0 +1,15 @@
+"""The video processing queue (SQS). Delivery is at least once."""
+from __future__ import annotations
+
+import json
+
+from chalicelib import aws, config
+
+
+def enqueue(video_id: str, user_id: str, delay_seconds: int = 0) -> str:
+    response = aws.client("sqs").send_message(
+        QueueUrl=config.video_queue_url(),
+        MessageBody=json.dumps({"video_id": video_id, "user_id": user_id}),
+        DelaySeconds=delay_seconds,
+    )
+    return str(response["MessageId"])

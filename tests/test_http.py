@@ -1,0 +1,137 @@
+"""Profile, health, CORS, body limits, malformed input and the cold-start import."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app import app
+from tests.conftest import ORIGIN, call
+
+
+def test_health(client):
+    response = call(client, "GET", "/health")
+    assert response.status_code == 200
+    assert response.json_body["status"] == "ok" and response.json_body["stage"] == "local"
+    assert "version" in response.json_body
+
+
+def test_profile_defaults_and_validated_updates(client, user):
+    profile = call(client, "GET", "/user", token=user["id_token"]).json_body
+    assert profile["user_id"] == user["user_id"] and profile["email"] == user["email"]
+    assert profile["name"] == "Ada Student" and profile["credits"] == 3
+    assert profile["preferences"] == {"language": "en", "note_style": "detailed",
+                                      "include_questions": True, "default_subject": None}
+    updated = call(client, "PUT", "/user", token=user["id_token"], body={
+        "name": "Ada L.", "preferences": {"note_style": "concise", "language": "pt-BR",
+                                          "default_subject": "Physics"}}).json_body
+    assert updated["name"] == "Ada L."
+    assert updated["preferences"] == {"language": "pt-BR", "note_style": "concise",
+                                      "include_questions": True, "default_subject": "Physics"}
+    cleared = call(client, "PUT", "/user", token=user["id_token"],
+                   body={"preferences": {"default_subject": None,
+                                         "include_questions": False}}).json_body
+    assert cleared["preferences"]["default_subject"] is None
+    assert cleared["preferences"]["include_questions"] is False
+    assert cleared["preferences"]["note_style"] == "concise"
+    assert cleared["credits"] == 3
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({"preferences": {"theme": "dark"}}, "unknown field(s): theme"),
+    ({"preferences": {"note_style": "verbose"}}, "one of: concise, detailed"),
+    ({"preferences": {"include_questions": "yes"}}, "true or false"),
+    ({"preferences": {"language": "x" * 40}}, "at most 16"),
+    ({"preferences": {"default_subject": "s" * 101}}, "at most 100"),
+    ({"preferences": "concise"}, "must be a JSON object"),
+    ({"name": "n" * 101}, "at most 100"),
+    ({"name": ["Ada"]}, "must be a string"),
+    ({"credits": 1000}, "unknown field(s): credits"),
+    ({}, "Nothing to update"),
+])
+def test_profile_refuses_bad_updates(client, user, body, fragment):
+    response = call(client, "PUT", "/user", token=user["id_token"], body=body)
+    assert response.status_code == 400
+    assert fragment in response.json_body["Message"]
+    assert call(client, "GET", "/user", token=user["id_token"]).json_body["credits"] == 3
+
+
+def test_cors_answers_only_configured_origins(client):
+    allowed = client.http.get("/health", headers={"Origin": ORIGIN})
+    assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Origin" in allowed.headers["Vary"]
+    other = client.http.get("/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    second = client.http.get("/health", headers={"Origin": "https://app.example.org"})
+    assert second.headers["Access-Control-Allow-Origin"] == "https://app.example.org"
+
+    preflight = client.http.request(method="OPTIONS", path="/videos/abc", headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "DELETE"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert set(preflight.headers["Access-Control-Allow-Methods"].split(",")) == \
+        {"GET", "DELETE", "OPTIONS"}
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    refused = client.http.request(method="OPTIONS", path="/videos", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_every_path_has_a_preflight():
+    for path, methods in app.routes.items():
+        assert "OPTIONS" in methods, path
+
+
+def test_oversized_bodies_are_413(client, user):
+    huge = json.dumps({"url": "x" * (70 * 1024)})
+    response = call(client, "POST", "/videos", token=user["id_token"], body=huge)
+    assert response.status_code == 413
+    assert response.json_body["Code"] == "PayloadTooLargeError"
+    assert call(client, "POST", "/auth/login", body=huge).status_code == 413
+
+
+MALFORMED = [b"{not json", b"[]", b'"text"', b"42", b"null", b"\xff\xfe", b'{"a":' * 50,
+             json.dumps({"email": ["x"], "password": {"a": 1}, "url": 3, "name": None,
+                         "code": 1, "refresh_token": 5, "preferences": []}).encode(),
+             json.dumps({"email": "e" * 10000 + "@x.org", "password": "P" * 10000,
+                         "url": "u" * 10000, "refresh_token": "r" * 10000}).encode()]
+
+
+def _concrete(path: str) -> str:
+    return path.replace("{video_id}", "0" * 32).replace("{note_id}", "0" * 32)
+
+
+@pytest.mark.parametrize("raw", MALFORMED)
+def test_malformed_input_never_gets_a_5xx(client, user, raw):
+    for path, methods in app.routes.items():
+        for method in methods:
+            if method not in ("POST", "PUT"):
+                continue
+            response = client.http.request(
+                method=method, path=_concrete(path), body=raw,
+                headers={"Content-Type": "application/json",
+                         "Authorization": f"Bearer {user['id_token']}"})
+            assert 400 <= response.status_code < 500, (method, path, response.body)
+            body = json.loads(response.body)
+            assert set(body) == {"Code", "Message"}
+            assert "Traceback" not in body["Message"]
+
+
+def test_bad_query_values_never_get_a_5xx(client, user):
+    for path in ("/videos", "/notes", "/credits/history", "/notes/x", "/videos/x"):
+        for query in ("limit=-1", "limit=99999999999", "last_key=%00", "status=%ff",
+                      "category=" + "c" * 500, "include_content=2", "unknown=1"):
+            response = call(client, "GET", f"{path}?{query}", token=user["id_token"])
+            assert response.status_code < 500, (path, query)
+
+
+def test_importing_app_loads_no_sdk():
+    """Every cold start pays for what app.py imports (DESIGN section 9)."""
+    code = ("import sys, app; heavy = ['boto3', 'botocore', 'anthropic', 'stripe', 'yt_dlp', "
+            "'youtube_transcript_api', 'numpy', 'jwt', 'cryptography', 'pydantic']; "
+            "print([m for m in heavy if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
