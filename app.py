@@ -40,6 +40,7 @@ def _user_id() -> str:
 
 @app.middleware("http")
 def guard_and_cors(event: Any, get_response: Any) -> Response:
+    config.check_safe()
     limit = web.body_limit(event.path)
     if len(event.raw_body or b"") > limit:
         response = web.too_large(limit)
@@ -164,11 +165,7 @@ def get_credits() -> dict:
 @app.route("/credits/history", authorizer=authorizer)
 def credit_history() -> dict:
     user_id = _user_id()
-    params = validation.query_params(_request().query_params, ("limit", "last_key"))
-    limit = validation.int_param(params.get("limit"), "limit", default=20, minimum=1,
-                                 maximum=100)
-    rows, cursor = credits.history(user_id, limit=limit, last_key=params.get("last_key"))
-    return {"transactions": rows, "count": len(rows), "last_key": cursor}
+    return credits.history(user_id, _request().query_params)
 
 
 # --- CORS preflight: one OPTIONS view per path, answering the configured origins --

@@ -124,3 +124,23 @@ def pagination_secret() -> bytes:
             raise ConfigError("PAGINATION_SECRET must be set in prod")
         secret = f"study-buddy-{stage()}-pagination"
     return secret.encode()
+
+
+_checked_stage: str | None = None
+
+
+def check_safe() -> None:
+    """Refuse to serve prod with local-only settings or without its secrets.
+
+    Run before every request; the checks themselves run once per container.
+    """
+    global _checked_stage
+    if _checked_stage == stage():
+        return
+    if is_prod():
+        unsafe = [name for name in ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL") if env(name)]
+        if unsafe:
+            raise ConfigError(f"prod refuses local-only settings: {', '.join(unsafe)}")
+        for name in ("PAGINATION_SECRET", "USER_POOL_ID", "USER_POOL_CLIENT_ID"):
+            required(name)
+    _checked_stage = stage()

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from chalicelib import aws, config, db
+from chalicelib import aws, config, db, validation
 
 MAX_ATTEMPTS = 60
 TYPES = ("signup_bonus", "purchase", "usage", "refund", "adjustment")
@@ -201,12 +201,15 @@ def apply(
     raise RuntimeError(f"credit movement {movement.transaction_id} did not settle")
 
 
-def history(user_id: str, *, limit: int, last_key: str | None) -> tuple[list[dict], str | None]:
+def history(user_id: str, params: dict | None) -> dict:
+    params = validation.query_params(params, ("limit", "last_key"))
     rows, cursor = db.query_page(
         table=config.transactions_table(), index="UserTransactionsIndex",
         key_name="user_id", key_value=user_id, user_id=user_id,
-        scope="credits-history", limit=limit, last_key=last_key)
-    return [public_transaction(row) for row in rows], cursor
+        scope="credits-history", limit=validation.page_size(params),
+        last_key=params.get("last_key"))
+    transactions = [public_transaction(row) for row in rows]
+    return {"transactions": transactions, "count": len(transactions), "last_key": cursor}
 
 
 def public_transaction(row: dict) -> dict:

@@ -118,8 +118,7 @@ def read_content(record: dict) -> str:
 
 def list_notes(user_id: str, params: dict | None) -> dict:
     params = validation.query_params(params, ("limit", "category", "last_key"))
-    limit = validation.int_param(params.get("limit"), "limit", default=20, minimum=1,
-                                 maximum=100)
+    limit = validation.page_size(params)
     category = params.get("category")
     if category:
         category = validation.string(category, "category", max_length=MAX_CATEGORY_LENGTH)

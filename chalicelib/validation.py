@@ -15,6 +15,8 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 MAX_EMAIL_LENGTH = 254
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 
 
 def parse_json(raw: bytes | None) -> Any:
@@ -109,6 +111,12 @@ def int_param(raw: str | None, field: str, *, default: int, minimum: int, maximu
     if not minimum <= number <= maximum:
         raise BadRequestError(f"'{field}' must be a whole number from {minimum} to {maximum}")
     return number
+
+
+def page_size(params: dict) -> int:
+    """The `limit` of a list request: 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE if absent."""
+    return int_param(params.get("limit"), "limit", default=DEFAULT_PAGE_SIZE, minimum=1,
+                     maximum=MAX_PAGE_SIZE)
 
 
 def bool_param(raw: str | None, field: str) -> bool:

@@ -90,8 +90,7 @@ def submit(user_id: str, body: Any) -> dict:
 
 def list_videos(user_id: str, params: dict | None) -> dict:
     params = validation.query_params(params, ("limit", "status", "last_key"))
-    limit = validation.int_param(params.get("limit"), "limit", default=20, minimum=1,
-                                 maximum=100)
+    limit = validation.page_size(params)
     status = params.get("status")
     if status:
         validation.choice(status, "status", STATUSES)

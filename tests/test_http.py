@@ -135,3 +135,25 @@ def test_importing_app_loads_no_sdk():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("setting", ["AWS_ENDPOINT_URL", "COGNITO_JWKS_URL"])
+def test_prod_refuses_to_serve_with_local_settings(client, monkeypatch, caplog, setting):
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.setenv("PAGINATION_SECRET", "s3cret")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    monkeypatch.setenv(setting, "http://127.0.0.1:4566")
+    response = client.http.get("/health")
+    assert response.status_code == 500
+    assert response.json_body["Code"] == "InternalServerError"
+    assert f"prod refuses local-only settings: {setting}" in caplog.text
+
+
+def test_prod_refuses_to_serve_without_its_secret(client, monkeypatch, caplog):
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    monkeypatch.delenv("PAGINATION_SECRET", raising=False)
+    assert client.http.get("/health").status_code == 500
+    assert "PAGINATION_SECRET is not set" in caplog.text
+    monkeypatch.setenv("PAGINATION_SECRET", "s3cret")
+    assert client.http.get("/health").json_body["stage"] == "prod"
