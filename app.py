@@ -4,11 +4,13 @@ calling chalicelib and shaping the response. See ../shared/DESIGN.md.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from chalice import CognitoUserPoolAuthorizer, Response
 
-from chalicelib import auth, config, credits, db, notes, tokens, users, validation, videos, web
+from chalicelib import auth, billing, config, credits, db, notes, tokens, users, validation, \
+    videos, web
 
 app = web.ThreadSafeChalice(app_name="youtube-study-buddy")
 
@@ -94,7 +96,7 @@ def reset_password() -> dict:
 def verify() -> dict:
     identity = _identity()
     return {"valid": True, "user_id": identity.user_id, "email": identity.email,
-            "expires_at": db.iso_from_epoch(identity.expires_at)}
+            "expires_at": db.iso_from_epoch(identity.expires_at, millis=False)}
 
 
 # --- profile -------------------------------------------------------------------
@@ -168,6 +170,27 @@ def credit_history() -> dict:
     return credits.history(user_id, _request().query_params)
 
 
+# --- payments ------------------------------------------------------------------
+
+@app.route("/credits/checkout", methods=["POST"], authorizer=authorizer)
+def credits_checkout() -> Response:
+    user_id = _user_id()
+    return Response(body=billing.create_checkout(user_id, _body()), status_code=201)
+
+
+@app.route("/credits/purchase", methods=["POST"], authorizer=authorizer)
+def credits_purchase() -> Response:
+    user_id = _user_id()
+    return Response(body=billing.create_payment_intent(user_id, _body()), status_code=201)
+
+
+# Public: Stripe proves itself with the Stripe-Signature header over the raw body.
+@app.route("/webhooks/stripe", methods=["POST"])
+def stripe_webhook() -> dict:
+    request = _request()
+    return billing.handle_webhook(request.raw_body, request.headers.get("stripe-signature"))
+
+
 # --- CORS preflight: one OPTIONS view per path, answering the configured origins --
 
 def _preflight(**_path_params: str) -> Response:
@@ -177,5 +200,5 @@ def _preflight(**_path_params: str) -> Response:
 
 
 for _path in list(app.routes):
-    app.route(_path, methods=["OPTIONS"], name=f"preflight{_path.replace('/', '_')}")(
+    app.route(_path, methods=["OPTIONS"], name="preflight" + re.sub(r"\W", "_", _path))(
         _preflight)

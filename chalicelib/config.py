@@ -126,21 +126,28 @@ def pagination_secret() -> bytes:
     return secret.encode()
 
 
-_checked_stage: str | None = None
+PROD_REQUIRED = ("PAGINATION_SECRET", "USER_POOL_ID", "USER_POOL_CLIENT_ID",
+                 "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+LOCAL_ONLY = ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL")
+_checked: tuple | None = None
 
 
 def check_safe() -> None:
     """Refuse to serve prod with local-only settings or without its secrets.
 
-    Run before every request; the checks themselves run once per container.
+    Run before every request; the checks run again only when the settings change
+    (never, in a Lambda container).
     """
-    global _checked_stage
-    if _checked_stage == stage():
+    global _checked
+    needed = [*PROD_REQUIRED, "NOTES_MODEL" if (env("NOTES_PROVIDER") or "").lower() ==
+              "bedrock" else "ANTHROPIC_API_KEY"]
+    fingerprint = (stage(), tuple(bool(env(name)) for name in (*LOCAL_ONLY, *needed)))
+    if fingerprint == _checked:
         return
     if is_prod():
-        unsafe = [name for name in ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL") if env(name)]
+        unsafe = [name for name in LOCAL_ONLY if env(name)]
         if unsafe:
             raise ConfigError(f"prod refuses local-only settings: {', '.join(unsafe)}")
-        for name in ("PAGINATION_SECRET", "USER_POOL_ID", "USER_POOL_CLIENT_ID"):
+        for name in needed:
             required(name)
-    _checked_stage = stage()
+    _checked = fingerprint

@@ -13,14 +13,17 @@ from chalicelib import aws, pagination
 
 
 def now_iso() -> str:
-    """UTC now as ISO-8601 with milliseconds and a Z, sortable as a string."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    """UTC now as ISO-8601 with milliseconds and a Z: the stored form, sortable as a string."""
+    return iso_from_epoch(datetime.datetime.now(datetime.timezone.utc).timestamp())
 
 
-def iso_from_epoch(seconds: int) -> str:
+def iso_from_epoch(seconds: float, millis: bool = True) -> str:
+    """A moment as stored (with milliseconds, so all stored times sort as strings),
+    or without them for display."""
     moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _to_dynamo_value(value: Any) -> Any:

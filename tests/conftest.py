@@ -79,6 +79,27 @@ def register(client: Client, name: str = "Ada Student") -> dict:
     return {**response.json_body, "email": email}
 
 
+def balance(client: Client, user: dict) -> int:
+    return call(client, "GET", "/credits", token=user["id_token"]).json_body["credits"]
+
+
+def ledger(client: Client, user: dict) -> list[dict]:
+    """Every row of the user's credit history, through the paged API."""
+    rows, last_key = [], None
+    while True:
+        path = "/credits/history?limit=100" + (f"&last_key={last_key}" if last_key else "")
+        page = call(client, "GET", path, token=user["id_token"]).json_body
+        rows += page["transactions"]
+        last_key = page["last_key"]
+        if not last_key:
+            return rows
+
+
+def ledger_total(client: Client, user: dict) -> tuple[int, int]:
+    """(sum of the ledger's amounts, balance): equal whenever the books add up."""
+    return sum(row["amount"] for row in ledger(client, user)), balance(client, user)
+
+
 @pytest.fixture
 def user(client: Client) -> dict:
     return register(client)

@@ -137,10 +137,15 @@ def test_importing_app_loads_no_sdk():
     assert result.stdout.strip() == "[]"
 
 
+PROD_SECRETS = {"PAGINATION_SECRET": "s3cret", "STRIPE_SECRET_KEY": "sk_live_x",
+                "STRIPE_WEBHOOK_SECRET": "whsec_x", "ANTHROPIC_API_KEY": "sk-ant-x"}
+
+
 @pytest.mark.parametrize("setting", ["AWS_ENDPOINT_URL", "COGNITO_JWKS_URL"])
 def test_prod_refuses_to_serve_with_local_settings(client, monkeypatch, caplog, setting):
     monkeypatch.setenv("STAGE", "prod")
-    monkeypatch.setenv("PAGINATION_SECRET", "s3cret")
+    for name, value in PROD_SECRETS.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     monkeypatch.setenv(setting, "http://127.0.0.1:4566")
     response = client.http.get("/health")
@@ -149,11 +154,28 @@ def test_prod_refuses_to_serve_with_local_settings(client, monkeypatch, caplog, 
     assert f"prod refuses local-only settings: {setting}" in caplog.text
 
 
-def test_prod_refuses_to_serve_without_its_secret(client, monkeypatch, caplog):
+@pytest.mark.parametrize("missing", sorted(PROD_SECRETS))
+def test_prod_refuses_to_serve_without_its_secrets(client, monkeypatch, caplog, missing):
     monkeypatch.setenv("STAGE", "prod")
     monkeypatch.delenv("AWS_ENDPOINT_URL")
-    monkeypatch.delenv("PAGINATION_SECRET", raising=False)
+    for name, value in PROD_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(missing)
     assert client.http.get("/health").status_code == 500
-    assert "PAGINATION_SECRET is not set" in caplog.text
-    monkeypatch.setenv("PAGINATION_SECRET", "s3cret")
+    assert f"{missing} is not set" in caplog.text
+    monkeypatch.setenv(missing, "present")
     assert client.http.get("/health").json_body["stage"] == "prod"
+
+
+def test_prod_with_bedrock_needs_a_model_instead_of_an_api_key(client, monkeypatch, caplog):
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    for name, value in PROD_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    monkeypatch.setenv("NOTES_PROVIDER", "bedrock")
+    monkeypatch.delenv("NOTES_MODEL", raising=False)
+    assert client.http.get("/health").status_code == 500
+    assert "NOTES_MODEL is not set" in caplog.text
+    monkeypatch.setenv("NOTES_MODEL", "us.anthropic.claude-sonnet-5-5-v1:0")
+    assert client.http.get("/health").status_code == 200

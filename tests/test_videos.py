@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import aws, config, db, notes, youtube
 from chalicelib.errors import BadRequestError
-from tests.conftest import call, register
+from tests.conftest import balance, call, ledger, register
 
 VIDEO_ID = "dQw4w9WgXcQ"
 
@@ -61,19 +61,8 @@ def submit(client, user, link=VIDEO_ID, **extra):
     return call(client, "POST", "/videos", token=user["id_token"], body={"url": link, **extra})
 
 
-def balance(client, user) -> int:
-    return call(client, "GET", "/credits", token=user["id_token"]).json_body["credits"]
 
 
-def ledger(client, user) -> list[dict]:
-    rows, last_key = [], None
-    while True:
-        path = "/credits/history?limit=100" + (f"&last_key={last_key}" if last_key else "")
-        page = call(client, "GET", path, token=user["id_token"]).json_body
-        rows += page["transactions"]
-        last_key = page["last_key"]
-        if not last_key:
-            return rows
 
 
 def queued_messages(stack) -> list[dict]:
