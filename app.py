@@ -7,10 +7,10 @@ import os
 import re
 from typing import Any
 
-from chalice import CognitoUserPoolAuthorizer, Response
+from chalice import CognitoUserPoolAuthorizer, Rate, Response
 
-from chalicelib import auth, billing, config, credits, db, notes, tokens, users, validation, \
-    videos, web
+from chalicelib import auth, billing, config, credits, db, notes, pipeline, tokens, users, \
+    validation, videos, web
 
 app = web.ThreadSafeChalice(app_name="youtube-study-buddy")
 
@@ -189,6 +189,30 @@ def credits_purchase() -> Response:
 def stripe_webhook() -> dict:
     request = _request()
     return billing.handle_webhook(request.raw_body, request.headers.get("stripe-signature"))
+
+
+# --- processing (SQS worker, dead letters, cleanup) ---------------------------------
+# Queue names are deploy-time values, like the user pool ARN above.
+
+@app.on_sqs_message(queue=os.environ.get("VIDEO_QUEUE_NAME", "study-buddy-dev-videos"),
+                    batch_size=1)
+def process_video(event: Any) -> None:
+    for record in event:
+        receive_count = int(record.to_dict().get("attributes", {})
+                            .get("ApproximateReceiveCount", 1))
+        pipeline.handle_message(record.body, record.receipt_handle, receive_count)
+
+
+@app.on_sqs_message(queue=os.environ.get("DEAD_LETTER_QUEUE_NAME",
+                                         "study-buddy-dev-videos-dlq"), batch_size=1)
+def dead_letter(event: Any) -> None:
+    for record in event:
+        pipeline.handle_dead_letter(record.body)
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def cleanup(event: Any) -> None:
+    pipeline.cleanup()
 
 
 # --- CORS preflight: one OPTIONS view per path, answering the configured origins --

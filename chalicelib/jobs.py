@@ -13,3 +13,13 @@ def enqueue(video_id: str, user_id: str, delay_seconds: int = 0) -> str:
         DelaySeconds=delay_seconds,
     )
     return str(response["MessageId"])
+
+
+def retry_later(receipt_handle: str, delay_seconds: int) -> None:
+    """Make a message that failed transiently visible again after `delay_seconds`."""
+    try:
+        aws.client("sqs").change_message_visibility(
+            QueueUrl=config.video_queue_url(), ReceiptHandle=receipt_handle,
+            VisibilityTimeout=delay_seconds)
+    except Exception:  # noqa: BLE001 - the queue's own timeout still brings it back
+        pass

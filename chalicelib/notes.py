@@ -42,21 +42,21 @@ def safe_filename(title: str, extension: str = ".md") -> str:
     return (name or "Untitled") + extension
 
 
-def unique_title(user_id: str, title: str) -> str:
-    """The title, or with a numbered suffix when the user already has a note of that name."""
+def unique_title(user_id: str, title: str, note_id: str | None = None) -> str:
+    """The title, or with a numbered suffix when the user has another note of that name."""
     candidate, number = title, 1
-    while _title_taken(user_id, candidate):
+    while _title_taken(user_id, candidate, note_id):
         number += 1
         candidate = f"{title} ({number})"
     return candidate
 
 
-def _title_taken(user_id: str, title: str) -> bool:
+def _title_taken(user_id: str, title: str, note_id: str | None) -> bool:
     response = aws.client("dynamodb").query(
         TableName=config.notes_table(), IndexName="UserTitleIndex",
         KeyConditionExpression="user_title = :t", ExpressionAttributeValues=db.values(
-            t=title_key(user_id, title)), Limit=1)
-    return bool(response.get("Items"))
+            t=title_key(user_id, title)))
+    return any(db.from_item(item)["note_id"] != note_id for item in response.get("Items", []))
 
 
 def save_note(
@@ -70,10 +70,15 @@ def save_note(
     related: Sequence[dict] = (),
     embedding: Sequence[float] | None = None,
     note_id: str | None = None,
+    extra: Sequence[dict] = (),
 ) -> dict:
-    """Write the note file, then its record, and return the record."""
+    """Write the note file, then its record with `extra` items in one transaction.
+
+    Saving the same note_id again overwrites it: a redelivered job rewrites its
+    note instead of adding a second one.
+    """
     note_id = note_id or uuid.uuid4().hex
-    title = unique_title(user_id, title)
+    title = unique_title(user_id, title, note_id)
     body = content.encode("utf-8")
     aws.client("s3").put_object(
         Bucket=config.notes_bucket(), Key=object_key(user_id, note_id), Body=body,
@@ -87,8 +92,13 @@ def save_note(
         "embedding": list(embedding) if embedding is not None else None,
         "created_at": now, "updated_at": now,
     }
-    aws.client("dynamodb").put_item(TableName=config.notes_table(), Item=db.to_item(record))
+    db.transact([{"Put": {"TableName": config.notes_table(), "Item": db.to_item(record)}},
+                 *extra])
     return record
+
+
+def delete_file(user_id: str, note_id: str) -> None:
+    aws.client("s3").delete_object(Bucket=config.notes_bucket(), Key=object_key(user_id, note_id))
 
 
 def public_note(record: dict, content: str | None = None) -> dict:
@@ -164,8 +174,7 @@ def delete_for_video(user_id: str, video_id: str) -> int:
     for record in map(db.from_item, response.get("Items", [])):
         if record is None or record.get("user_id") != user_id:
             continue
-        aws.client("s3").delete_object(Bucket=config.notes_bucket(),
-                                       Key=object_key(user_id, record["note_id"]))
+        delete_file(user_id, record["note_id"])
         aws.client("dynamodb").delete_item(TableName=config.notes_table(),
                                            Key=db.to_item({"note_id": record["note_id"]}))
         deleted += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib import aws, config, credits, db, jobs, notes, validation, youtube
 from chalicelib.errors import ConflictError, NotFoundError, PaymentRequired, \
@@ -81,7 +81,7 @@ def submit(user_id: str, body: Any) -> dict:
     except Exception as exc:  # noqa: BLE001 - any failure to queue undoes the reservation
         log.error("queueing video %s failed (%s); undoing its reservation",
                   video_id, aws.error_code(exc) or type(exc).__name__)
-        _delete(user_id, video_id, reason="not queued")
+        delete(user_id, video_id, reason="not queued")
         raise ServiceUnavailableError(
             "The video could not be queued; your credit was returned. Try again shortly.") \
             from exc
@@ -109,40 +109,74 @@ def get_video(user_id: str, video_id: str) -> dict:
     return public_video(owned_record(user_id, video_id))
 
 
-def delete(user_id: str, video_id: str) -> None:
-    _delete(user_id, video_id, reason="deleted")
+def delete(user_id: str, video_id: str, reason: str = "deleted") -> None:
+    """Delete a video, its notes and files; refund it if it was still active."""
+    def remove(record: dict) -> dict:
+        notes.delete_for_video(user_id, video_id)
+        return {"Delete": {"TableName": config.videos_table(),
+                           "Key": db.to_item({"video_id": video_id})}}
+
+    settle(user_id, video_id, change=remove, reason=reason)
 
 
-def _delete(user_id: str, video_id: str, *, reason: str, attempts: int = 10) -> None:
-    """Delete a video, its notes and files; refund it if it was still active.
+GUARD_NAMES = {"#guard_status": "status"}
 
-    The delete is conditioned on the status and charge we read, so a worker
-    changing the video meanwhile makes us read again rather than refund wrongly.
+
+def settle(
+    user_id: str,
+    video_id: str,
+    *,
+    change: Callable[[dict], dict],
+    reason: str,
+    only_active: bool = False,
+    attempt_id: str | None = None,
+    attempts: int = 10,
+) -> bool:
+    """Apply one change to a video, refunding an active video's charge in the same
+    transaction, exactly once (ledger id refund:{video}).
+
+    `change(record)` builds the transaction item (Update or Delete). A guard is
+    added to it: the video is still as read (status, charge, and the worker's
+    attempt when given), so a concurrent change makes us read again instead of
+    refunding wrongly. Returns False when there was nothing to do.
     """
     for _ in range(attempts):
-        record = owned_record(user_id, video_id, consistent=True)
-        notes.delete_for_video(user_id, video_id)
-        charged = int(record.get("credits_charged") or 0)
-        remove = {"Delete": {
-            "TableName": config.videos_table(),
-            "Key": db.to_item({"video_id": video_id}),
-            "ConditionExpression": "#s = :s AND credits_charged = :c",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": db.values(s=record["status"], c=charged),
-        }}
         try:
-            if record["status"] in ACTIVE_STATUSES and charged > 0:
+            record = owned_record(user_id, video_id, consistent=True)
+        except NotFoundError:
+            if only_active:
+                return False
+            raise
+        active = record["status"] in ACTIVE_STATUSES
+        if (only_active and not active) or \
+                (attempt_id is not None and record.get("attempt_id") != attempt_id):
+            return False
+        charged = int(record.get("credits_charged") or 0)
+        guard = {"guard_status": record["status"], "guard_charged": charged}
+        condition = "#guard_status = :guard_status AND credits_charged = :guard_charged"
+        if attempt_id is not None:
+            condition += " AND attempt_id = :guard_attempt"
+            guard["guard_attempt"] = attempt_id
+        item = change(record)
+        body = next(iter(item.values()))
+        body["ConditionExpression"] = condition
+        body["ExpressionAttributeNames"] = {**body.get("ExpressionAttributeNames", {}),
+                                            **GUARD_NAMES}
+        body["ExpressionAttributeValues"] = {**body.get("ExpressionAttributeValues", {}),
+                                             **db.values(**guard)}
+        try:
+            if active and charged > 0:
                 refund = credits.Movement(
                     f"refund:{video_id}", user_id, charged, "refund",
                     {"video_id": video_id, "youtube_video_id": record.get("youtube_video_id"),
                      "reason": reason})
-                if not credits.apply(refund, extra=[remove]).duplicate:
-                    return
-            db.transact([remove])
-            return
+                if not credits.apply(refund, extra=[item]).duplicate:
+                    return True
+            db.transact([item])
+            return True
         except credits.ConditionFailed:
             continue
         except Exception as exc:  # noqa: BLE001 - only a failed condition is retried
             if aws.error_code(exc) != "TransactionCanceledException":
                 raise
-    raise ConflictError("The video is changing right now; try deleting it again")
+    raise ConflictError("The video is changing right now; try again")

@@ -1,0 +1,66 @@
+"""Runs the app's SQS handlers the way Lambda's event source mapping does.
+
+`chalice local` runs no SQS handlers, so the local stack and the tests use this:
+it long-polls a queue, hands each message to the same handler function Lambda
+would call, in the same event shape (batch size 1), and deletes the message only
+when the handler returned. A handler that raises leaves the message to SQS,
+which redelivers it after its visibility timeout and, after maxReceiveCount,
+moves it to the dead-letter queue.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 1024
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def sqs_event(message: dict, queue_arn: str) -> dict:
+    """An SQS message as Lambda's event source mapping delivers it."""
+    return {"Records": [{
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3] if queue_arn.count(":") >= 5 else "us-east-1",
+    }]}
+
+
+def poll_once(sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any],
+              wait_seconds: int = 0, name: str = "worker") -> int:
+    """Receive at most one message, run the handler, delete it if the handler returned.
+
+    Returns how many messages the handler completed (0 or 1).
+    """
+    response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
+                                   WaitTimeSeconds=wait_seconds, AttributeNames=["All"],
+                                   MessageAttributeNames=["All"])
+    messages = response.get("Messages", [])
+    if not messages:
+        return 0
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    message = messages[0]
+    try:
+        handler(sqs_event(message, arn), LambdaContext(name, str(uuid.uuid4())))
+    except Exception:  # noqa: BLE001 - as Lambda: the message stays for SQS to redeliver
+        log.exception("%s: handler failed; the message will be redelivered", name)
+        return 0
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return 1
