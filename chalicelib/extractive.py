@@ -33,6 +33,13 @@ until up upon us use used using very want was way we well went were what whateve
 whether which while who whom whose why will with within without would yeah yes yet you your
 yours youre dont its im ive weve theyre thats lets cant wont isnt arent didnt doesnt going
 actually basically first second also next today now here just little bit
+never always often sometimes usually quite rather almost already still again back away
+time times way ways thing part parts kind sort lot number numbers case cases example
+examples question questions point points idea ideas people person place year years week
+weeks day days another whole enough less least last long new old good bad big small great
+high low large different same own able called call calls look looks looking show shows
+take takes taking give gives given find finds found mean means meant tell told ask asked
+around across along behind beyond instead because since therefore hence remember review
 """.split())
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
@@ -153,8 +160,14 @@ class Scorer:
         for passage in candidates:
             for term, value in self.vectors[passage.index].items():
                 weights[term] += value
-        return [term for term, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
-                if len(term) > 3][:count]
+        chosen: list[str] = []
+        for term, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+            singular = term[:-1] if term.endswith("s") else term
+            if len(term) > 3 and not any(c in (singular, term + "s") for c in chosen):
+                chosen.append(term)
+            if len(chosen) == count:
+                break
+        return chosen
 
 
 def _windows(transcript: "Transcript", items: Sequence[Passage]) -> list[tuple[str, float,
