@@ -15,7 +15,7 @@ import logging
 import threading
 from typing import Any, Sequence
 
-from chalicelib import config
+from chalicelib import config, secrets
 from chalicelib.generation import (
     DRAFT_SCHEMA,
     Generated,
@@ -75,8 +75,10 @@ _client_lock = threading.Lock()
 def client(bedrock: bool) -> Any:
     """One SDK client per container, rebuilt only if its settings change."""
     global _client, _client_key
-    key = (bedrock, config.env("ANTHROPIC_API_KEY"), config.env("ANTHROPIC_BASE_URL"),
-           config.region(), max_retries())
+    # The key lives in Secrets Manager in AWS (cached per container; a rotated key
+    # rebuilds the client), in the environment locally.
+    api_key = None if bedrock else secrets.get("ANTHROPIC_API_KEY")
+    key = (bedrock, api_key, config.env("ANTHROPIC_BASE_URL"), config.region(), max_retries())
     with _client_lock:
         if _client is None or _client_key != key:
             import anthropic
@@ -86,8 +88,11 @@ def client(bedrock: bool) -> Any:
                 _client = anthropic.AnthropicBedrock(aws_region=config.region(),
                                                      max_retries=max_retries())
             else:
+                if api_key is None:
+                    raise config.ConfigError(
+                        f"ANTHROPIC_API_KEY is not set ({secrets.describe('ANTHROPIC_API_KEY')})")
                 _client = anthropic.Anthropic(
-                    api_key=config.required("ANTHROPIC_API_KEY"),
+                    api_key=api_key,
                     base_url=config.env("ANTHROPIC_BASE_URL"), max_retries=max_retries(),
                     timeout=600.0)
             _client_key = key

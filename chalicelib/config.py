@@ -11,18 +11,36 @@ DEFAULT_SIGNUP_CREDITS = 3
 LOCAL_STAGES = ("local", "test")
 
 
+# Settings that are secrets: in AWS the environment holds where each one is stored
+# (NAME_SECRET_ARN or NAME_PARAMETER), and env(NAME) reads it from there through
+# chalicelib.secrets; locally the environment holds the value itself.
+SECRET_NAMES = ("ANTHROPIC_API_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                "PAGINATION_SECRET", "YOUTUBE_PROXY_URL", "WEBSHARE_PROXY_USERNAME",
+                "WEBSHARE_PROXY_PASSWORD")
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the stage: fail loudly, never open."""
 
 
 def env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
+    if name in SECRET_NAMES:
+        from chalicelib import secrets
+
+        value = secrets.get(name)
+    else:
+        value = os.environ.get(name)
     return value if value not in (None, "") else default
 
 
 def required(name: str) -> str:
     value = env(name)
     if value is None:
+        if name in SECRET_NAMES:
+            from chalicelib import secrets
+
+            if secrets.source(name) is not None:
+                raise ConfigError(f"{name} is not set: {secrets.describe(name)} has no value")
         raise ConfigError(f"{name} is not set")
     return value
 
@@ -118,7 +136,9 @@ def jwks_url() -> str:
 
 def pagination_secret() -> bytes:
     """HMAC key for list cursors. A fixed development key is fine off prod only."""
-    secret = env("PAGINATION_SECRET")
+    from chalicelib import secrets
+
+    secret = secrets.get("PAGINATION_SECRET")
     if secret is None:
         if is_prod():
             raise ConfigError("PAGINATION_SECRET must be set in prod")
@@ -133,7 +153,8 @@ _checked: tuple | None = None
 
 
 def check_safe() -> None:
-    """Refuse to serve prod with local-only settings or without its secrets.
+    """Refuse to serve prod with local-only settings or without its secrets
+    (read where they live: Secrets Manager or SSM in AWS, see chalicelib.secrets).
 
     Run before every request; the checks run again only when the settings change
     (never, in a Lambda container).
@@ -141,11 +162,15 @@ def check_safe() -> None:
     global _checked
     needed = [*PROD_REQUIRED, "NOTES_MODEL" if (env("NOTES_PROVIDER") or "").lower() ==
               "bedrock" else "ANTHROPIC_API_KEY"]
-    fingerprint = (stage(), tuple(bool(env(name)) for name in (*LOCAL_ONLY, *needed)))
+    # boto3 also honours per-service endpoints (AWS_ENDPOINT_URL_SECRETSMANAGER...).
+    local_only = [*LOCAL_ONLY, *sorted(name for name, value in os.environ.items()
+                                       if name.startswith("AWS_ENDPOINT_URL_") and value)]
+    fingerprint = (stage(), tuple(local_only),
+                   tuple(bool(env(name)) for name in (*LOCAL_ONLY, *needed)))
     if fingerprint == _checked:
         return
     if is_prod():
-        unsafe = [name for name in LOCAL_ONLY if env(name)]
+        unsafe = [name for name in local_only if env(name)]
         if unsafe:
             raise ConfigError(f"prod refuses local-only settings: {', '.join(unsafe)}")
         for name in needed:

@@ -248,9 +248,12 @@ class Provisioner:
         else:
             request = _rename(resource.properties, {"UserPoolName": "PoolName"})
             request["PoolName"] = name
-            request = self._api_request(resource, "cognito-idp", "CreateUserPool", request)
+            request = self._api_request(
+                resource, "cognito-idp", "CreateUserPool", request, handled=("EnabledMfas",)
+            )
             pool = cognito.create_user_pool(**request)["UserPool"]
             log.info("%s: created user pool %s", resource.logical_id, pool["Id"])
+        self._converge_mfa(pool["Id"], resource.properties)
         provider = f"cognito-idp.{self.region}.amazonaws.com/{pool['Id']}"
         return PhysicalResource(
             pool["Id"],
@@ -260,6 +263,18 @@ class Provisioner:
                 "ProviderName": provider,
                 "ProviderURL": f"https://{provider}",
             },
+        )
+
+    def _converge_mfa(self, pool_id: str, props: Mapping[str, Any]) -> None:
+        """EnabledMfas is CloudFormation's; the API sets it with SetUserPoolMfaConfig
+        (idempotent). Only authenticator apps: SMS needs an SNS role."""
+        enabled = props.get("EnabledMfas") or []
+        if "SOFTWARE_TOKEN_MFA" not in enabled:
+            return
+        self._client("cognito-idp").set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=props.get("MfaConfiguration", "OPTIONAL"),
         )
 
     def _list_user_pools(self) -> list[dict[str, Any]]:
