@@ -9,8 +9,14 @@ from typing import Any
 
 from chalice import CognitoUserPoolAuthorizer, Rate, Response
 
-from chalicelib import auth, billing, config, credits, db, notes, pipeline, tokens, users, \
-    validation, videos, web
+from chalicelib import lazy, web
+
+# Loaded on first use: importing app.py is what every cold start of every function
+# pays, and each function needs only some of these (DESIGN section 9).
+(auth, billing, config, credits, db, export, notes, observability, openapi, pipeline, tokens,
+ users, validation, videos) = lazy(
+    "auth", "billing", "config", "credits", "db", "export", "notes", "observability",
+    "openapi", "pipeline", "tokens", "users", "validation", "videos")
 
 app = web.ThreadSafeChalice(app_name="youtube-study-buddy")
 
@@ -42,12 +48,14 @@ def _user_id() -> str:
 
 @app.middleware("http")
 def guard_and_cors(event: Any, get_response: Any) -> Response:
+    observability.configure()
     config.check_safe()
     limit = web.body_limit(event.path)
     if len(event.raw_body or b"") > limit:
         response = web.too_large(limit)
     else:
-        response = get_response(event)
+        with observability.context(request_id=(event.context or {}).get("requestId")):
+            response = get_response(event)
     for name, value in web.cors_headers(event.headers.get("origin")).items():
         response.headers.setdefault(name, value)
     return response
@@ -58,6 +66,11 @@ def guard_and_cors(event: Any, get_response: Any) -> Response:
 @app.route("/health")
 def health() -> dict:
     return {"status": "ok", "stage": config.stage(), "version": config.version()}
+
+
+@app.route("/openapi.json")
+def openapi_document() -> dict:
+    return openapi.document()
 
 
 # --- auth (public) --------------------------------------------------------------
@@ -145,6 +158,20 @@ def list_notes() -> dict:
     return notes.list_notes(user_id, _request().query_params)
 
 
+# Declared before /notes/{note_id}: a literal path wins over a parameter (API Gateway
+# and chalice local alike), so "export" is never taken for a note id.
+@app.route("/notes/export", authorizer=authorizer)
+def export_notes() -> dict:
+    user_id = _user_id()
+    return export.export(user_id, _request().query_params)
+
+
+@app.route("/categories", authorizer=authorizer)
+def list_categories() -> dict:
+    user_id = _user_id()
+    return notes.categories(user_id, _request().query_params)
+
+
 @app.route("/notes/{note_id}", authorizer=authorizer)
 def get_note(note_id: str) -> dict:
     user_id = _user_id()
@@ -195,7 +222,8 @@ def stripe_webhook() -> dict:
 # Queue names are deploy-time values, like the user pool ARN above.
 
 @app.on_sqs_message(queue=os.environ.get("VIDEO_QUEUE_NAME", "study-buddy-dev-videos"),
-                    batch_size=1)
+                    batch_size=1,
+                    maximum_concurrency=int(os.environ.get("PROCESSOR_MAX_CONCURRENCY", "5")))
 def process_video(event: Any) -> None:
     for record in event:
         receive_count = int(record.to_dict().get("attributes", {})

@@ -4,12 +4,35 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
 from infra.emulator import Emulator
 from infra.provision import app_environment, provision
+
+
+def _api_report() -> list[str]:
+    from chalice.test import Client
+
+    from app import app
+    from bench import api
+    from infra.chalice_local import harden_chalice_local
+    from tests import tokens_util
+
+    harden_chalice_local()
+
+    def token_for() -> tuple[str, dict]:
+        user_id = f"bench-{uuid.uuid4().hex}"
+        token = tokens_util.sign(tokens_util.claims(os.environ["USER_POOL_ID"],
+                                                    os.environ["USER_POOL_CLIENT_ID"], user_id))
+        return user_id, {"Authorization": f"Bearer {token}"}
+
+    imports = api.import_ratio()
+    with Client(app, stage_name="bench") as client:
+        scaling = api.list_scaling(client, token_for)
+    return api.report(imports, scaling, api.throughput())
 
 
 def main() -> int:
@@ -24,12 +47,14 @@ def main() -> int:
         env.setenv(key, value)
     stack = {**outputs, "endpoint": emulator.url}
 
-    from bench import processing
+    from bench import knowledge, processing
 
     lines = ["# Benchmark report", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}. One run; figures are wall-clock seconds.", ""]
     lines += processing.report(processing.run(stack, env))
+    lines += [""] + _api_report()
+    lines += knowledge.report(knowledge.run(stack, env))
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     Path(__file__).with_name("latest.md").write_text(text)

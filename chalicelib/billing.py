@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib import config, credits, validation
+from chalicelib import observability, config, credits, secrets, validation
 from chalicelib.errors import (
     BadGatewayError,
     BadRequestError,
@@ -54,13 +54,24 @@ _client_lock = threading.Lock()
 
 # --- the Stripe client ------------------------------------------------------------
 
+def _secret(name: str) -> str | None:
+    """A Stripe secret (Secrets Manager in AWS, the environment locally). A store
+    that cannot be read is a 503 (Stripe retries webhooks), not a crash."""
+    try:
+        return secrets.get(name)
+    except secrets.SecretError as exc:
+        log.error("payments refused: %s", exc)
+        raise ServiceUnavailableError(
+            "Payments are not configured on this server; try again later") from exc
+
+
 def stripe_client() -> Any:
     """The one StripeClient of this container, built on first use.
 
     Rebuilt only when the key or API base changes (tests point it at a fake).
     """
     global _client
-    api_key = config.env("STRIPE_SECRET_KEY")
+    api_key = _secret("STRIPE_SECRET_KEY")
     if api_key is None:
         log.error("payments are not configured: STRIPE_SECRET_KEY is not set")
         raise ServiceUnavailableError(
@@ -238,7 +249,7 @@ def verify_event(raw_body: bytes | None, signature: str | None) -> dict:
     """The event, if Stripe signed exactly this body with our secret in the last 5 minutes."""
     if not signature:
         raise BadRequestError("Missing Stripe-Signature header")
-    secret = config.env("STRIPE_WEBHOOK_SECRET")
+    secret = _secret("STRIPE_WEBHOOK_SECRET")
     if secret is None:
         # Not 2xx: Stripe keeps retrying, so no event is lost while this is fixed.
         log.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
@@ -339,6 +350,7 @@ def _credit_purchase(event: dict, obj: dict) -> str:
         return "not credited (no such user)"
     if applied.duplicate:
         return f"already credited ({movement.transaction_id})"
+    observability.metric("CreditsSold", package.credits, Package=package.id)
     return f"credited {package.credits} to {user_id} ({movement.transaction_id})"
 
 

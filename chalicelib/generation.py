@@ -212,6 +212,10 @@ def generate(transcript: Transcript, options: Options) -> Generated:
     if cached is not None:
         return cached
     generated = claude.write_draft(transcript, options, model_name, bedrock=chosen == "bedrock")
+    from chalicelib import observability
+
+    observability.metric("TokensUsed", generated.usage.get("input_tokens", 0)
+                         + generated.usage.get("output_tokens", 0), Model=model_name)
     aws.client("s3").put_object(
         Bucket=config.notes_bucket(), Key=key, ContentType="application/json",
         Body=json.dumps({"draft": generated.draft, "generator": generated.generator,

@@ -1,18 +1,25 @@
 """Note records (DynamoDB) and note files (S3): the read side, saving and deletion.
 
 Content lives in S3 at notes/{user_id}/{note_id}.md; the record holds what
-lists need. Lists are Queries on UserNotesIndex, or on UserCategoryIndex when
-filtered by category, so a filter never reads the user's whole note set.
+lists need, and the note's embedding (a compact Binary, see embeddings.pack).
+Lists are Queries on UserNotesIndex, or on UserCategoryIndex when filtered by
+category, so a filter never reads the user's whole note set.
+
+Each user's note count per category lives in one small item of the notes table
+(note_id "categories#{user_id}": no user_id attribute, so no index sees it),
+changed in the same transaction as the note it counts, so GET /categories is
+one GetItem.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
 from typing import Any, Sequence
 from urllib.parse import quote
 
-from chalicelib import aws, config, db, validation
+from chalicelib import aws, config, db, embeddings, validation
 from chalicelib.errors import NotFoundError
 
 DOWNLOAD_EXPIRES_IN = 900
@@ -28,6 +35,67 @@ def object_key(user_id: str, note_id: str) -> str:
 
 def category_key(user_id: str, category: str) -> str:
     return f"{user_id}#{category}"
+
+
+def counts_key(user_id: str) -> str:
+    """The note_id of the user's category-count item (no real note id has a '#')."""
+    return f"categories#{user_id}"
+
+
+def _count_names(category: str) -> tuple[str, str]:
+    """Attribute names for a category's count and display name (hashed: any text)."""
+    digest = hashlib.sha256(category.encode()).hexdigest()[:24]
+    return f"c_{digest}", f"n_{digest}"
+
+
+def count_update(user_id: str, changes: dict[str, int]) -> dict | None:
+    """The transaction item that moves the user's category counts by `changes`."""
+    changes = {category: delta for category, delta in changes.items() if delta}
+    if not changes:
+        return None
+    adds, sets, names, values = [], [], {}, {}
+    for i, (category, delta) in enumerate(sorted(changes.items())):
+        count_name, label_name = _count_names(category)
+        names[f"#c{i}"], names[f"#n{i}"] = count_name, label_name
+        adds.append(f"#c{i} :d{i}")
+        sets.append(f"#n{i} = :n{i}")
+        values[f"d{i}"], values[f"n{i}"] = delta, category
+    return {"Update": {
+        "TableName": config.notes_table(), "Key": db.to_item({"note_id": counts_key(user_id)}),
+        "UpdateExpression": "SET " + ", ".join(sets) + " ADD " + ", ".join(adds),
+        "ExpressionAttributeNames": names, "ExpressionAttributeValues": db.values(**values),
+    }}
+
+
+def _forget_empty(user_id: str, categories: Sequence[str]) -> None:
+    """Drop categories whose count reached 0 (best effort; zeros are never listed)."""
+    for category in categories:
+        count_name, label_name = _count_names(category)
+        try:
+            aws.client("dynamodb").update_item(
+                TableName=config.notes_table(),
+                Key=db.to_item({"note_id": counts_key(user_id)}),
+                UpdateExpression="REMOVE #c, #n", ConditionExpression="#c <= :zero",
+                ExpressionAttributeNames={"#c": count_name, "#n": label_name},
+                ExpressionAttributeValues=db.values(zero=0))
+        except Exception as exc:  # noqa: BLE001 - a note came back meanwhile: keep it
+            if aws.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+
+def categories(user_id: str, params: dict | None = None) -> dict:
+    """The user's categories with their note counts, by name: one GetItem."""
+    validation.query_params(params, ())
+    item = db.get(config.notes_table(), {"note_id": counts_key(user_id)}, consistent=True) \
+        or {}
+    found = []
+    for key, value in item.items():
+        if key.startswith("c_") and isinstance(value, int) and value > 0:
+            name = item.get("n_" + key[2:])
+            if isinstance(name, str):
+                found.append({"name": name, "note_count": value})
+    found.sort(key=lambda c: (c["name"].casefold(), c["name"]))
+    return {"categories": found, "count": len(found)}
 
 
 def title_key(user_id: str, title: str) -> str:
@@ -68,16 +136,21 @@ def save_note(
     content: str,
     tags: Sequence[str] = (),
     related: Sequence[dict] = (),
-    embedding: Sequence[float] | None = None,
+    embedding: Any = None,
     note_id: str | None = None,
     extra: Sequence[dict] = (),
 ) -> dict:
-    """Write the note file, then its record with `extra` items in one transaction.
+    """Write the note file, then its record, the user's category counts and `extra`
+    items in one transaction.
 
     Saving the same note_id again overwrites it: a redelivered job rewrites its
-    note instead of adding a second one.
+    note instead of adding a second one (and counts it once). `embedding` is a
+    vector (packed here) or already packed bytes.
     """
     note_id = note_id or uuid.uuid4().hex
+    previous = db.get(config.notes_table(), {"note_id": note_id}, consistent=True)
+    if previous is not None and previous.get("user_id") != user_id:
+        raise ValueError(f"note {note_id} belongs to another user")
     title = unique_title(user_id, title, note_id)
     body = content.encode("utf-8")
     aws.client("s3").put_object(
@@ -89,12 +162,33 @@ def save_note(
         "user_title": title_key(user_id, title), "category": category,
         "user_category": category_key(user_id, category), "tags": list(tags),
         "related": list(related), "content_length": len(body),
-        "embedding": list(embedding) if embedding is not None else None,
-        "created_at": now, "updated_at": now,
+        "embedding": _packed(embedding),
+        "created_at": previous.get("created_at", now) if previous else now, "updated_at": now,
     }
-    db.transact([{"Put": {"TableName": config.notes_table(), "Item": db.to_item(record)}},
-                 *extra])
+    put: dict = {"TableName": config.notes_table(), "Item": db.to_item(record)}
+    changes = {category: 1}
+    before = previous.get("category") if previous else None
+    if previous is None:
+        put["ConditionExpression"] = "attribute_not_exists(note_id)"
+    elif before is None:
+        put["ConditionExpression"] = "attribute_not_exists(category)"
+    else:  # as read: a concurrent change fails the transaction instead of miscounting
+        put["ConditionExpression"] = "category = :previous"
+        put["ExpressionAttributeValues"] = db.values(previous=before)
+        changes[before] = changes.get(before, 0) - 1
+    counted = count_update(user_id, changes)
+    db.transact([{"Put": put}, *([counted] if counted else []), *extra])
+    if before is not None and before != category:
+        _forget_empty(user_id, [before])
     return record
+
+
+def _packed(embedding: Any) -> bytes | None:
+    if embedding is None:
+        return None
+    if isinstance(embedding, (bytes, bytearray)):
+        return bytes(embedding)
+    return embeddings.pack(embedding)
 
 
 def delete_file(user_id: str, note_id: str) -> None:
@@ -166,7 +260,8 @@ def download(user_id: str, note_id: str) -> dict:
 
 
 def delete_for_video(user_id: str, video_id: str) -> int:
-    """Delete the user's notes (files first, then records) made from a video."""
+    """Delete the user's notes (files first, then records) made from a video, each
+    with its category count in one transaction."""
     response = aws.client("dynamodb").query(
         TableName=config.notes_table(), IndexName="VideoNotesIndex",
         KeyConditionExpression="video_id = :v", ExpressionAttributeValues=db.values(v=video_id))
@@ -175,8 +270,19 @@ def delete_for_video(user_id: str, video_id: str) -> int:
         if record is None or record.get("user_id") != user_id:
             continue
         delete_file(user_id, record["note_id"])
-        aws.client("dynamodb").delete_item(TableName=config.notes_table(),
-                                           Key=db.to_item({"note_id": record["note_id"]}))
+        category = record.get("category")
+        items = [{"Delete": {"TableName": config.notes_table(),
+                             "Key": db.to_item({"note_id": record["note_id"]}),
+                             "ConditionExpression": "attribute_exists(note_id)"}}]
+        counted = count_update(user_id, {category: -1}) if category else None
+        try:
+            db.transact(items + ([counted] if counted else []))
+        except Exception as exc:  # noqa: BLE001 - deleted meanwhile: counted already
+            if aws.error_code(exc) != "TransactionCanceledException":
+                raise
+            continue
+        if category:
+            _forget_empty(user_id, [category])
         deleted += 1
     return deleted
 

@@ -19,9 +19,11 @@ from typing import Any
 
 from chalicelib import (
     aws,
+    observability,
     config,
     credits,
     db,
+    embeddings,
     generation,
     jobs,
     knowledge,
@@ -59,6 +61,11 @@ class Cancelled(Exception):
 class Job:
     video_id: str
     user_id: str
+
+
+def lease_seconds() -> int:
+    """How long a claim holds the video. JOB_LEASE_SECONDS overrides it (fault tests)."""
+    return int(config.env("JOB_LEASE_SECONDS", str(LEASE_SECONDS)) or LEASE_SECONDS)
 
 
 def credits_for(duration_seconds: int) -> int:
@@ -116,7 +123,7 @@ def claim(record: dict) -> dict | None:
     return _update(record["video_id"], {
         "status": "processing", "user_status": videos.user_status(record["user_id"],
                                                                   "processing"),
-        "attempt_id": uuid.uuid4().hex, "lease_until": int(now + LEASE_SECONDS),
+        "attempt_id": uuid.uuid4().hex, "lease_until": int(now + lease_seconds()),
         "progress": 5, "status_message": "Starting", "updated_at": db.now_iso(),
     }, condition="#st = :queued OR (#st = :processing AND "
                  "(attribute_not_exists(lease_until) OR lease_until < :now))",
@@ -157,6 +164,7 @@ def fail(record: dict, code: str, message: str, attempt_id: str | None = None) -
                          only_active=True, attempt_id=attempt_id)
     if done:
         log.info("video %s failed: %s", record["video_id"], code)
+        observability.metric("VideosFailed", 1, ErrorCode=code)
     return done
 
 
@@ -242,17 +250,23 @@ def _run(record: dict) -> str:
     draft = generated.draft
 
     step(record, "categorizing")
-    category = knowledge.choose_category(
-        submitted=record.get("subject"), default_subject=profile.get("default_subject"),
-        suggested=draft.get("suggested_subject"))
-    tags = knowledge.choose_tags(draft["tags"], [c["term"] for c in draft["core_concepts"]])
-
-    step(record, "linking")
-    related: list[dict] = []
-
-    step(record, "saving")
     note_id = record["video_id"]
     title = notes.unique_title(record["user_id"], draft["title"] or transcript.title, note_id)
+    vector = embeddings.embed_one(knowledge.note_text(draft, title))
+    library = knowledge.load_library(record["user_id"], exclude_note_id=note_id)
+    filing = knowledge.choose_category(
+        submitted=record.get("subject"), default_subject=profile.get("default_subject"),
+        suggested=draft.get("suggested_subject"), vector=vector, library=library)
+    category = filing.category
+    tags = knowledge.choose_tags(draft["tags"], [c["term"] for c in draft["core_concepts"]],
+                                 title=title, category=category)
+    log.info("video %s filed under %r (%s, score %s)", record["video_id"], category,
+             filing.source, filing.score)
+
+    step(record, "linking")
+    related = library.related(vector)
+
+    step(record, "saving")
     created = db.now_iso()
     content = rendering.render(
         draft=draft, video_id=record["youtube_video_id"], title=title,
@@ -260,6 +274,7 @@ def _run(record: dict) -> str:
         category=category, tags=tags, created=created.split(".")[0] + "Z",
         generator=generated.generator, related_titles=[r["title"] for r in related],
         include_questions=options.include_questions)
+    content, _ = knowledge.link_mentions(content, library.titles, own_title=title)
     complete = {"Update": {
         "TableName": _table(), "Key": db.to_item({"video_id": record["video_id"]}),
         "UpdateExpression": "SET #st = :completed, user_status = :us, progress = :full, "
@@ -277,7 +292,7 @@ def _run(record: dict) -> str:
     try:
         notes.save_note(user_id=record["user_id"], video_id=record["video_id"], title=title,
                         category=category, content=content, tags=tags, related=related,
-                        note_id=note_id, extra=[complete])
+                        embedding=embeddings.pack(vector), note_id=note_id, extra=[complete])
     except Exception as exc:  # noqa: BLE001 - a failed condition means we lost the video
         if aws.error_code(exc) != "TransactionCanceledException":
             raise
@@ -292,12 +307,19 @@ def _run(record: dict) -> str:
 def handle_message(body: str, receipt_handle: str | None = None, receive_count: int = 1) -> str:
     """The SQS handler's work. A transient failure shortens the message's visibility
     (backoff) before it is raised, so the retry comes in minutes, not hours."""
+    observability.configure()
     job = parse_job(body)
     if job is None:
         log.error("dropping a malformed job message")
         return "dropped: malformed message"
+    with observability.context(job_id=job.video_id):
+        return _handle(job, receipt_handle, receive_count)
+
+
+def _handle(job: Job, receipt_handle: str | None, receive_count: int) -> str:
+    started = time.monotonic()
     try:
-        return process(job)
+        outcome = process(job)
     except (transcripts.TranscriptTemporarilyUnavailable,
             generation.GenerationTemporarilyFailed):
         if receipt_handle:
@@ -305,6 +327,12 @@ def handle_message(body: str, receipt_handle: str | None = None, receive_count: 
             delay = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(receive_count - 1, 0))
             jobs.retry_later(receipt_handle, delay)
         raise
+    log.info("job for video %s: %s", job.video_id, outcome)
+    if outcome == "completed":
+        observability.metric("VideosProcessed", 1)
+        observability.metric("ProcessingSeconds", round(time.monotonic() - started, 3),
+                             unit="Seconds")
+    return outcome
 
 
 def handle_dead_letter(body: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, Sequence
 
+from chalicelib.notes import safe_filename
 from chalicelib.youtube import canonical_url
 
 
@@ -31,6 +32,22 @@ def timestamp_link(video_id: str, seconds: float | None) -> str:
     if seconds is None:
         return ""
     return f" ([{clock(seconds)}]({canonical_url(video_id)}&t={int(seconds)}s))"
+
+
+def link_target(title: str) -> str:
+    """What a [[link]] to a note names: its file name (the title made file-safe), which
+    is how Obsidian resolves links, and equal to the title for most titles."""
+    return safe_filename(title, "")
+
+
+def wikilink(title: str, shown: str | None = None) -> str:
+    """[[Title]], or [[File Name|shown text]] when the text differs from the target."""
+    target = link_target(title)
+    shown = title if shown is None else shown
+    if shown == target:
+        return f"[[{target}]]"
+    alias = shown.replace("|", "-").replace("[", "(").replace("]", ")").replace("\n", " ")
+    return f"[[{target}|{alias}]]"
 
 
 def _yaml_string(value: str) -> str:
@@ -114,6 +131,6 @@ def render(
             lines.append("")
     if related_titles:
         lines.append("## Related Notes")
-        lines += [f"- [[{related}]]" for related in related_titles]
+        lines += [f"- {wikilink(related)}" for related in related_titles]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

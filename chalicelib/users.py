@@ -107,10 +107,11 @@ def update_profile(user_id: str, body: Any) -> dict:
                                          min_length=0)
         sets.append("#name = :name")
         names["#name"] = "name"
-    if "preferences" in body:
+    preferences = _validate_preferences(body["preferences"]) if "preferences" in body else {}
+    if preferences:
         names["#prefs"] = "preferences"
         # Per-key updates, so two concurrent edits of different keys both stick.
-        for i, (key, value) in enumerate(_validate_preferences(body["preferences"]).items()):
+        for i, (key, value) in enumerate(preferences.items()):
             names[f"#p{i}"] = key
             if value is None:
                 removes.append(f"#prefs.#p{i}")

@@ -104,7 +104,8 @@ def test_extractive_notes_end_to_end(client, stack, user, youtube):
     assert len(links) >= 10
     assert all(vid == video.video_id and 0 <= int(t) <= 1200 for vid, t in links)
     assert "> [!question]- 1." in content
-    assert 3 <= len(note["tags"]) <= 8 and note["category"] == "General"
+    assert 3 <= len(note["tags"]) <= 8 and note["category"] == "Physics"  # the taxonomy's
+    assert "category: Physics\n" in content and "## Related Notes" not in content
     assert ledger_total(client, user) == (2, 2)
     cached = aws.client("s3").get_object(Bucket=stack["NotesBucketName"],
                                          Key=f"transcripts/{video.video_id}.json")
@@ -113,6 +114,33 @@ def test_extractive_notes_end_to_end(client, stack, user, youtube):
     assert [c["title"] for c in cache["chapters"]] == ["Introduction", "The second law",
                                                       "Heat engines"]
     assert set(cache["segments"][0]) == {"text", "start", "duration"}
+
+
+def test_a_users_second_related_note_links_the_first(client, stack, user, other_user,
+                                                     youtube):
+    first = youtube.add(lecture(10))
+    theirs = submit(client, other_user, youtube.add(lecture(10)))
+    first_id = submit(client, user, first)["video_id"]
+    assert work(stack) == 2
+    second = youtube.add(lecture(15))
+    second_id = submit(client, user, second)["video_id"]
+    assert work(stack) == 1
+    first_note = note_of(client, user, video_of(client, user, first_id)["note_id"])
+    second_note = note_of(client, user, video_of(client, user, second_id)["note_id"])
+    assert first_note["title"] == "Thermodynamics 101: Entropy"
+    assert second_note["title"] == "Thermodynamics 101: Entropy (2)"
+    assert first_note["related"] == []
+    assert second_note["related"] == [{"note_id": first_note["note_id"],
+                                       "title": "Thermodynamics 101: Entropy"}]
+    related = second_note["content"].split("## Related Notes\n")[1]
+    assert related == "- [[Thermodynamics 101 Entropy|Thermodynamics 101: Entropy]]\n"
+    assert second_note["category"] == first_note["category"] == "Physics"
+    # The other student's identical lecture is theirs alone: never related across users.
+    their_note = note_of(client, other_user, video_of(client, other_user,
+                                                      theirs["video_id"])["note_id"])
+    assert their_note["related"] == [] and "## Related Notes" not in their_note["content"]
+    categories = call(client, "GET", "/categories", token=user["id_token"]).json_body
+    assert categories == {"categories": [{"name": "Physics", "note_count": 2}], "count": 1}
 
 
 def test_extractive_handles_unpunctuated_auto_captions(client, stack, user, youtube):
