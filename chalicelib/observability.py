@@ -75,9 +75,11 @@ def context(*, request_id: str | None = None, job_id: str | None = None) -> Iter
 def metric(name: str, value: float, unit: str = "Count", **dimensions: str) -> None:
     """One metric in Embedded Metric Format, with the stage as a dimension."""
     dims = {"Stage": config.stage(), **{k: str(v) for k, v in dimensions.items()}}
+    # Per stage (what alarms watch) and, with extra dimensions, per those too.
+    dimension_sets = [["Stage"], list(dims)] if dimensions else [["Stage"]]
     record = {
         "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
-            "Namespace": NAMESPACE, "Dimensions": [list(dims)],
+            "Namespace": NAMESPACE, "Dimensions": dimension_sets,
             "Metrics": [{"Name": name, "Unit": unit}]}]},
         name: value, **dims,
     }

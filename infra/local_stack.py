@@ -29,7 +29,7 @@ from types import FrameType
 from typing import Any, Callable
 
 from infra import state
-from infra.chalice_local import harden_local_authorizer
+from infra.chalice_local import harden_chalice_local
 from infra.emulator import Emulator
 from infra.provision import app_environment, provision, write_outputs
 from infra.worker import LambdaContext, poll_once
@@ -100,7 +100,7 @@ class LocalStack:
         from chalice.cli import create_local_server
         from chalice.cli.factory import CLIFactory
 
-        harden_local_authorizer()
+        harden_chalice_local()
         # The stage config is applied on top of os.environ: keep what we set.
         ours = dict(os.environ)
         self.server = create_local_server(CLIFactory(str(PROJECT_DIR), environ=os.environ),

@@ -14,11 +14,11 @@ from typing import Any, Iterator
 import pytest
 from chalice.test import Client
 
-from infra.chalice_local import harden_local_authorizer
+from infra.chalice_local import harden_chalice_local
 from infra.emulator import Emulator
 from infra.provision import app_environment, provision
 
-harden_local_authorizer()
+harden_chalice_local()
 
 REGION = "us-east-1"
 PASSWORD = "Str0ng!Passw0rd"

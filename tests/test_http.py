@@ -37,6 +37,10 @@ def test_profile_defaults_and_validated_updates(client, user):
     assert cleared["preferences"]["include_questions"] is False
     assert cleared["preferences"]["note_style"] == "concise"
     assert cleared["credits"] == 3
+    # An empty preferences object changes nothing (schemathesis found it was a 500).
+    unchanged = call(client, "PUT", "/user", token=user["id_token"], body={"preferences": {}})
+    assert unchanged.status_code == 200
+    assert unchanged.json_body["preferences"] == cleared["preferences"]
 
 
 @pytest.mark.parametrize("body,fragment", [
@@ -130,8 +134,10 @@ def test_bad_query_values_never_get_a_5xx(client, user):
 def test_importing_app_loads_no_sdk():
     """Every cold start pays for what app.py imports (DESIGN section 9)."""
     code = ("import sys, app; heavy = ['boto3', 'botocore', 'anthropic', 'stripe', 'yt_dlp', "
-            "'youtube_transcript_api', 'numpy', 'jwt', 'cryptography', 'pydantic']; "
-            "print([m for m in heavy if m in sys.modules])")
+            "'youtube_transcript_api', 'numpy', 'torch', 'jwt', 'cryptography', 'pydantic']; "
+            "from chalicelib import embeddings, knowledge; "
+            "loaded = embeddings._model is not None or knowledge._taxonomy is not None; "
+            "print([m for m in heavy if m in sys.modules] + ['the model'] * loaded)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
@@ -179,3 +185,39 @@ def test_prod_with_bedrock_needs_a_model_instead_of_an_api_key(client, monkeypat
     assert "NOTES_MODEL is not set" in caplog.text
     monkeypatch.setenv("NOTES_MODEL", "us.anthropic.claude-sonnet-5-5-v1:0")
     assert client.http.get("/health").status_code == 200
+
+
+def test_logs_are_json_lines_with_the_request_id():
+    import io
+    import logging
+
+    from chalicelib import observability
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(observability.JsonFormatter())
+    logger = logging.getLogger("chalicelib.test-json")
+    logger.addHandler(handler)
+    try:
+        with observability.context(request_id="req-123"):
+            logger.warning("hello %s", "world")
+        with observability.context(job_id="video-9"):
+            logger.warning("processing")
+    finally:
+        logger.removeHandler(handler)
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["message"] == "hello world" and first["request_id"] == "req-123"
+    assert first["level"] == "WARNING" and first["stage"] == "local" and "job_id" not in first
+    assert second["job_id"] == "video-9" and "request_id" not in second
+
+
+def test_metrics_are_embedded_metric_format(capsys):
+    from chalicelib import observability
+
+    observability.metric("VideosFailed", 1, ErrorCode="timed_out")
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    definition = record["_aws"]["CloudWatchMetrics"][0]
+    assert definition["Namespace"] == "StudyBuddy"
+    assert definition["Metrics"] == [{"Name": "VideosFailed", "Unit": "Count"}]
+    assert definition["Dimensions"] == [["Stage"], ["Stage", "ErrorCode"]]
+    assert record["VideosFailed"] == 1 and record["ErrorCode"] == "timed_out"

@@ -4,67 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-READY_TIMEOUT = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-class Stack:
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
-        self.api_port, self.aws_port = free_port(), free_port()
-        self.api = f"http://127.0.0.1:{self.api_port}"
-        self.process: subprocess.Popen | None = None
-        self.ready_line = ""
-
-    def start(self) -> "Stack":
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("AWS_", "USERS_", "VIDEOS_", "NOTES_", "TRANSACTIONS_",
-                                      "VIDEO_QUEUE", "USER_POOL", "STAGE", "ANTHROPIC_"))}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local_stack", "--port", str(self.api_port),
-             "--aws-port", str(self.aws_port), "--state-dir", str(self.state_dir)],
-            cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line and self.process.poll() is not None:
-                raise AssertionError(f"the stack exited with {self.process.returncode}")
-            if "local stack ready" in line:
-                self.ready_line = line
-                return self
-        raise AssertionError("the stack did not say it was ready")
-
-    def stop(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=60)
-        self.process.stdout.close()
-        return code
-
+from tests.live_stack import PROJECT_DIR, Stack, port_open
 
 @pytest.mark.slow
 def test_register_submit_watch_read_download_restart_and_stop(tmp_path):

@@ -218,6 +218,8 @@ def alarm_dimensions(stage: str) -> list[dict[str, str]]:
         if resource["Type"] != "AWS::CloudWatch::Alarm":
             continue
         alarm = resolver(stage).resolve(resource["Properties"])
+        if alarm.get("Namespace") == "StudyBuddy":
+            continue  # the app's own metrics: their Stage is ours, not API Gateway's
         found += alarm.get("Dimensions", [])
         for metric in alarm.get("Metrics", []):
             if "MetricStat" in metric:
@@ -248,6 +250,7 @@ def test_the_alarms_the_issue_asks_for() -> None:
         "Api5xxAlarm": ("5XXError", 10),
         "DynamoDbThrottlesAlarm": (None, 10),
         "QueueAgeAlarm": ("ApproximateAgeOfOldestMessage", 3600),
+        "VideosFailedAlarm": ("VideosFailed", 10),
     }
     assert set(alarms) == set(expected)
     for logical_id, (metric, threshold) in expected.items():
@@ -257,7 +260,10 @@ def test_the_alarms_the_issue_asks_for() -> None:
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["AlarmActions"] == ["AlarmTopic-physical"]
         period = alarm.get("Period") or alarm["Metrics"][1]["MetricStat"]["Period"]
-        assert period == 300
+        assert period == (900 if logical_id == "VideosFailedAlarm" else 300)
+    failed = alarms["VideosFailedAlarm"]
+    assert failed["Namespace"] == "StudyBuddy"
+    assert failed["Dimensions"] == [{"Name": "Stage", "Value": "prod"}]
 
 
 def test_budget_in_prod_only_with_80_and_100_percent_alerts() -> None:
