@@ -14,10 +14,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m infra.local_stack
+	$(PY) -m infra.local.stack
 
 seed: $(STAMP)
-	$(PY) -m infra.seed
+	$(PY) -m infra.local.seed
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -30,17 +30,17 @@ clean:
 
 # `make deploy STAGE=dev|prod [PARAMS="AllowedOrigins=https://app.example.org AlarmEmail=ops@example.org"]`:
 # the CloudFormation stack, its outputs into .chalice/config.json, chalice deploy,
-# API throttling (infra/deploy.py). Needs AWS credentials; see README.
+# API throttling (infra/cloud/deploy.py). Needs AWS credentials; see README.
 deploy: $(STAMP)
 	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|prod [PARAMS='Key=Value ...']"; exit 2; }
-	$(PY) -m infra.deploy --stage $(STAGE) $(foreach p,$(PARAMS),--parameter $(p))
+	$(PY) -m infra.cloud.deploy --stage $(STAGE) $(foreach p,$(PARAMS),--parameter $(p))
 
 # `make package [STAGE=prod]`: chalice package into dist/package, then each zip's
 # size, the unzipped total and the checks against Lambda's limits.
 package: $(STAMP)
-	$(PY) -m infra.package_check --stage $(or $(STAGE),prod) --out dist/package
+	$(PY) -m infra.cloud.package_check --stage $(or $(STAGE),prod) --out dist/package
 
-# `make model`: rebuild the embedding model the app ships (chalicelib/model/) from
+# `make model`: rebuild the embedding model the app ships (chalicelib/knowledge/model/) from
 # sentence-transformers' all-MiniLM-L6-v2, in its own venv with torch (CPU build):
 # exported, checked against the reference, SHA-256 printed (the same bytes every
 # run). `make model MODEL_ARGS=--compare` also measures model2vec and int8 ONNX.

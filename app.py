@@ -1,24 +1,41 @@
 """YouTube Study Buddy API: every Chalice decorator, and nothing but parsing,
-calling chalicelib and shaping the response. See ../shared/DESIGN.md.
+calling chalicelib and shaping the response. See docs/ARCHITECTURE.md.
 """
 from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import CognitoUserPoolAuthorizer, Rate, Response
 
-from chalicelib import lazy, web
+from chalicelib import lazy
+from chalicelib.http import cors, limits
+from chalicelib.http.threadsafe import ThreadSafeChalice
 
 # Loaded on first use: importing app.py is what every cold start of every function
-# pays, and each function needs only some of these (DESIGN section 9).
-(auth, billing, config, credits, db, export, notes, observability, openapi, pipeline, tokens,
- users, validation, videos) = lazy(
-    "auth", "billing", "config", "credits", "db", "export", "notes", "observability",
-    "openapi", "pipeline", "tokens", "users", "validation", "videos")
+# pays, and each function needs only some of these (docs/ARCHITECTURE.md, "Cold
+# starts"). The TYPE_CHECKING block names the same modules for readers and IDEs.
+if TYPE_CHECKING:
+    from chalicelib.accounts import signin, tokens, users
+    from chalicelib.core import config, db, guard, observability
+    from chalicelib.http import openapi, validation
+    from chalicelib.ledger import history, packages
+    from chalicelib.notes import export, note_store
+    from chalicelib.payments import checkout, webhook
+    from chalicelib.processing import cleanup as stuck_jobs
+    from chalicelib.processing import handlers
+    from chalicelib.videos import video_api
+else:
+    (signin, tokens, users, config, db, guard, observability, openapi, validation, history,
+     packages, export, note_store, checkout, webhook, stuck_jobs, handlers, video_api) = lazy(
+        "accounts.signin", "accounts.tokens", "accounts.users", "core.config", "core.db",
+        "core.guard", "core.observability", "http.openapi", "http.validation",
+        "ledger.history", "ledger.packages", "notes.export", "notes.note_store",
+        "payments.checkout", "payments.webhook", "processing.cleanup", "processing.handlers",
+        "videos.video_api")
 
-app = web.ThreadSafeChalice(app_name="youtube-study-buddy")
+app = ThreadSafeChalice(app_name="youtube-study-buddy")
 
 # API Gateway checks tokens before the Lambda runs; the ARN is a deploy-time value
 # (set by the deploy script). The app verifies every token itself as well.
@@ -49,14 +66,14 @@ def _user_id() -> str:
 @app.middleware("http")
 def guard_and_cors(event: Any, get_response: Any) -> Response:
     observability.configure()
-    config.check_safe()
-    limit = web.body_limit(event.path)
+    guard.check_safe()
+    limit = limits.body_limit(event.path)
     if len(event.raw_body or b"") > limit:
-        response = web.too_large(limit)
+        response = limits.too_large(limit)
     else:
         with observability.context(request_id=(event.context or {}).get("requestId")):
             response = get_response(event)
-    for name, value in web.cors_headers(event.headers.get("origin")).items():
+    for name, value in cors.cors_headers(event.headers.get("origin")).items():
         response.headers.setdefault(name, value)
     return response
 
@@ -77,32 +94,32 @@ def openapi_document() -> dict:
 
 @app.route("/auth/register", methods=["POST"])
 def register() -> Response:
-    return Response(body=auth.register(_body()), status_code=201)
+    return Response(body=signin.register(_body()), status_code=201)
 
 
 @app.route("/auth/confirm", methods=["POST"])
 def confirm() -> dict:
-    return auth.confirm(_body())
+    return signin.confirm(_body())
 
 
 @app.route("/auth/login", methods=["POST"])
 def login() -> dict:
-    return auth.login(_body())
+    return signin.login(_body())
 
 
 @app.route("/auth/refresh", methods=["POST"])
 def refresh() -> dict:
-    return auth.refresh(_body())
+    return signin.refresh(_body())
 
 
 @app.route("/auth/forgot-password", methods=["POST"])
 def forgot_password() -> Response:
-    return Response(body=auth.forgot_password(_body()), status_code=202)
+    return Response(body=signin.forgot_password(_body()), status_code=202)
 
 
 @app.route("/auth/reset-password", methods=["POST"])
 def reset_password() -> dict:
-    return auth.reset_password(_body())
+    return signin.reset_password(_body())
 
 
 @app.route("/auth/verify", authorizer=authorizer)
@@ -130,23 +147,23 @@ def update_user() -> dict:
 @app.route("/videos", methods=["POST"], authorizer=authorizer)
 def submit_video() -> Response:
     user_id = _user_id()
-    return Response(body=videos.submit(user_id, _body()), status_code=202)
+    return Response(body=video_api.submit(user_id, _body()), status_code=202)
 
 
 @app.route("/videos", authorizer=authorizer)
 def list_videos() -> dict:
     user_id = _user_id()
-    return videos.list_videos(user_id, _request().query_params)
+    return video_api.list_videos(user_id, _request().query_params)
 
 
 @app.route("/videos/{video_id}", authorizer=authorizer)
 def get_video(video_id: str) -> dict:
-    return videos.get_video(_user_id(), video_id)
+    return video_api.get_video(_user_id(), video_id)
 
 
 @app.route("/videos/{video_id}", methods=["DELETE"], authorizer=authorizer)
 def delete_video(video_id: str) -> Response:
-    videos.delete(_user_id(), video_id)
+    video_api.delete(_user_id(), video_id)
     return Response(body="", status_code=204)
 
 
@@ -155,7 +172,7 @@ def delete_video(video_id: str) -> Response:
 @app.route("/notes", authorizer=authorizer)
 def list_notes() -> dict:
     user_id = _user_id()
-    return notes.list_notes(user_id, _request().query_params)
+    return note_store.list_notes(user_id, _request().query_params)
 
 
 # Declared before /notes/{note_id}: a literal path wins over a parameter (API Gateway
@@ -169,18 +186,18 @@ def export_notes() -> dict:
 @app.route("/categories", authorizer=authorizer)
 def list_categories() -> dict:
     user_id = _user_id()
-    return notes.categories(user_id, _request().query_params)
+    return note_store.categories(user_id, _request().query_params)
 
 
 @app.route("/notes/{note_id}", authorizer=authorizer)
 def get_note(note_id: str) -> dict:
     user_id = _user_id()
-    return notes.get_note(user_id, note_id, _request().query_params)
+    return note_store.get_note(user_id, note_id, _request().query_params)
 
 
 @app.route("/notes/{note_id}/download", authorizer=authorizer)
 def download_note(note_id: str) -> dict:
-    return notes.download(_user_id(), note_id)
+    return note_store.download(_user_id(), note_id)
 
 
 # --- credits -------------------------------------------------------------------
@@ -188,13 +205,13 @@ def download_note(note_id: str) -> dict:
 @app.route("/credits", authorizer=authorizer)
 def get_credits() -> dict:
     user_id = _user_id()
-    return {"credits": users.get_profile(user_id)["credits"], "packages": credits.catalogue()}
+    return {"credits": users.get_profile(user_id)["credits"], "packages": packages.catalogue()}
 
 
 @app.route("/credits/history", authorizer=authorizer)
 def credit_history() -> dict:
     user_id = _user_id()
-    return credits.history(user_id, _request().query_params)
+    return history.history(user_id, _request().query_params)
 
 
 # --- payments ------------------------------------------------------------------
@@ -202,20 +219,20 @@ def credit_history() -> dict:
 @app.route("/credits/checkout", methods=["POST"], authorizer=authorizer)
 def credits_checkout() -> Response:
     user_id = _user_id()
-    return Response(body=billing.create_checkout(user_id, _body()), status_code=201)
+    return Response(body=checkout.create_checkout(user_id, _body()), status_code=201)
 
 
 @app.route("/credits/purchase", methods=["POST"], authorizer=authorizer)
 def credits_purchase() -> Response:
     user_id = _user_id()
-    return Response(body=billing.create_payment_intent(user_id, _body()), status_code=201)
+    return Response(body=checkout.create_payment_intent(user_id, _body()), status_code=201)
 
 
 # Public: Stripe proves itself with the Stripe-Signature header over the raw body.
 @app.route("/webhooks/stripe", methods=["POST"])
 def stripe_webhook() -> dict:
     request = _request()
-    return billing.handle_webhook(request.raw_body, request.headers.get("stripe-signature"))
+    return webhook.handle_webhook(request.raw_body, request.headers.get("stripe-signature"))
 
 
 # --- processing (SQS worker, dead letters, cleanup) ---------------------------------
@@ -228,19 +245,19 @@ def process_video(event: Any) -> None:
     for record in event:
         receive_count = int(record.to_dict().get("attributes", {})
                             .get("ApproximateReceiveCount", 1))
-        pipeline.handle_message(record.body, record.receipt_handle, receive_count)
+        handlers.handle_message(record.body, record.receipt_handle, receive_count)
 
 
 @app.on_sqs_message(queue=os.environ.get("DEAD_LETTER_QUEUE_NAME",
                                          "study-buddy-dev-videos-dlq"), batch_size=1)
 def dead_letter(event: Any) -> None:
     for record in event:
-        pipeline.handle_dead_letter(record.body)
+        handlers.handle_dead_letter(record.body)
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))
 def cleanup(event: Any) -> None:
-    pipeline.cleanup()
+    stuck_jobs.cleanup()
 
 
 # --- CORS preflight: one OPTIONS view per path, answering the configured origins --
@@ -248,7 +265,7 @@ def cleanup(event: Any) -> None:
 def _preflight(**_path_params: str) -> Response:
     request = _request()
     methods = app.routes[request.context["resourcePath"]].keys()
-    return web.preflight(request.headers.get("origin"), methods)
+    return cors.preflight(request.headers.get("origin"), methods)
 
 
 for _path in list(app.routes):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.emulator import Emulator
-from infra.provision import app_environment, provision
+from infra.local.emulator import Emulator
+from infra.local.provision import app_environment, provision
 
 
 def _api_report() -> list[str]:
@@ -18,8 +18,8 @@ def _api_report() -> list[str]:
 
     from app import app
     from bench import api
-    from infra.chalice_local import harden_chalice_local
-    from tests import tokens_util
+    from infra.local.chalice_local import harden_chalice_local
+    from testkit import tokens as tokens_util
 
     harden_chalice_local()
 

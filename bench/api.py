@@ -13,7 +13,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from chalicelib import aws, config, credits, db, videos
+from chalicelib.core import aws, config, db
+from chalicelib.ledger import movements
+from chalicelib.videos import video_api
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IMPORT_RUNS = 15
@@ -86,7 +88,7 @@ def list_scaling(client: Any, token_for: Any) -> list[dict]:
     rows = []
     for count in (50, 5000):
         user_id, headers = token_for()
-        credits.open_account({"user_id": user_id, "email": f"{user_id}@bench.local",
+        movements.open_account({"user_id": user_id, "email": f"{user_id}@bench.local",
                               "name": "Bench", "preferences": {}})
         _fill(user_id, count)
         for path in ("/videos?limit=20", "/notes?limit=20"):
@@ -116,7 +118,7 @@ def list_scaling(client: Any, token_for: Any) -> list[dict]:
 def throughput() -> dict:
     import requests
 
-    from tests.live_stack import Stack
+    from testkit.live_stack import Stack
 
     with tempfile.TemporaryDirectory() as state:
         stack = Stack(Path(state)).start()

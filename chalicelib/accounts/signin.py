@@ -1,0 +1,187 @@
+"""Sign-up and sign-in through Amazon Cognito (boto3 cognito-idp).
+
+Cognito's exception names never reach the client: each is mapped to a 4xx
+with a message a person can act on. Password reset answers the same whether or
+not the account exists, so it cannot be used to discover accounts.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, NoReturn
+
+from chalicelib.core import aws, config
+from chalicelib.http import validation
+from chalicelib.core.errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+
+PASSWORD_POLICY = ("Password must be 8 to 256 characters and include an upper-case letter, "
+                   "a lower-case letter, a number and a symbol")
+BAD_CREDENTIALS = "Incorrect email or password"
+BAD_CODE = "The code is incorrect or has expired; request a new one"
+RESET_ACCEPTED = "If an account exists for that email, a reset code has been sent to it"
+
+_SYMBOL_RE = re.compile(r"[\^$*.\[\]{}()?\"!@#%&/\\,><':;|_~`=+\- ]")
+
+
+def check_password(value: Any, field: str = "password") -> str:
+    """Cognito's policy, checked first so the message can say exactly what is wrong."""
+    if not isinstance(value, str):
+        raise BadRequestError(f"'{field}' must be a string")
+    if not 8 <= len(value) <= 256 or value != value.strip() or not (
+            re.search(r"[A-Z]", value) and re.search(r"[a-z]", value)
+            and re.search(r"[0-9]", value) and _SYMBOL_RE.search(value)):
+        raise BadRequestError(PASSWORD_POLICY)
+    return value
+
+
+def _cognito() -> Any:
+    return aws.client("cognito-idp")
+
+
+def _raise_mapped(exc: Exception, **overrides: Exception) -> NoReturn:
+    """Turn a Cognito error into the HTTP error a person can act on."""
+    code = aws.error_code(exc)
+    if code in overrides:
+        raise overrides[code] from exc
+    if code == "InvalidPasswordException":
+        raise BadRequestError(PASSWORD_POLICY) from exc
+    if code in ("TooManyRequestsException", "LimitExceededException",
+                "TooManyFailedAttemptsException"):
+        raise TooManyRequestsError("Too many attempts; wait a few minutes and try again") \
+            from exc
+    if code in ("CodeMismatchException", "ExpiredCodeException"):
+        raise BadRequestError(BAD_CODE) from exc
+    if code == "InvalidParameterException":
+        raise BadRequestError("The request was not accepted; check the email and password") \
+            from exc
+    raise exc
+
+
+def _tokens(result: dict) -> dict:
+    tokens = {
+        "id_token": result["IdToken"],
+        "access_token": result["AccessToken"],
+        "expires_in": int(result.get("ExpiresIn", 3600)),
+        "token_type": "Bearer",
+    }
+    if result.get("RefreshToken"):
+        tokens["refresh_token"] = result["RefreshToken"]
+    return tokens
+
+
+def _authenticate(flow: str, parameters: dict, **overrides: Exception) -> dict:
+    try:
+        response = _cognito().initiate_auth(
+            ClientId=config.user_pool_client_id(), AuthFlow=flow, AuthParameters=parameters)
+    except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+        _raise_mapped(exc, **overrides)
+    if "AuthenticationResult" not in response:
+        challenge = response.get("ChallengeName", "an extra step")
+        raise ForbiddenError(
+            f"Sign-in needs {challenge}, which this API does not support yet; "
+            "use the hosted sign-in page")
+    return _tokens(response["AuthenticationResult"])
+
+
+def register(body: Any) -> dict:
+    body = validation.object_body(body, required=("email", "password"), optional=("name",))
+    email = validation.email(body["email"])
+    password = check_password(body["password"])
+    name = validation.string(body["name"], "name", max_length=100) if body.get("name") else ""
+    attributes = [{"Name": "email", "Value": email}]
+    if name:
+        attributes.append({"Name": "name", "Value": name})
+    try:
+        response = _cognito().sign_up(ClientId=config.user_pool_client_id(), Username=email,
+                                      Password=password, UserAttributes=attributes)
+    except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+        _raise_mapped(exc, UsernameExistsException=ConflictError(
+            "An account with this email already exists; sign in or reset the password"))
+    result: dict[str, Any] = {"user_id": response["UserSub"], "email": email}
+    if config.is_local():
+        # The local stage has no mail: confirm at once and sign the user in.
+        pool = config.user_pool_id()
+        _cognito().admin_confirm_sign_up(UserPoolId=pool, Username=email)
+        _cognito().admin_update_user_attributes(
+            UserPoolId=pool, Username=email,
+            UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+        result["confirmation_required"] = False
+        result.update(login({"email": email, "password": password}))
+    else:
+        result["confirmation_required"] = not response.get("UserConfirmed", False)
+    return result
+
+
+def confirm(body: Any) -> dict:
+    body = validation.object_body(body, required=("email", "code"))
+    email = validation.email(body["email"])
+    code = validation.string(body["code"], "code", max_length=64)
+    try:
+        _cognito().confirm_sign_up(ClientId=config.user_pool_client_id(), Username=email,
+                                   ConfirmationCode=code)
+    except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+        _raise_mapped(exc, UserNotFoundException=BadRequestError(BAD_CODE),
+                      NotAuthorizedException=ConflictError(
+                          "This account is already confirmed; sign in"))
+    return {"confirmed": True}
+
+
+def login(body: Any) -> dict:
+    body = validation.object_body(body, required=("email", "password"))
+    email = validation.email(body["email"])
+    password = validation.string(body["password"], "password", max_length=256)
+    return _authenticate(
+        "USER_PASSWORD_AUTH", {"USERNAME": email, "PASSWORD": password},
+        NotAuthorizedException=UnauthorizedError(BAD_CREDENTIALS),
+        UserNotFoundException=UnauthorizedError(BAD_CREDENTIALS),
+        InvalidParameterException=UnauthorizedError(BAD_CREDENTIALS),
+        UserNotConfirmedException=ForbiddenError(
+            "Confirm your email first: enter the code we sent you"),
+        PasswordResetRequiredException=ForbiddenError(
+            "A password reset is required: use forgot-password"),
+    )
+
+
+def refresh(body: Any) -> dict:
+    body = validation.object_body(body, required=("refresh_token",))
+    token = validation.string(body["refresh_token"], "refresh_token", max_length=8192)
+    expired = UnauthorizedError("The refresh token is invalid or expired; sign in again")
+    tokens = _authenticate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": token},
+                           NotAuthorizedException=expired, UserNotFoundException=expired,
+                           InvalidParameterException=expired)
+    tokens.pop("refresh_token", None)
+    return tokens
+
+
+def forgot_password(body: Any) -> dict:
+    body = validation.object_body(body, required=("email",))
+    email = validation.email(body["email"])
+    try:
+        _cognito().forgot_password(ClientId=config.user_pool_client_id(), Username=email)
+    except Exception as exc:  # noqa: BLE001 - all but throttling look like success
+        if aws.is_error(exc, "TooManyRequestsException", "LimitExceededException"):
+            _raise_mapped(exc)
+        if not aws.error_code(exc):
+            raise
+    return {"message": RESET_ACCEPTED}
+
+
+def reset_password(body: Any) -> dict:
+    body = validation.object_body(body, required=("email", "code", "password"))
+    email = validation.email(body["email"])
+    code = validation.string(body["code"], "code", max_length=64)
+    password = check_password(body["password"])
+    try:
+        _cognito().confirm_forgot_password(
+            ClientId=config.user_pool_client_id(), Username=email,
+            ConfirmationCode=code, Password=password)
+    except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+        _raise_mapped(exc, UserNotFoundException=BadRequestError(BAD_CODE),
+                      ResourceNotFoundException=BadRequestError(BAD_CODE),
+                      NotAuthorizedException=BadRequestError(BAD_CODE))
+    return {"password_reset": True}

@@ -1,0 +1,129 @@
+"""User records and profiles.
+
+A record is created on first sight of a valid token, not at registration,
+because users who sign in through a hosted OAuth provider never call
+/auth/register. The sign-up bonus comes with it, exactly once (credits module).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from chalicelib.core import aws, config, db
+from chalicelib.http import validation
+from chalicelib.ledger import movements
+from chalicelib.core.errors import BadRequestError
+from chalicelib.accounts.tokens import Identity
+
+NOTE_STYLES = ("concise", "detailed")
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "language": "en",
+    "note_style": "detailed",
+    "include_questions": True,
+    "default_subject": None,
+}
+MAX_NAME_LENGTH = 100
+MAX_SUBJECT_LENGTH = 100
+
+# Users known to have a record in this container: saves a read per request.
+_known: set[str] = set()
+_known_lock = threading.Lock()
+_MAX_KNOWN = 10_000
+
+
+def ensure_user(identity: Identity) -> None:
+    if identity.user_id in _known:
+        return
+    table = config.users_table()
+    if db.get(table, {"user_id": identity.user_id}) is None:
+        movements.open_account({
+            "user_id": identity.user_id,
+            "email": identity.email or None,
+            "name": identity.name,
+            "preferences": {k: v for k, v in DEFAULT_PREFERENCES.items() if v is not None},
+        })
+    with _known_lock:
+        if len(_known) >= _MAX_KNOWN:
+            _known.clear()
+        _known.add(identity.user_id)
+
+
+def get_record(user_id: str) -> dict:
+    record = db.get(config.users_table(), {"user_id": user_id}, consistent=True)
+    if record is None:
+        # The cache said it existed but it is gone (tables were reset): never 500.
+        with _known_lock:
+            _known.discard(user_id)
+        raise movements.AccountMissing(user_id)
+    return record
+
+
+def preferences(record: dict) -> dict:
+    return {**DEFAULT_PREFERENCES, **(record.get("preferences") or {})}
+
+
+def profile(record: dict) -> dict:
+    return {
+        "user_id": record["user_id"],
+        "email": record.get("email", ""),
+        "name": record.get("name", ""),
+        "credits": int(record.get("credits", 0)),
+        "preferences": preferences(record),
+        "created_at": record.get("created_at"),
+        "updated_at": record.get("updated_at"),
+    }
+
+
+def get_profile(user_id: str) -> dict:
+    return profile(get_record(user_id))
+
+
+def _validate_preferences(raw: Any) -> dict:
+    prefs = validation.object_body(raw, optional=DEFAULT_PREFERENCES.keys(),
+                                   where="'preferences'")
+    checked: dict[str, Any] = {}
+    for key, value in prefs.items():
+        field = f"preferences.{key}"
+        if key == "language":
+            checked[key] = validation.language(value, field)
+        elif key == "note_style":
+            checked[key] = validation.choice(value, field, NOTE_STYLES)
+        elif key == "include_questions":
+            checked[key] = validation.boolean(value, field)
+        elif key == "default_subject":
+            checked[key] = None if value in (None, "") else validation.string(
+                value, field, max_length=MAX_SUBJECT_LENGTH)
+    return checked
+
+
+def update_profile(user_id: str, body: Any) -> dict:
+    body = validation.object_body(body, optional=("name", "preferences"))
+    if not body:
+        raise BadRequestError("Nothing to update: send 'name' and/or 'preferences'")
+    sets = ["updated_at = :now"]
+    removes: list[str] = []
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {"now": db.now_iso()}
+    if "name" in body:
+        vals["name"] = validation.string(body["name"], "name", max_length=MAX_NAME_LENGTH,
+                                         min_length=0)
+        sets.append("#name = :name")
+        names["#name"] = "name"
+    preferences = _validate_preferences(body["preferences"]) if "preferences" in body else {}
+    if preferences:
+        names["#prefs"] = "preferences"
+        # Per-key updates, so two concurrent edits of different keys both stick.
+        for i, (key, value) in enumerate(preferences.items()):
+            names[f"#p{i}"] = key
+            if value is None:
+                removes.append(f"#prefs.#p{i}")
+            else:
+                sets.append(f"#prefs.#p{i} = :p{i}")
+                vals[f"p{i}"] = value
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    response = aws.client("dynamodb").update_item(
+        TableName=config.users_table(), Key=db.to_item({"user_id": user_id}),
+        UpdateExpression=expression, ExpressionAttributeNames=names,
+        ExpressionAttributeValues=db.values(**vals),
+        ConditionExpression="attribute_exists(user_id)", ReturnValues="ALL_NEW")
+    return profile(db.from_item(response["Attributes"]))

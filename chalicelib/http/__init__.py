@@ -1,0 +1,1 @@
+"""HTTP plumbing: the app class, CORS, body limits, request validation, OpenAPI."""

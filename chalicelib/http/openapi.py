@@ -1,0 +1,252 @@
+"""The OpenAPI 3.1 description of the HTTP API (docs/DESIGN.md section 4), served at
+GET /openapi.json. A test keeps it in step with app.py's routes, and
+schemathesis checks the running stack against it."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from chalicelib.core import config
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+CURSOR = {"type": ["string", "null"], "description": "Opaque cursor for the next page; "
+          "send it back as last_key with the same filters. Null on the last page."}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required: tuple = (), **extra: Any) -> dict:
+    return {"type": "object", "properties": properties, "required": list(required), **extra}
+
+
+def strict(properties: dict, required: tuple = ()) -> dict:
+    return obj(properties, required, additionalProperties=False)
+
+
+SCHEMAS: dict[str, dict] = {
+    "Error": obj({"Code": STR, "Message": STR}, ("Code", "Message")),
+    "Health": obj({"status": {"const": "ok"}, "stage": STR, "version": STR},
+                  ("status", "stage", "version")),
+    "Tokens": obj({"id_token": STR, "access_token": STR, "refresh_token": STR,
+                   "expires_in": INT, "token_type": {"const": "Bearer"}},
+                  ("id_token", "access_token", "expires_in", "token_type")),
+    "Registered": obj({"user_id": STR, "email": STR, "confirmation_required": BOOL,
+                       "id_token": STR, "access_token": STR, "refresh_token": STR,
+                       "expires_in": INT, "token_type": STR},
+                      ("user_id", "email", "confirmation_required")),
+    "Preferences": obj({"language": STR, "note_style": {"enum": ["concise", "detailed"]},
+                        "include_questions": BOOL, "default_subject": NULLABLE_STR}),
+    "Profile": obj({"user_id": STR, "email": STR, "name": STR, "credits": INT,
+                    "preferences": ref("Preferences"), "created_at": TIME,
+                    "updated_at": TIME},
+                   ("user_id", "email", "name", "credits", "preferences")),
+    "Video": obj({
+        "video_id": STR, "youtube_video_id": STR, "url": STR, "title": NULLABLE_STR,
+        "channel": NULLABLE_STR, "duration_seconds": NULLABLE_INT,
+        "status": {"enum": ["queued", "processing", "completed", "failed"]},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "status_message": NULLABLE_STR,
+        "error": {"oneOf": [{"type": "null"}, obj({"code": STR, "message": STR},
+                                                    ("code", "message"))]},
+        "note_id": NULLABLE_STR, "subject": NULLABLE_STR, "credits_charged": INT,
+        "created_at": TIME, "updated_at": TIME,
+        "completed_at": {"type": ["string", "null"], "format": "date-time"},
+        "credits_remaining": INT,
+    }, ("video_id", "youtube_video_id", "url", "status", "progress", "credits_charged",
+        "created_at")),
+    "VideoList": obj({"videos": {"type": "array", "items": ref("Video")}, "count": INT,
+                      "last_key": CURSOR}, ("videos", "count", "last_key")),
+    "Note": obj({"note_id": STR, "video_id": STR, "title": STR, "category": STR,
+                 "tags": {"type": "array", "items": STR},
+                 "related": {"type": "array", "items": obj({"note_id": STR, "title": STR})},
+                 "content_length": INT, "created_at": TIME, "updated_at": TIME,
+                 "content": STR},
+                ("note_id", "video_id", "title", "category", "tags", "related")),
+    "NoteList": obj({"notes": {"type": "array", "items": ref("Note")}, "count": INT,
+                     "last_key": CURSOR}, ("notes", "count", "last_key")),
+    "Download": obj({"url": STR, "expires_in": INT, "filename": STR},
+                    ("url", "expires_in", "filename")),
+    "Export": obj({"url": STR, "expires_in": INT, "filename": STR, "note_count": INT},
+                  ("url", "expires_in", "filename", "note_count")),
+    "Categories": obj({"categories": {"type": "array", "items": obj(
+        {"name": STR, "note_count": INT}, ("name", "note_count"))}, "count": INT},
+        ("categories",)),
+    "Package": obj({"id": STR, "credits": INT, "amount": INT, "currency": STR,
+                    "display_amount": STR}, ("id", "credits", "amount", "currency")),
+    "Credits": obj({"credits": INT, "packages": {"type": "array", "items": ref("Package")}},
+                   ("credits", "packages")),
+    "Transaction": obj({"transaction_id": STR,
+                        "type": {"enum": ["signup_bonus", "purchase", "usage", "refund",
+                                          "adjustment"]},
+                        "amount": INT, "balance_after": INT, "metadata": {"type": "object"},
+                        "created_at": TIME},
+                       ("transaction_id", "type", "amount", "balance_after", "created_at")),
+    "TransactionList": obj({"transactions": {"type": "array", "items": ref("Transaction")},
+                            "count": INT, "last_key": CURSOR},
+                           ("transactions", "count", "last_key")),
+    "Checkout": obj({"checkout_url": STR, "session_id": STR}, ("checkout_url", "session_id")),
+    "Purchase": obj({"client_secret": STR, "payment_intent_id": STR, "amount": INT,
+                     "credits": INT, "package": STR},
+                    ("client_secret", "payment_intent_id", "amount", "credits", "package")),
+}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254}
+PASSWORD = {"type": "string", "minLength": 8, "maxLength": 256}
+BODIES = {
+    "/auth/register": strict({"email": EMAIL, "password": PASSWORD,
+                              "name": {"type": "string", "maxLength": 100}},
+                             ("email", "password")),
+    "/auth/confirm": strict({"email": EMAIL, "code": {"type": "string", "maxLength": 64}},
+                            ("email", "code")),
+    "/auth/login": strict({"email": EMAIL, "password": {"type": "string", "maxLength": 256}},
+                          ("email", "password")),
+    "/auth/refresh": strict({"refresh_token": {"type": "string", "maxLength": 8192}},
+                            ("refresh_token",)),
+    "/auth/forgot-password": strict({"email": EMAIL}, ("email",)),
+    "/auth/reset-password": strict({"email": EMAIL, "code": {"type": "string",
+                                                             "maxLength": 64},
+                                    "password": PASSWORD}, ("email", "code", "password")),
+    "/user": strict({"name": {"type": "string", "maxLength": 100},
+                     "preferences": strict({
+                         "language": {"type": "string", "maxLength": 16},
+                         "note_style": {"enum": ["concise", "detailed"]},
+                         "include_questions": BOOL,
+                         "default_subject": {"type": ["string", "null"], "maxLength": 100}})}),
+    "/videos": strict({"url": {"type": "string", "maxLength": 2048,
+                               "description": "A YouTube link or an 11-character video id"},
+                       "subject": {"type": "string", "maxLength": 100},
+                       "languages": {"type": "array", "maxItems": 5,
+                                     "items": {"type": "string", "maxLength": 16}}},
+                      ("url",)),
+    "/credits/checkout": strict({"package": {"enum": ["basic", "standard", "premium"]},
+                                 "success_url": {"type": "string", "format": "uri"},
+                                 "cancel_url": {"type": "string", "format": "uri"}},
+                                ("package",)),
+    "/credits/purchase": strict({"package": {"enum": ["basic", "standard", "premium"]}},
+                                ("package",)),
+    "/webhooks/stripe": {"type": "object", "description": "A Stripe event, signed"},
+}
+LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                    "maximum": 100, "default": 20}}
+LAST_KEY = {"name": "last_key", "in": "query", "schema": {"type": "string", "maxLength": 2048}}
+
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "string", "maxLength": 64}}
+
+
+# (method, path): (summary, success status, success schema, extra error codes, params)
+OPERATIONS: dict[tuple[str, str], tuple] = {
+    ("GET", "/health"): ("Service health", 200, "Health", (), []),
+    ("GET", "/openapi.json"): ("This description", 200, None, (), []),
+    ("POST", "/auth/register"): ("Create an account", 201, "Registered", (409, 429), []),
+    ("POST", "/auth/confirm"): ("Confirm an account with the emailed code", 200, None,
+                                (409, 429), []),
+    ("POST", "/auth/login"): ("Sign in", 200, "Tokens", (401, 403, 429), []),
+    ("POST", "/auth/refresh"): ("New tokens from a refresh token", 200, "Tokens",
+                                (401, 403, 429), []),
+    ("POST", "/auth/forgot-password"): ("Email a reset code (same answer for any email)",
+                                        202, None, (429,), []),
+    ("POST", "/auth/reset-password"): ("Set a new password with the code", 200, None,
+                                       (429,), []),
+    ("GET", "/auth/verify"): ("Check a token", 200, None, (), []),
+    ("GET", "/user"): ("Your profile", 200, "Profile", (), []),
+    ("PUT", "/user"): ("Update your name and preferences", 200, "Profile", (), []),
+    ("POST", "/videos"): ("Submit a YouTube lecture (reserves one credit)", 202, "Video",
+                          (402, 503), []),
+    ("GET", "/videos"): ("Your videos, newest first", 200, "VideoList", (), [
+        LIMIT, LAST_KEY, {"name": "status", "in": "query", "schema": {
+            "enum": ["queued", "processing", "completed", "failed"]}}]),
+    ("GET", "/videos/{video_id}"): ("One video and its progress", 200, "Video", (404,),
+                                    [_path_param("video_id")]),
+    ("DELETE", "/videos/{video_id}"): ("Delete a video and its note; refunds an active one",
+                                       204, None, (404, 409), [_path_param("video_id")]),
+    ("GET", "/notes"): ("Your notes, newest first (no content)", 200, "NoteList", (), [
+        LIMIT, LAST_KEY, {"name": "category", "in": "query",
+                          "schema": {"type": "string", "maxLength": 100}}]),
+    ("GET", "/notes/export"): ("Export every note as an Obsidian vault (or Anki cards)", 200,
+                               "Export", (), [{"name": "format", "in": "query", "schema": {
+                                   "enum": ["obsidian", "anki"]}}]),
+    ("GET", "/categories"): ("Your categories with note counts", 200, "Categories", (), []),
+    ("GET", "/notes/{note_id}"): ("One note", 200, "Note", (404,), [
+        _path_param("note_id"), {"name": "include_content", "in": "query",
+                                 "schema": {"type": "boolean"}}]),
+    ("GET", "/notes/{note_id}/download"): ("A download link for the note's Markdown", 200,
+                                           "Download", (404,), [_path_param("note_id")]),
+    ("GET", "/credits"): ("Your balance and the credit packages", 200, "Credits", (), []),
+    ("GET", "/credits/history"): ("Your credit ledger, newest first", 200, "TransactionList",
+                                  (), [LIMIT, LAST_KEY]),
+    ("POST", "/credits/checkout"): ("Start a Stripe Checkout for a package", 201, "Checkout",
+                                    (402, 429, 502, 503), []),
+    ("POST", "/credits/purchase"): ("Create a PaymentIntent for a package", 201, "Purchase",
+                                    (402, 429, 502, 503), []),
+    ("POST", "/webhooks/stripe"): ("Stripe events (signed)", 200, None, (409, 503), [
+        {"name": "Stripe-Signature", "in": "header", "required": True,
+         "schema": {"type": "string"}}]),
+}
+PUBLIC = {"/health", "/openapi.json", "/webhooks/stripe"} | {
+    path for _, path in OPERATIONS if path.startswith("/auth/") and path != "/auth/verify"}
+ERROR_TEXT = {400: "Bad input; the message says what to fix", 401: "Missing or invalid token",
+              402: "Not enough credits, or the card was declined", 403: "Not allowed yet",
+              404: "Not found (or not yours)", 409: "Conflict", 413: "Body over the limit",
+              429: "Too many requests", 502: "The payment provider failed",
+              503: "Temporarily unavailable"}
+
+
+def _operation(method: str, path: str) -> dict:
+    summary, status, schema, errors, params = OPERATIONS[(method, path)]
+    success: dict[str, Any] = {"description": summary}
+    if status != 204:
+        success["content"] = {"application/json": {"schema": ref(schema) if schema
+                                                    else {"type": "object"}}}
+    codes = {400, *errors}
+    if path not in PUBLIC:
+        codes.add(401)
+    if method in ("POST", "PUT"):
+        codes.add(413)
+    responses = {str(status): success}
+    for code in sorted(codes):
+        responses[str(code)] = {"description": ERROR_TEXT[code], "content": {
+            "application/json": {"schema": ref("Error")}}}
+    operation: dict[str, Any] = {"summary": summary, "parameters": params,
+                                 "responses": responses,
+                                 "operationId": f"{method.lower()}{path}".replace("/", "_")
+                                 .replace("{", "").replace("}", "").replace("-", "_")
+                                 .replace(".", "_")}
+    if path not in PUBLIC:
+        operation["security"] = [{"bearer": []}]
+    if method in ("POST", "PUT"):
+        operation["requestBody"] = {"required": path in ("/videos", "/credits/checkout",
+                                                         "/credits/purchase")
+                                    or path.startswith("/auth/") or path == "/webhooks/stripe",
+                                    "content": {"application/json": {
+                                        "schema": BODIES.get(path, {"type": "object"})}}}
+    return operation
+
+
+@functools.lru_cache(maxsize=4)
+def _document(version: str) -> dict:
+    paths: dict[str, dict] = {}
+    for method, path in OPERATIONS:
+        paths.setdefault(path, {})[method.lower()] = _operation(method, path)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "YouTube Study Buddy API", "version": version,
+                 "description": "Turns YouTube lectures into study notes. Errors are "
+                                "{Code, Message}; lists are newest first with signed cursors."},
+        "paths": paths,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "The Cognito ID token (the bare token is accepted too)"}}},
+    }
+
+
+def document() -> dict:
+    return _document(config.version())

@@ -1,0 +1,142 @@
+"""Input validation with messages a person can act on.
+
+Small and dependency-free on purpose: pydantic would add its import to every
+cold start (docs/DESIGN.md section 9) for a handful of flat request bodies.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable
+
+from chalicelib.core.errors import BadRequestError
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+MAX_EMAIL_LENGTH = 254
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def parse_json(raw: bytes | None) -> Any:
+    """The request body as JSON; an empty body is an empty object."""
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequestError("Request body is not valid JSON") from exc
+
+
+def object_body(
+    body: Any,
+    *,
+    required: Iterable[str] = (),
+    optional: Iterable[str] = (),
+    where: str = "Request body",
+) -> dict:
+    """Check a JSON object's keys: every required one present, none unknown."""
+    if not isinstance(body, dict):
+        raise BadRequestError(f"{where} must be a JSON object")
+    required = tuple(required)
+    allowed = set(required) | set(optional)
+    unknown = sorted(key for key in body if key not in allowed)
+    if unknown:
+        raise BadRequestError(
+            f"{where} has unknown field(s): {', '.join(unknown)[:200]}; "
+            f"allowed: {', '.join(sorted(allowed))}")
+    missing = [key for key in required if body.get(key) in (None, "")]
+    if missing:
+        raise BadRequestError(f"{where} is missing required field(s): {', '.join(missing)}")
+    return body
+
+
+def string(value: Any, field: str, *, max_length: int, min_length: int = 1,
+           pattern: re.Pattern[str] | None = None, hint: str = "") -> str:
+    if not isinstance(value, str):
+        raise BadRequestError(f"'{field}' must be a string")
+    value = value.strip()
+    if len(value) < min_length:
+        raise BadRequestError(f"'{field}' must not be empty" if min_length == 1
+                              else f"'{field}' must be at least {min_length} characters")
+    if len(value) > max_length:
+        raise BadRequestError(f"'{field}' must be at most {max_length} characters")
+    if pattern is not None and not pattern.match(value):
+        raise BadRequestError(f"'{field}' is not valid{': ' + hint if hint else ''}")
+    return value
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise BadRequestError(f"'{field}' must be true or false")
+    return value
+
+
+def choice(value: Any, field: str, options: Iterable[str]) -> str:
+    options = tuple(options)
+    if not isinstance(value, str) or value not in options:
+        raise BadRequestError(f"'{field}' must be one of: {', '.join(options)}")
+    return value
+
+
+def email(value: Any, field: str = "email") -> str:
+    address = string(value, field, max_length=MAX_EMAIL_LENGTH)
+    if not EMAIL_RE.match(address):
+        raise BadRequestError(f"'{field}' is not a valid email address")
+    return address.lower()
+
+
+def language(value: Any, field: str) -> str:
+    return string(value, field, max_length=16, pattern=LANGUAGE_RE,
+                  hint="use a language code such as en, de or pt-BR")
+
+
+def languages(value: Any, field: str = "languages", max_items: int = 5) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise BadRequestError(f"'{field}' must be a non-empty list of language codes")
+    if len(value) > max_items:
+        raise BadRequestError(f"'{field}' may list at most {max_items} languages")
+    codes = [language(item, field) for item in value]
+    return list(dict.fromkeys(codes))
+
+
+def int_param(raw: str | None, field: str, *, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number query parameter within [minimum, maximum]."""
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"\d{1,6}", raw):
+        raise BadRequestError(f"'{field}' must be a whole number from {minimum} to {maximum}")
+    number = int(raw)
+    if not minimum <= number <= maximum:
+        raise BadRequestError(f"'{field}' must be a whole number from {minimum} to {maximum}")
+    return number
+
+
+def page_size(params: dict) -> int:
+    """The `limit` of a list request: 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE if absent."""
+    return int_param(params.get("limit"), "limit", default=DEFAULT_PAGE_SIZE, minimum=1,
+                     maximum=MAX_PAGE_SIZE)
+
+
+def bool_param(raw: str | None, field: str) -> bool:
+    if raw is None or raw == "":
+        return False
+    lowered = raw.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise BadRequestError(f"'{field}' must be true or false")
+
+
+def query_params(params: dict | None, allowed: Iterable[str]) -> dict:
+    """Query parameters, refusing unknown ones so a typo is not silently ignored."""
+    params = dict(params or {})
+    allowed = set(allowed)
+    unknown = sorted(key for key in params if key not in allowed)
+    if unknown:
+        raise BadRequestError(
+            f"Unknown query parameter(s): {', '.join(unknown)[:200]}; "
+            f"allowed: {', '.join(sorted(allowed)) or 'none'}")
+    return params

@@ -1,0 +1,1 @@
+"""Filing and linking: embeddings, the taxonomy, the category, tags, wiki links."""

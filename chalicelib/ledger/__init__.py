@@ -1,0 +1,1 @@
+"""Credits: every movement, ledger ids, packages, pricing, charges and refund rules."""

@@ -1,0 +1,37 @@
+"""Ledger ids: the one place they are made.
+
+A movement's id is derived from what caused it, so a retried or redelivered
+movement lands on the same row and is applied once (the row may not exist yet
+when it is written).
+"""
+from __future__ import annotations
+
+
+def signup(user_id: str) -> str:
+    return f"signup:{user_id}"
+
+
+def reserve(video_id: str) -> str:
+    """The credit reserved when a video is submitted."""
+    return f"reserve:{video_id}"
+
+
+def usage(video_id: str) -> str:
+    """The rest of a video's price, charged once its duration is known."""
+    return f"usage:{video_id}"
+
+
+def refund(video_id: str) -> str:
+    """A failed or cancelled video's charge given back."""
+    return f"refund:{video_id}"
+
+
+def purchase(payment_id: str) -> str:
+    """One id per Stripe payment for all three paid events (a Checkout payment and
+    its PaymentIntent event land on the same row)."""
+    return f"stripe:{payment_id}"
+
+
+def stripe_refund(charge_id: str, slot: int) -> str:
+    """The `slot`-th refund event of one charge (partial refunds take a slot each)."""
+    return f"stripe-refund:{charge_id}:{slot}"

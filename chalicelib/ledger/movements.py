@@ -1,0 +1,175 @@
+"""Every credit movement, and nothing else, changes a user's balance.
+
+A movement is one DynamoDB transaction: the balance update, conditioned on the
+balance it was computed from, plus a ledger row whose id comes from what caused
+it (made only by chalicelib.ledger.ids) and that may not exist yet. So a retried movement is recognised and applied
+once, the balance never goes below zero, and the ledger always adds up.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from chalicelib.core import aws, config, db
+from chalicelib.ledger import ids
+
+MAX_ATTEMPTS = 60
+TYPES = ("signup_bonus", "purchase", "usage", "refund", "adjustment")
+
+
+@dataclass(frozen=True)
+class Movement:
+    transaction_id: str
+    user_id: str
+    amount: int
+    type: str
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Applied:
+    transaction: dict
+    duplicate: bool  # True when this movement had been applied before
+
+    @property
+    def balance_after(self) -> int:
+        return int(self.transaction["balance_after"])
+
+
+class InsufficientCredits(Exception):
+    """The balance cannot cover the movement."""
+
+    def __init__(self, balance: int, needed: int) -> None:
+        super().__init__(
+            f"Not enough credits: this needs {needed} and your balance is {balance}. "
+            "Buy a credit package to continue.")
+        self.balance = balance
+        self.needed = needed
+
+
+class ConditionFailed(Exception):
+    """One of the caller's extra transaction items failed its condition."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"extra transaction item {index} failed its condition")
+        self.index = index
+
+
+class AccountMissing(LookupError):
+    """The user has no record yet (it is created on first sight of a token)."""
+
+
+def balance(user_id: str) -> int:
+    user = db.get(config.users_table(), {"user_id": user_id}, consistent=True)
+    if user is None:
+        raise AccountMissing(user_id)
+    return int(user.get("credits", 0))
+
+
+def ledger_row(transaction_id: str) -> dict | None:
+    return db.get(config.transactions_table(), {"transaction_id": transaction_id},
+                  consistent=True)
+
+
+def _ledger_put(movement: Movement, balance_after: int, created_at: str) -> dict:
+    row = {
+        "transaction_id": movement.transaction_id,
+        "user_id": movement.user_id,
+        "type": movement.type,
+        "amount": movement.amount,
+        "balance_after": balance_after,
+        "metadata": movement.metadata,
+        "created_at": created_at,
+    }
+    return {"Put": {
+        "TableName": config.transactions_table(),
+        "Item": db.to_item(row),
+        "ConditionExpression": "attribute_not_exists(transaction_id)",
+    }}
+
+
+def open_account(user: dict) -> bool:
+    """Create the user's record with the sign-up bonus, exactly once.
+
+    Returns False when the record existed already (a concurrent first request).
+    """
+    bonus = config.signup_credits()
+    now = db.now_iso()
+    record = {**user, "credits": bonus, "created_at": now, "updated_at": now}
+    items: list[dict] = [{"Put": {
+        "TableName": config.users_table(),
+        "Item": db.to_item(record),
+        "ConditionExpression": "attribute_not_exists(user_id)",
+    }}]
+    if bonus:
+        movement = Movement(ids.signup(user["user_id"]), user["user_id"], bonus,
+                            "signup_bonus", {"reason": "Sign-up bonus"})
+        items.append(_ledger_put(movement, bonus, now))
+    try:
+        db.transact(items)
+    except Exception as exc:  # noqa: BLE001 - only a cancelled transaction is expected
+        if aws.is_error(exc, aws.TRANSACTION_CANCELLED) and \
+                "ConditionalCheckFailed" in db.cancellation_codes(exc):
+            return False
+        raise
+    return True
+
+
+def apply(
+    movement: Movement,
+    *,
+    extra: Sequence[dict] = (),
+    floor_at_zero: bool = False,
+) -> Applied:
+    """Apply a movement once, with `extra` transaction items in the same transaction.
+
+    A debit larger than the balance raises InsufficientCredits, unless
+    floor_at_zero, which takes what is there and records the shortfall in the
+    ledger row's metadata. If an extra item's condition fails, ConditionFailed
+    says which; nothing was written.
+    """
+    if movement.type not in TYPES:
+        raise ValueError(f"unknown transaction type {movement.type!r}")
+    dynamo = aws.client("dynamodb")
+    for attempt in range(MAX_ATTEMPTS):
+        current = balance(movement.user_id)
+        amount = movement.amount
+        metadata: dict[str, Any] = dict(movement.metadata)
+        if current + amount < 0:
+            if not floor_at_zero:
+                existing = ledger_row(movement.transaction_id)
+                if existing is not None:
+                    return Applied(existing, duplicate=True)
+                raise InsufficientCredits(current, -amount)
+            metadata["shortfall"] = -(current + amount)
+            amount = -current
+        applied = Movement(movement.transaction_id, movement.user_id, amount,
+                           movement.type, metadata)
+        now = db.now_iso()
+        ledger = _ledger_put(applied, current + amount, now)
+        update = {"Update": {
+            "TableName": config.users_table(),
+            "Key": db.to_item({"user_id": movement.user_id}),
+            "UpdateExpression": "SET credits = :new, updated_at = :now",
+            "ConditionExpression": "credits = :old",
+            "ExpressionAttributeValues": db.values(new=current + amount, old=current, now=now),
+        }}
+        try:
+            dynamo.transact_write_items(TransactItems=[update, ledger, *extra])
+            return Applied(db.from_item(ledger["Put"]["Item"]), duplicate=False)
+        except Exception as exc:  # noqa: BLE001 - classified below
+            if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
+                raise
+            codes = db.cancellation_codes(exc)
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            existing = ledger_row(movement.transaction_id)
+            if existing is not None:
+                return Applied(existing, duplicate=True)
+        for index, code in enumerate(codes[2:]):
+            if code == "ConditionalCheckFailed":
+                raise ConditionFailed(index)
+        # The balance moved under us, or a concurrent transaction conflicted: retry.
+        time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+    raise RuntimeError(f"credit movement {movement.transaction_id} did not settle")

@@ -1,0 +1,271 @@
+"""Exports of a user's notes: an Obsidian vault (zip) or Anki cards (TSV).
+
+GET /notes/export[?format=obsidian|anki]. The user's note records are read
+through UserNotesIndex (a paged Query of the fields needed to plan file names),
+then each note's Markdown is read from S3, rewritten and written to a temporary
+file in /tmp, one note at a time: no more than one note's content is in memory
+beyond the zip stream. The file is uploaded to exports/{user_id}/ (the bucket's
+lifecycle expires them after a day) and handed out as a presigned GET.
+
+The vault: one folder per category, one Markdown file per note named by its
+title (note_store.safe_filename, made unique in the vault), an index note per category
+listing its notes, and a root "Index" note listing the categories. Obsidian
+resolves [[Name]] by file name, so every link is rewritten to name its file
+([[File Name|Title]] when they differ); a link to a note that is no longer there
+becomes plain text. Every [[link]] in the vault resolves to a file in it.
+
+Anki: the review questions as "Basic" cards, tab-separated front/back with
+#separator, #html, #tags column headers, tagged with the note's category.
+"""
+from __future__ import annotations
+
+import datetime
+import html
+import os
+import re
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from chalicelib.core import aws, config, db
+from chalicelib.http import validation
+from chalicelib.notes import note_store
+from chalicelib.core.errors import BadRequestError
+
+EXPORT_EXPIRES_IN = 900
+FORMATS = ("obsidian", "anki")
+VAULT_ROOT = "Study Buddy"
+ROOT_INDEX = "Index"
+_LINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+_QUESTION = re.compile(r"^> \[!question\]-?\s*(?:\d+\.\s*)?(.*)$")
+_TIMESTAMP = re.compile(r"\s*\(\[([\d:]+)\]\((https://www\.youtube\.com/watch\?v=[\w-]+&t=\d+s)\)\)")
+
+
+@dataclass
+class Entry:
+    """One note in the export: its record fields and where it goes in the vault."""
+
+    note_id: str
+    title: str
+    category: str
+    user_id: str
+    stem: str = ""
+    folder: str = ""
+
+    @property
+    def path(self) -> str:
+        return f"{VAULT_ROOT}/{self.folder}/{self.stem}.md"
+
+
+def export(user_id: str, params: dict | None) -> dict:
+    params = validation.query_params(params, ("format",))
+    chosen = str(params.get("format", "obsidian")).strip().lower()
+    if chosen not in FORMATS:
+        raise BadRequestError(f"'format' must be one of: {', '.join(FORMATS)}")
+    entries = list(_records(user_id))
+    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    handle, path = tempfile.mkstemp(prefix="export-", suffix=".zip" if chosen == "obsidian"
+                                    else ".txt", dir=_tmp_dir())
+    os.close(handle)
+    try:
+        if chosen == "obsidian":
+            filename = f"study-buddy-vault-{day}.zip"
+            extra = write_vault(path, entries)
+            content_type = "application/zip"
+        else:
+            filename = f"study-buddy-anki-{day}.txt"
+            extra = write_anki(path, entries)
+            content_type = "text/plain; charset=utf-8"
+        key = f"exports/{user_id}/{day}-{uuid.uuid4().hex}-{filename}"
+        aws.client("s3").upload_file(path, config.notes_bucket(), key, ExtraArgs={
+            "ContentType": content_type})
+    finally:
+        os.unlink(path)
+    url = aws.client("s3").generate_presigned_url(
+        "get_object", ExpiresIn=EXPORT_EXPIRES_IN,
+        Params={"Bucket": config.notes_bucket(), "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                "ResponseContentType": content_type})
+    return {"url": url, "expires_in": EXPORT_EXPIRES_IN, "filename": filename,
+            "note_count": len(entries), "format": chosen, **extra}
+
+
+def _tmp_dir() -> str | None:
+    return config.env("EXPORT_TMP_DIR")  # the system's (/tmp on Lambda) by default
+
+
+def _records(user_id: str) -> Iterator[Entry]:
+    """The user's notes, oldest first, without content or embeddings (UserNotesIndex)."""
+    params: dict[str, Any] = {
+        "TableName": config.notes_table(), "IndexName": "UserNotesIndex",
+        "KeyConditionExpression": "#u = :u", "ScanIndexForward": True,
+        "ProjectionExpression": "#i, #t, #c",
+        "ExpressionAttributeNames": {"#u": "user_id", "#i": "note_id", "#t": "title",
+                                     "#c": "category"},
+        "ExpressionAttributeValues": db.values(u=user_id),
+    }
+    while True:
+        response = aws.client("dynamodb").query(**params)
+        for record in map(db.from_item, response.get("Items", [])):
+            if record:
+                yield Entry(record["note_id"], record.get("title") or "Untitled",
+                            record.get("category") or "General", user_id)
+        if not response.get("LastEvaluatedKey"):
+            return
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """name, or "name (2)"...: unique ignoring case (case-insensitive file systems)."""
+    candidate, number = name, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def plan(entries: list[Entry]) -> dict[str, dict]:
+    """Give every note a file name unique in the vault and a folder; returns the
+    category index notes ({category: {"stem", "folder"}})."""
+    stems: set[str] = {ROOT_INDEX.casefold()}
+    folders: dict[str, str] = {}
+    taken_folders: set[str] = set()
+    for entry in entries:
+        if entry.category not in folders:
+            folders[entry.category] = _unique(
+                note_store.safe_filename(entry.category, "")[:80].strip(" .") or "General",
+                taken_folders)
+        entry.folder = folders[entry.category]
+    for entry in entries:
+        entry.stem = _unique(note_store.safe_filename(entry.title, ""), stems)
+    indexes = {}
+    for category, folder in sorted(folders.items(), key=lambda kv: kv[0].casefold()):
+        indexes[category] = {"folder": folder,
+                             "stem": _unique(f"{folder} Index", stems)}
+    return indexes
+
+
+class Resolver:
+    """Rewrites [[links]] so each names a file of the vault."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.by_title = {entry.title.casefold(): entry.stem for entry in entries}
+        self.by_name: dict[str, str] = {}
+        for entry in entries:  # the file name a title gives, then the vault's own
+            self.by_name.setdefault(note_store.safe_filename(entry.title, "").casefold(),
+                                    entry.stem)
+        for entry in entries:
+            self.by_name.setdefault(entry.stem.casefold(), entry.stem)
+
+    def rewrite(self, text: str) -> str:
+        return _LINK.sub(self._replace, text)
+
+    def resolve(self, target: str, alias: str = "") -> str | None:
+        """The vault file a link means. Links name a file ([[File Name|Title]]); two
+        titles can share a file name, so the shown title decides first."""
+        for key, table in ((alias, self.by_title), (target, self.by_title),
+                           (target, self.by_name)):
+            stem = table.get(key.strip().casefold()) if key else None
+            if stem is not None:
+                return stem
+        return None
+
+    def _replace(self, match: re.Match) -> str:
+        embed, inner = match.group(1), match.group(2)
+        target, _, alias = inner.partition("|")
+        name, hash_mark, heading = target.partition("#")
+        stem = self.resolve(name, alias)
+        shown = alias or name.strip()
+        if stem is None:
+            return shown  # the note is gone: keep the words, drop the link
+        suffix = f"#{heading}" if hash_mark else ""
+        if shown == stem and not suffix:
+            return f"{embed}[[{stem}]]"
+        return f"{embed}[[{stem}{suffix}|{shown}]]"
+
+
+def write_vault(path: str, entries: list[Entry]) -> dict:
+    indexes = plan(entries)
+    resolver = Resolver(entries)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as vault:
+        for entry in entries:
+            content = note_store.read_content({"user_id": entry.user_id, "note_id": entry.note_id})
+            vault.writestr(entry.path, resolver.rewrite(content))
+            del content
+        for category, index in indexes.items():
+            members = [e for e in entries if e.category == category]
+            lines = [f"# {category}", "", f"{len(members)} note"
+                     f"{'' if len(members) == 1 else 's'}.", ""]
+            lines += [f"- {_link(e.stem, e.title)}" for e in
+                      sorted(members, key=lambda e: e.title.casefold())]
+            vault.writestr(f"{VAULT_ROOT}/{index['folder']}/{index['stem']}.md",
+                           "\n".join(lines) + "\n")
+        lines = ["# Study Buddy", "", "Every category of your notes:", ""]
+        lines += [f"- {_link(index['stem'], category)}" for category, index in indexes.items()]
+        if not indexes:
+            lines.append("No notes yet.")
+        vault.writestr(f"{VAULT_ROOT}/{ROOT_INDEX}.md", "\n".join(lines) + "\n")
+    return {}
+
+
+def _link(stem: str, shown: str) -> str:
+    if shown == stem:
+        return f"[[{stem}]]"
+    return f"[[{stem}|{shown.replace('|', '-').replace('[', '(').replace(']', ')')}]]"
+
+
+# --- Anki ------------------------------------------------------------------------
+
+def review_cards(content: str) -> Iterator[tuple[str, str]]:
+    """(question, answer) of each review question: the note's collapsed callouts."""
+    lines = content.split("\n")
+    inside = False
+    for number, line in enumerate(lines):
+        if line.startswith("## "):
+            inside = line.strip() == "## Review Questions"
+            continue
+        match = _QUESTION.match(line) if inside else None
+        if not match:
+            continue
+        answer_lines = []
+        for following in lines[number + 1:]:
+            if not following.startswith(">") or _QUESTION.match(following):
+                break
+            answer_lines.append(following[1:].strip())
+        yield match.group(1).strip(), " ".join(answer_lines).strip()
+
+
+def _anki_field(text: str) -> str:
+    """Markdown text as one HTML field: escaped, timestamps as links, [[links]] as text."""
+    text = _LINK.sub(lambda m: m.group(2).partition("|")[2] or m.group(2).partition("|")[0],
+                     text)
+    parts, position = [], 0
+    for match in _TIMESTAMP.finditer(text):
+        parts.append(html.escape(text[position:match.start()]))
+        parts.append(f' (<a href="{html.escape(match.group(2))}">{match.group(1)}</a>)')
+        position = match.end()
+    parts.append(html.escape(text[position:]))
+    return re.sub(r"[\t\r\n]+", " ", "".join(parts)).strip()
+
+
+def anki_tag(category: str) -> str:
+    """Anki tags are space-separated: "Computer Science" -> "Computer_Science"."""
+    return re.sub(r"\s+", "_", category.strip()) or "General"
+
+
+def write_anki(path: str, entries: list[Entry]) -> dict:
+    cards = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write("#separator:tab\n#html:true\n#notetype:Basic\n#tags column:3\n")
+        for entry in entries:
+            content = note_store.read_content({"user_id": entry.user_id, "note_id": entry.note_id})
+            for question, answer in review_cards(content):
+                front = _anki_field(question)
+                back = _anki_field(answer) + f"<br><small>{html.escape(entry.title)}</small>"
+                out.write(f"{front}\t{back}\t{anki_tag(entry.category)}\n")
+                cards += 1
+            del content
+    return {"card_count": cards}

@@ -1,0 +1,136 @@
+"""The note's Markdown (docs/DESIGN.md section 7), rendered from a validated draft.
+
+Rendering is ours, not the model's, so every note has the same shape whichever
+generator wrote the draft: front matter, Summary, Core Concepts, Key Points,
+Detailed Notes with clickable timestamps, Review Questions (answers in collapsed
+Obsidian callouts) and, once there are any, Related Notes.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable, Sequence
+
+from chalicelib.notes.note_store import safe_filename
+from chalicelib.youtube.links import canonical_url
+
+
+def clock(seconds: float) -> str:
+    """m:ss under an hour, h:mm:ss from an hour; minutes zero-padded (05:10)."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def duration_text(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def timestamp_link(video_id: str, seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f" ([{clock(seconds)}]({canonical_url(video_id)}&t={int(seconds)}s))"
+
+
+def link_target(title: str) -> str:
+    """What a [[link]] to a note names: its file name (the title made file-safe), which
+    is how Obsidian resolves links, and equal to the title for most titles."""
+    return safe_filename(title, "")
+
+
+def wikilink(title: str, shown: str | None = None) -> str:
+    """[[Title]], or [[File Name|shown text]] when the text differs from the target."""
+    target = link_target(title)
+    shown = title if shown is None else shown
+    if shown == target:
+        return f"[[{target}]]"
+    alias = shown.replace("|", "-").replace("[", "(").replace("]", ")").replace("\n", " ")
+    return f"[[{target}|{alias}]]"
+
+
+def _yaml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _yaml_scalar(value: str) -> str:
+    """Plain when YAML reads it back as the same string, quoted otherwise."""
+    plain = value and not any(c in value for c in ",[]{}:#\"'&*!|>%@`") \
+        and value == value.strip() and value.lower() not in ("true", "false", "null", "yes",
+                                                              "no", "on", "off", "~") \
+        and not value[0].isdigit() and not value.startswith("-")
+    return value if plain else _yaml_string(value)
+
+
+def _yaml_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_yaml_scalar(v) for v in values) + "]"
+
+
+def _escape_line(text: str) -> str:
+    """Keep model text from opening Markdown structures of its own."""
+    return text.replace("\n", " ").lstrip("#>").strip()
+
+
+def render(
+    *,
+    draft: dict,
+    video_id: str,
+    title: str,
+    channel: str,
+    duration_seconds: int,
+    category: str,
+    tags: Sequence[str],
+    created: str,
+    generator: str,
+    related_titles: Sequence[str] = (),
+    include_questions: bool = True,
+) -> str:
+    link = lambda seconds: timestamp_link(video_id, seconds)  # noqa: E731
+    lines = [
+        "---",
+        f"title: {_yaml_string(title)}",
+        f"source: {canonical_url(video_id)}",
+        f"video_id: {video_id}",
+        f"channel: {_yaml_string(channel)}",
+        f"duration: {_yaml_string(duration_text(duration_seconds))}",
+        f"category: {_yaml_scalar(category)}",
+        f"tags: {_yaml_list(tags)}",
+        f"created: {created}",
+        f"generator: {generator}",
+        "---",
+        f"# {_escape_line(title)}",
+        "",
+        "## Summary",
+        draft["summary"].strip(),
+        "",
+    ]
+    if draft["core_concepts"]:
+        lines.append("## Core Concepts")
+        lines += [f"- **{_escape_line(c['term'])}**: {_escape_line(c['definition'])}"
+                  f"{link(c['timestamp'])}" for c in draft["core_concepts"]]
+        lines.append("")
+    if draft["key_points"]:
+        lines.append("## Key Points")
+        lines += [f"- {_escape_line(p['text'])}{link(p['timestamp'])}"
+                  for p in draft["key_points"]]
+        lines.append("")
+    if draft["sections"]:
+        lines.append("## Detailed Notes")
+        for section in draft["sections"]:
+            lines.append(f"### {_escape_line(section['title'])}{link(section['timestamp'])}")
+            lines += [f"- {_escape_line(b['text'])}{link(b['timestamp'])}"
+                      for b in section["bullets"]]
+            lines.append("")
+    if include_questions and draft["review_questions"]:
+        lines.append("## Review Questions")
+        for number, question in enumerate(draft["review_questions"], start=1):
+            lines.append(f"> [!question]- {number}. {_escape_line(question['question'])}"
+                         f"{link(question['timestamp'])}")
+            lines.append(f"> {_escape_line(question['answer'])}")
+            lines.append("")
+    if related_titles:
+        lines.append("## Related Notes")
+        lines += [f"- {wikilink(related)}" for related in related_titles]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,287 @@
+"""Note records (DynamoDB) and note files (S3): the read side, saving and deletion.
+
+Content lives in S3 at notes/{user_id}/{note_id}.md; the record holds what
+lists need, and the note's embedding (a compact Binary, see embeddings.pack).
+Lists are Queries on UserNotesIndex, or on UserCategoryIndex when filtered by
+category, so a filter never reads the user's whole note set.
+
+Each user's note count per category lives in one small item of the notes table
+(note_id "categories#{user_id}": no user_id attribute, so no index sees it),
+changed in the same transaction as the note it counts, so GET /categories is
+one GetItem.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import uuid
+from typing import Any, Sequence
+from urllib.parse import quote
+
+from chalicelib.core import aws, config, db
+from chalicelib.http import validation
+from chalicelib.core.errors import NotFoundError
+
+DOWNLOAD_EXPIRES_IN = 900
+MAX_CATEGORY_LENGTH = 100
+MAX_FILENAME_LENGTH = 120
+PUBLIC_FIELDS = ("note_id", "video_id", "title", "category", "tags", "related",
+                 "content_length", "created_at", "updated_at")
+
+
+def object_key(user_id: str, note_id: str) -> str:
+    return f"notes/{user_id}/{note_id}.md"
+
+
+def category_key(user_id: str, category: str) -> str:
+    return f"{user_id}#{category}"
+
+
+def counts_key(user_id: str) -> str:
+    """The note_id of the user's category-count item (no real note id has a '#')."""
+    return f"categories#{user_id}"
+
+
+def _count_names(category: str) -> tuple[str, str]:
+    """Attribute names for a category's count and display name (hashed: any text)."""
+    digest = hashlib.sha256(category.encode()).hexdigest()[:24]
+    return f"c_{digest}", f"n_{digest}"
+
+
+def count_update(user_id: str, changes: dict[str, int]) -> dict | None:
+    """The transaction item that moves the user's category counts by `changes`."""
+    changes = {category: delta for category, delta in changes.items() if delta}
+    if not changes:
+        return None
+    adds, sets, names, values = [], [], {}, {}
+    for i, (category, delta) in enumerate(sorted(changes.items())):
+        count_name, label_name = _count_names(category)
+        names[f"#c{i}"], names[f"#n{i}"] = count_name, label_name
+        adds.append(f"#c{i} :d{i}")
+        sets.append(f"#n{i} = :n{i}")
+        values[f"d{i}"], values[f"n{i}"] = delta, category
+    return {"Update": {
+        "TableName": config.notes_table(), "Key": db.to_item({"note_id": counts_key(user_id)}),
+        "UpdateExpression": "SET " + ", ".join(sets) + " ADD " + ", ".join(adds),
+        "ExpressionAttributeNames": names, "ExpressionAttributeValues": db.values(**values),
+    }}
+
+
+def _forget_empty(user_id: str, categories: Sequence[str]) -> None:
+    """Drop categories whose count reached 0 (best effort; zeros are never listed)."""
+    for category in categories:
+        count_name, label_name = _count_names(category)
+        try:
+            aws.client("dynamodb").update_item(
+                TableName=config.notes_table(),
+                Key=db.to_item({"note_id": counts_key(user_id)}),
+                UpdateExpression="REMOVE #c, #n", ConditionExpression="#c <= :zero",
+                ExpressionAttributeNames={"#c": count_name, "#n": label_name},
+                ExpressionAttributeValues=db.values(zero=0))
+        except Exception as exc:  # noqa: BLE001 - a note came back meanwhile: keep it
+            if not aws.is_error(exc, aws.CONDITION_FAILED):
+                raise
+
+
+def categories(user_id: str, params: dict | None = None) -> dict:
+    """The user's categories with their note counts, by name: one GetItem."""
+    validation.query_params(params, ())
+    item = db.get(config.notes_table(), {"note_id": counts_key(user_id)}, consistent=True) \
+        or {}
+    found = []
+    for key, value in item.items():
+        if key.startswith("c_") and isinstance(value, int) and value > 0:
+            name = item.get("n_" + key[2:])
+            if isinstance(name, str):
+                found.append({"name": name, "note_count": value})
+    found.sort(key=lambda c: (c["name"].casefold(), c["name"]))
+    return {"categories": found, "count": len(found)}
+
+
+def title_key(user_id: str, title: str) -> str:
+    return f"{user_id}#{title.casefold()}"
+
+
+def safe_filename(title: str, extension: str = ".md") -> str:
+    """A file name that every OS and Obsidian accept, derived from the title."""
+    name = unicodedata.normalize("NFC", title)
+    name = re.sub(r'[\\/:*?"<>|#^\[\]\x00-\x1f\x7f]', " ", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")[:MAX_FILENAME_LENGTH].strip(" .")
+    return (name or "Untitled") + extension
+
+
+def unique_title(user_id: str, title: str, note_id: str | None = None) -> str:
+    """The title, or with a numbered suffix when the user has another note of that name."""
+    candidate, number = title, 1
+    while _title_taken(user_id, candidate, note_id):
+        number += 1
+        candidate = f"{title} ({number})"
+    return candidate
+
+
+def _title_taken(user_id: str, title: str, note_id: str | None) -> bool:
+    response = aws.client("dynamodb").query(
+        TableName=config.notes_table(), IndexName="UserTitleIndex",
+        KeyConditionExpression="user_title = :t", ExpressionAttributeValues=db.values(
+            t=title_key(user_id, title)))
+    return any(db.from_item(item)["note_id"] != note_id for item in response.get("Items", []))
+
+
+def save_note(
+    *,
+    user_id: str,
+    video_id: str,
+    title: str,
+    category: str,
+    content: str,
+    tags: Sequence[str] = (),
+    related: Sequence[dict] = (),
+    embedding: Any = None,
+    note_id: str | None = None,
+    extra: Sequence[dict] = (),
+) -> dict:
+    """Write the note file, then its record, the user's category counts and `extra`
+    items in one transaction.
+
+    Saving the same note_id again overwrites it: a redelivered job rewrites its
+    note instead of adding a second one (and counts it once). `embedding` is a
+    vector (packed here) or already packed bytes.
+    """
+    note_id = note_id or uuid.uuid4().hex
+    previous = db.get(config.notes_table(), {"note_id": note_id}, consistent=True)
+    if previous is not None and previous.get("user_id") != user_id:
+        raise ValueError(f"note {note_id} belongs to another user")
+    title = unique_title(user_id, title, note_id)
+    body = content.encode("utf-8")
+    aws.client("s3").put_object(
+        Bucket=config.notes_bucket(), Key=object_key(user_id, note_id), Body=body,
+        ContentType="text/markdown; charset=utf-8")
+    now = db.now_iso()
+    record = {
+        "note_id": note_id, "user_id": user_id, "video_id": video_id, "title": title,
+        "user_title": title_key(user_id, title), "category": category,
+        "user_category": category_key(user_id, category), "tags": list(tags),
+        "related": list(related), "content_length": len(body),
+        "embedding": _packed(embedding),
+        "created_at": previous.get("created_at", now) if previous else now, "updated_at": now,
+    }
+    put: dict = {"TableName": config.notes_table(), "Item": db.to_item(record)}
+    changes = {category: 1}
+    before = previous.get("category") if previous else None
+    if previous is None:
+        put["ConditionExpression"] = "attribute_not_exists(note_id)"
+    elif before is None:
+        put["ConditionExpression"] = "attribute_not_exists(category)"
+    else:  # as read: a concurrent change fails the transaction instead of miscounting
+        put["ConditionExpression"] = "category = :previous"
+        put["ExpressionAttributeValues"] = db.values(previous=before)
+        changes[before] = changes.get(before, 0) - 1
+    counted = count_update(user_id, changes)
+    db.transact([{"Put": put}, *([counted] if counted else []), *extra])
+    if before is not None and before != category:
+        _forget_empty(user_id, [before])
+    return record
+
+
+def _packed(embedding: bytes | bytearray | None) -> bytes | None:
+    """The stored form of a packed embedding (chalicelib.knowledge.embeddings.pack)."""
+    return None if embedding is None else bytes(embedding)
+
+
+def delete_file(user_id: str, note_id: str) -> None:
+    aws.client("s3").delete_object(Bucket=config.notes_bucket(), Key=object_key(user_id, note_id))
+
+
+def public_note(record: dict, content: str | None = None) -> dict:
+    note = {field: record.get(field) for field in PUBLIC_FIELDS}
+    note["tags"] = note["tags"] or []
+    note["related"] = note["related"] or []
+    if content is not None:
+        note["content"] = content
+    return note
+
+
+def owned_record(user_id: str, note_id: str) -> dict:
+    """The note if it is this user's; 404 exactly as if it did not exist otherwise."""
+    if not isinstance(note_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", note_id):
+        raise NotFoundError("Note not found")
+    record = db.get(config.notes_table(), {"note_id": note_id})
+    if record is None or record.get("user_id") != user_id:
+        raise NotFoundError("Note not found")
+    return record
+
+
+def read_content(record: dict) -> str:
+    response = aws.client("s3").get_object(
+        Bucket=config.notes_bucket(), Key=object_key(record["user_id"], record["note_id"]))
+    return response["Body"].read().decode("utf-8")
+
+
+def list_notes(user_id: str, params: dict | None) -> dict:
+    params = validation.query_params(params, ("limit", "category", "last_key"))
+    limit = validation.page_size(params)
+    category = params.get("category")
+    if category:
+        category = validation.string(category, "category", max_length=MAX_CATEGORY_LENGTH)
+        query = {"index": "UserCategoryIndex", "key_name": "user_category",
+                 "key_value": category_key(user_id, category), "scope": f"notes:{category}"}
+    else:
+        query = {"index": "UserNotesIndex", "key_name": "user_id", "key_value": user_id,
+                 "scope": "notes"}
+    records, cursor = db.query_page(table=config.notes_table(), user_id=user_id, limit=limit,
+                                    last_key=params.get("last_key"), **query)
+    notes = [public_note(record) for record in records]
+    return {"notes": notes, "count": len(notes), "last_key": cursor}
+
+
+def get_note(user_id: str, note_id: str, params: dict | None) -> dict:
+    params = validation.query_params(params, ("include_content",))
+    include = validation.bool_param(params.get("include_content"), "include_content")
+    record = owned_record(user_id, note_id)
+    return public_note(record, read_content(record) if include else None)
+
+
+def download(user_id: str, note_id: str) -> dict:
+    record = owned_record(user_id, note_id)
+    filename = safe_filename(record.get("title") or "Untitled")
+    ascii_name = filename.encode("ascii", "ignore").decode() or "note.md"
+    disposition = (f'attachment; filename="{ascii_name}"; '
+                   f"filename*=UTF-8''{quote(filename)}")
+    url = aws.client("s3").generate_presigned_url(
+        "get_object", ExpiresIn=DOWNLOAD_EXPIRES_IN,
+        Params={"Bucket": config.notes_bucket(),
+                "Key": object_key(user_id, note_id),
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": "text/markdown; charset=utf-8"})
+    return {"url": url, "expires_in": DOWNLOAD_EXPIRES_IN, "filename": filename}
+
+
+def delete_for_video(user_id: str, video_id: str) -> int:
+    """Delete the user's notes (files first, then records) made from a video, each
+    with its category count in one transaction."""
+    response = aws.client("dynamodb").query(
+        TableName=config.notes_table(), IndexName="VideoNotesIndex",
+        KeyConditionExpression="video_id = :v", ExpressionAttributeValues=db.values(v=video_id))
+    deleted = 0
+    for record in map(db.from_item, response.get("Items", [])):
+        if record is None or record.get("user_id") != user_id:
+            continue
+        delete_file(user_id, record["note_id"])
+        category = record.get("category")
+        items = [{"Delete": {"TableName": config.notes_table(),
+                             "Key": db.to_item({"note_id": record["note_id"]}),
+                             "ConditionExpression": "attribute_exists(note_id)"}}]
+        counted = count_update(user_id, {category: -1}) if category else None
+        try:
+            db.transact(items + ([counted] if counted else []))
+        except Exception as exc:  # noqa: BLE001 - deleted meanwhile: counted already
+            if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
+                raise
+            continue
+        if category:
+            _forget_empty(user_id, [category])
+        deleted += 1
+    return deleted
+
+

@@ -1,0 +1,1 @@
+"""Stripe: the client, Checkout and PaymentIntents, the webhook."""

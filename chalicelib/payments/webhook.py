@@ -1,0 +1,122 @@
+"""The Stripe webhook: verify the signed event, read the Stripe objects, and hand
+what they say to the ledger (chalicelib.ledger.purchases, .refunds), which
+decides what is credited or taken back. However often (or concurrently) Stripe
+delivers an event, the ledger's ids make it count once.
+
+The stripe SDK is imported inside the functions that use it (cold starts).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from chalicelib.core.errors import BadRequestError, ConflictError, ServiceUnavailableError
+from chalicelib.ledger import purchases, refunds
+from chalicelib.ledger.packages import PACKAGES
+from chalicelib.payments import stripe_client
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+CREDIT_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
+                 "payment_intent.succeeded")
+REFUND_EVENT = "charge.refunded"
+
+
+def verify_event(raw_body: bytes | None, signature: str | None) -> dict:
+    """The event, if Stripe signed exactly this body with our secret in the last 5 minutes."""
+    if not signature:
+        raise BadRequestError("Missing Stripe-Signature header")
+    secret = stripe_client.secret("STRIPE_WEBHOOK_SECRET")
+    if secret is None:
+        # Not 2xx: Stripe keeps retrying, so no event is lost while this is fixed.
+        log.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
+        raise ServiceUnavailableError("Payments are not configured on this server")
+    import stripe
+
+    payload = raw_body or b""
+    try:
+        # The signature covers the raw bytes: verify them before parsing anything.
+        stripe.WebhookSignature.verify_header(payload, signature, secret,
+                                              WEBHOOK_TOLERANCE_SECONDS)
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError as exc:
+        log.warning("stripe webhook refused: %s", exc)
+        raise BadRequestError("Invalid Stripe signature") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequestError("Webhook body is not a JSON Stripe event") from exc
+    data = event.get("data") if isinstance(event, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict) \
+            or not isinstance(event.get("type"), str):
+        raise BadRequestError("Webhook body is not a Stripe event")
+    return event
+
+
+def handle_webhook(raw_body: bytes | None, signature: str | None) -> dict:
+    """Verify and act on one Stripe event. Anything we do not act on is acknowledged."""
+    event = verify_event(raw_body, signature)
+    kind = event["type"]
+    obj = event["data"]["object"]
+    if kind in CREDIT_EVENTS:
+        outcome = _credit_purchase(event, obj)
+    elif kind == REFUND_EVENT:
+        outcome = _reverse_refund(event, obj)
+    else:
+        outcome = "ignored (event type not handled)"
+    log.info("stripe event %s (%s): %s", event.get("id"), kind, outcome)
+    return {"received": True}
+
+
+def _id_of(value: Any) -> str | None:
+    """An object's id whether Stripe sent it expanded or as a bare id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _credit_purchase(event: dict, obj: dict) -> str:
+    kind = event["type"]
+    if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
+        # Delayed payment methods: async_payment_succeeded follows when the money is in.
+        return f"not credited yet (payment_status {obj.get('payment_status')!r})"
+    if kind.startswith("checkout.session."):
+        payment_id = _id_of(obj.get("payment_intent"))
+        paid, currency = obj.get("amount_total"), obj.get("currency")
+        session_id = _id_of(obj)
+    else:
+        payment_id = _id_of(obj)
+        paid, currency = obj.get("amount_received", obj.get("amount")), obj.get("currency")
+        session_id = None
+    metadata = obj.get("metadata") or {}
+    user_id = metadata.get("user_id")
+    if payment_id is None or not isinstance(user_id, str) or not user_id:
+        return "ignored (not one of our credit purchases)"
+    reference = obj.get("client_reference_id")
+    if kind.startswith("checkout.session.") and reference not in (None, user_id) and \
+            str(metadata.get("package")) in PACKAGES:
+        log.error("stripe payment %s: client_reference_id %r is not metadata user %r: "
+                  "not credited", payment_id, reference, user_id)
+        return "not credited (user mismatch)"
+    return purchases.credit_purchase(purchases.Payment(
+        payment_id=payment_id, user_id=user_id, package_id=metadata.get("package"),
+        amount_paid=paid, currency=currency, checkout_session_id=session_id,
+        event_id=event.get("id"), event_type=kind))
+
+
+def _reverse_refund(event: dict, charge: dict) -> str:
+    charge_id = _id_of(charge)
+    payment_id = _id_of(charge.get("payment_intent"))
+    refunded = charge.get("amount_refunded")
+    if charge_id is None or payment_id is None or not isinstance(refunded, int):
+        return "ignored (not a refund of one of our payments)"
+    try:
+        return refunds.reverse_stripe_refund(refunds.RefundedCharge(
+            charge_id=charge_id, payment_id=payment_id, amount_refunded=refunded,
+            currency=charge.get("currency"),
+            package_id=(charge.get("metadata") or {}).get("package"),
+            event_id=event.get("id")))
+    except refunds.PurchaseNotCreditedYet as exc:
+        # A non-2xx answer makes Stripe deliver this refund again later.
+        raise ConflictError("The purchase this refund belongs to is not credited yet; "
+                            "retry later") from exc

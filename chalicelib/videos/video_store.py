@@ -1,0 +1,319 @@
+"""The videos table: every write to it is here, and every read of one record.
+
+queued -> processing -> completed | failed (docs/ARCHITECTURE.md, "Processing").
+Every state change is a conditional write. A worker claims a video with a lease
+and an attempt id, and every later write is conditioned on that attempt, so a
+duplicate or late delivery never writes a second note or charge, never moves a
+completed video backwards, and a deleted video is dropped. A change that ends an
+active video (fail, delete) refunds its charge in the same transaction
+(chalicelib.ledger.refunds), exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any, Callable
+
+from chalicelib.core import aws, config, db, observability
+from chalicelib.core.errors import ConflictError, NotFoundError
+from chalicelib.ledger import charges, movements, pricing, refunds
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("queued", "processing", "completed", "failed")
+ACTIVE_STATUSES = ("queued", "processing")
+LEASE_SECONDS = 960  # the processor's timeout (900 s) and a margin
+PUBLIC_FIELDS = ("video_id", "youtube_video_id", "url", "title", "channel",
+                 "duration_seconds", "status", "progress", "status_message", "error",
+                 "note_id", "subject", "credits_charged", "created_at", "updated_at",
+                 "completed_at")
+GUARD_NAMES = {"#guard_status": "status"}
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Cancelled(Exception):
+    """The video was deleted, finished, or taken over by another attempt: stop quietly."""
+
+
+def _table() -> str:
+    return config.videos_table()
+
+
+def user_status(user_id: str, status: str) -> str:
+    """The UserStatusIndex key: kept beside `status` on every status change."""
+    return f"{user_id}#{status}"
+
+
+def public_video(record: dict) -> dict:
+    video = {field: record.get(field) for field in PUBLIC_FIELDS}
+    video["progress"] = int(video["progress"] or 0)
+    video["credits_charged"] = int(video["credits_charged"] or 0)
+    return video
+
+
+# --- reads -------------------------------------------------------------------------
+
+def owned_record(user_id: str, video_id: str, consistent: bool = False) -> dict:
+    """The video if it is this user's; 404 exactly as if it did not exist otherwise."""
+    if not isinstance(video_id, str) or not _ID_RE.match(video_id):
+        raise NotFoundError("Video not found")
+    record = db.get(_table(), {"video_id": video_id}, consistent=consistent)
+    if record is None or record.get("user_id") != user_id:
+        raise NotFoundError("Video not found")
+    return record
+
+
+def load(video_id: str, user_id: str) -> dict | None:
+    """The video (read consistently) if it exists and is this user's."""
+    record = db.get(_table(), {"video_id": video_id}, consistent=True)
+    if record is None or record.get("user_id") != user_id:
+        return None
+    return record
+
+
+def list_page(user_id: str, *, status: str | None, limit: int,
+              last_key: str | None) -> tuple[list[dict], str | None]:
+    """One page of the user's videos, newest first (optionally one status)."""
+    if status:
+        query = {"index": "UserStatusIndex", "key_name": "user_status",
+                 "key_value": user_status(user_id, status), "scope": f"videos:{status}"}
+    else:
+        query = {"index": "UserVideosIndex", "key_name": "user_id", "key_value": user_id,
+                 "scope": "videos"}
+    return db.query_page(table=_table(), user_id=user_id, limit=limit, last_key=last_key,
+                         **query)
+
+
+def stuck_candidates(status: str, cutoff: str, page_size: int) -> Any:
+    """Videos of `status` created before `cutoff`, page by page (StatusIndex: no scans)."""
+    start_key = None
+    while True:
+        params: dict[str, Any] = {
+            "TableName": _table(), "IndexName": "StatusIndex", "Limit": page_size,
+            "KeyConditionExpression": "#st = :s AND created_at < :cutoff",
+            "ExpressionAttributeNames": {"#st": "status"},
+            "ExpressionAttributeValues": db.values(s=status, cutoff=cutoff),
+        }
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        response = aws.client("dynamodb").query(**params)
+        yield from map(db.from_item, response.get("Items", []))
+        start_key = response.get("LastEvaluatedKey")
+        if not start_key:
+            return
+
+
+# --- creating ------------------------------------------------------------------------
+
+def create(record: dict) -> dict:
+    """Create a submitted video and reserve its first credit, in one transaction.
+
+    Returns the ledger's Applied (raises movements.InsufficientCredits)."""
+    put = {"Put": {"TableName": _table(), "Item": db.to_item(record),
+                   "ConditionExpression": "attribute_not_exists(video_id)"}}
+    return charges.reserve(record["user_id"], record["video_id"],
+                           record["youtube_video_id"], extra=[put])
+
+
+# --- the worker's writes ---------------------------------------------------------------
+
+def lease_seconds() -> int:
+    """How long a claim holds the video. JOB_LEASE_SECONDS overrides it (fault tests)."""
+    return int(config.env("JOB_LEASE_SECONDS", str(LEASE_SECONDS)) or LEASE_SECONDS)
+
+
+def _update(video_id: str, sets: dict, *, condition: str, values: dict,
+            removes: tuple[str, ...] = ()) -> dict | None:
+    """SET (and REMOVE) under a condition; None when the condition failed."""
+    names = {f"#f{i}": key for i, key in enumerate(sets)}
+    expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(sets)))
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    names["#st"] = "status"
+    try:
+        response = aws.client("dynamodb").update_item(
+            TableName=_table(), Key=db.to_item({"video_id": video_id}),
+            UpdateExpression=expression, ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=db.values(
+                **{f"f{i}": value for i, value in enumerate(sets.values())}, **values),
+            ReturnValues="ALL_NEW")
+    except Exception as exc:  # noqa: BLE001 - only a failed condition is expected
+        if aws.is_error(exc, aws.CONDITION_FAILED):
+            return None
+        raise
+    return db.from_item(response["Attributes"])
+
+
+def claim(record: dict) -> dict | None:
+    """Take the video for this attempt: queued, or processing with an expired lease."""
+    now = time.time()
+    return _update(record["video_id"], {
+        "status": "processing", "user_status": user_status(record["user_id"], "processing"),
+        "attempt_id": uuid.uuid4().hex, "lease_until": int(now + lease_seconds()),
+        "progress": 5, "status_message": "Starting", "updated_at": db.now_iso(),
+    }, condition="#st = :queued OR (#st = :processing AND "
+                 "(attribute_not_exists(lease_until) OR lease_until < :now))",
+        values={"queued": "queued", "processing": "processing", "now": int(now)})
+
+
+def guarded(record: dict, sets: dict, removes: tuple[str, ...] = ()) -> None:
+    """Update the video while this attempt still holds it; Cancelled otherwise."""
+    sets = {key: value for key, value in sets.items() if value is not None}
+    updated = _update(record["video_id"], {**sets, "updated_at": db.now_iso()},
+                      condition="#st = :processing AND attempt_id = :attempt",
+                      values={"processing": "processing", "attempt": record["attempt_id"]},
+                      removes=removes)
+    if updated is None:
+        raise Cancelled(record["video_id"])
+
+
+def charge(record: dict, duration_seconds: int) -> dict:
+    """Charge the rest of the price once the duration is known (one credit was reserved)."""
+    cost = pricing.credits_for(duration_seconds)
+    charged = int(record.get("credits_charged") or 0)
+    if cost <= charged:
+        return record
+    update = {"Update": {
+        "TableName": _table(), "Key": db.to_item({"video_id": record["video_id"]}),
+        "UpdateExpression": "SET credits_charged = :cost",
+        "ConditionExpression": "#st = :processing AND attempt_id = :attempt AND "
+                               "credits_charged = :charged",
+        "ExpressionAttributeNames": {"#st": "status"},
+        "ExpressionAttributeValues": db.values(cost=cost, processing="processing",
+                                               attempt=record["attempt_id"], charged=charged),
+    }}
+    try:
+        charges.charge_duration(record["user_id"], record["video_id"],
+                                record["youtube_video_id"], duration_seconds=duration_seconds,
+                                already_charged=charged, extra=[update])
+    except movements.ConditionFailed as exc:
+        raise Cancelled(record["video_id"]) from exc
+    return {**record, "credits_charged": cost}
+
+
+def completion(record: dict, *, note_id: str, generator: str, usage: dict,
+               cached: bool) -> dict:
+    """The transaction item that completes the video (written with its note)."""
+    return {"Update": {
+        "TableName": _table(), "Key": db.to_item({"video_id": record["video_id"]}),
+        "UpdateExpression": "SET #st = :completed, user_status = :us, progress = :full, "
+                            "status_message = :done, note_id = :note, completed_at = :now, "
+                            "updated_at = :now, generator = :generator, #usage = :usage, "
+                            "draft_cached = :cached REMOVE lease_until, attempt_id",
+        "ConditionExpression": "#st = :processing AND attempt_id = :attempt",
+        "ExpressionAttributeNames": {"#st": "status", "#usage": "usage"},
+        "ExpressionAttributeValues": db.values(
+            completed="completed", us=user_status(record["user_id"], "completed"),
+            full=100, done="Completed", note=note_id, now=db.now_iso(),
+            generator=generator, usage=usage, cached=cached,
+            processing="processing", attempt=record["attempt_id"]),
+    }}
+
+
+def requeue(record: dict, requeued_at: str) -> bool:
+    """Put a stuck video back in the queue state, once (cleanup)."""
+    updated = _update(record["video_id"], {
+        "status": "queued", "user_status": user_status(record["user_id"], "queued"),
+        "requeued": 1, "requeued_at": requeued_at, "status_message": "Requeued after a delay",
+        "updated_at": db.now_iso(),
+    }, condition="#st = :s AND attribute_not_exists(requeued)",
+        values={"s": record["status"]}, removes=("lease_until", "attempt_id"))
+    return updated is not None
+
+
+# --- ending a video: failed or deleted, refunded in the same transaction -----------------
+
+def fail(record: dict, code: str, message: str, attempt_id: str | None = None) -> bool:
+    """Mark an active video failed and refund what it was charged, once."""
+    def mark(current: dict) -> dict:
+        return {"Update": {
+            "TableName": _table(), "Key": db.to_item({"video_id": current["video_id"]}),
+            "UpdateExpression": "SET #status = :failed, user_status = :us, #error = :error, "
+                                "status_message = :message, updated_at = :now, "
+                                "completed_at = :now REMOVE lease_until, attempt_id",
+            "ExpressionAttributeNames": {"#status": "status", "#error": "error"},
+            "ExpressionAttributeValues": db.values(
+                failed="failed", us=user_status(current["user_id"], "failed"),
+                error={"code": code, "message": message}, message=message,
+                now=db.now_iso()),
+        }}
+
+    done = settle(record["user_id"], record["video_id"], change=mark, reason=code,
+                  only_active=True, attempt_id=attempt_id)
+    if done:
+        log.info("video %s failed: %s", record["video_id"], code)
+        observability.metric("VideosFailed", 1, ErrorCode=code)
+    return done
+
+
+def delete(user_id: str, video_id: str, *, reason: str,
+           before: Callable[[dict], None] | None = None) -> None:
+    """Delete the video record; refund it if it was still active.
+
+    `before(record)` runs first on each try (the caller removes the note)."""
+    def remove(record: dict) -> dict:
+        if before is not None:
+            before(record)
+        return {"Delete": {"TableName": _table(), "Key": db.to_item({"video_id": video_id})}}
+
+    settle(user_id, video_id, change=remove, reason=reason)
+
+
+def settle(
+    user_id: str,
+    video_id: str,
+    *,
+    change: Callable[[dict], dict],
+    reason: str,
+    only_active: bool = False,
+    attempt_id: str | None = None,
+    attempts: int = 10,
+) -> bool:
+    """Apply one change to a video, refunding an active video's charge in the same
+    transaction, exactly once (chalicelib.ledger.refunds.refund_video).
+
+    `change(record)` builds the transaction item (Update or Delete). A guard is
+    added to it: the video is still as read (status, charge, and the worker's
+    attempt when given), so a concurrent change makes us read again instead of
+    refunding wrongly. Returns False when there was nothing to do.
+    """
+    for _ in range(attempts):
+        try:
+            record = owned_record(user_id, video_id, consistent=True)
+        except NotFoundError:
+            if only_active:
+                return False
+            raise
+        active = record["status"] in ACTIVE_STATUSES
+        if (only_active and not active) or \
+                (attempt_id is not None and record.get("attempt_id") != attempt_id):
+            return False
+        charged = int(record.get("credits_charged") or 0)
+        guard = {"guard_status": record["status"], "guard_charged": charged}
+        condition = "#guard_status = :guard_status AND credits_charged = :guard_charged"
+        if attempt_id is not None:
+            condition += " AND attempt_id = :guard_attempt"
+            guard["guard_attempt"] = attempt_id
+        item = change(record)
+        body = next(iter(item.values()))
+        body["ConditionExpression"] = condition
+        body["ExpressionAttributeNames"] = {**body.get("ExpressionAttributeNames", {}),
+                                            **GUARD_NAMES}
+        body["ExpressionAttributeValues"] = {**body.get("ExpressionAttributeValues", {}),
+                                             **db.values(**guard)}
+        try:
+            if active and charged > 0:
+                if refunds.refund_video(user_id, video_id, record.get("youtube_video_id"),
+                                        charged=charged, reason=reason, extra=[item]):
+                    return True
+            db.transact([item])
+            return True
+        except movements.ConditionFailed:
+            continue
+        except Exception as exc:  # noqa: BLE001 - only a failed condition is retried
+            if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
+                raise
+    raise ConflictError("The video is changing right now; try again")

@@ -1,0 +1,259 @@
+"""The yt-dlp fallback for a lecture's transcript (docs/DESIGN.md section 6).
+
+Used when youtube-transcript-api is blocked. yt-dlp's YouTube extractor reads the
+video's metadata and caption track list; one track is chosen and its json3 (else
+WebVTT) file is downloaded through the same YoutubeDL, so the proxy applies to
+every request. The result has the transcript cache format of docs/DESIGN.md section 5.
+
+The track is chosen by the caption-track policy (chalicelib.youtube.tracks); the
+file is parsed by chalicelib.youtube.captions.
+
+yt-dlp is imported inside fetch_with_ytdlp only: it is large, and most requests
+never need it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Callable, Iterable, Sequence
+
+from chalicelib.youtube import captions, tracks
+
+log = logging.getLogger(__name__)
+
+WATCH_URL = "https://www.youtube.com/watch?v={video_id}"
+SOCKET_TIMEOUT_SECONDS = 15
+
+# Test seam: builds the YoutubeDL from its params; None means yt_dlp.YoutubeDL.
+# Production never sets it. yt-dlp has no parameter to plug a request handler
+# into one YoutubeDL, so tests/fake_ytdlp.py installs its in-process fake
+# YouTube on the instance this factory returns (as yt-dlp's own test suite does)
+# and the real extractor runs with nothing able to reach the network.
+YDL_FACTORY: Callable[[dict[str, Any]], Any] | None = None
+
+
+class SubtitlesUnavailable(Exception):
+    """Permanent: retrying will not help. `code` is one of no_transcript,
+    video_unavailable, video_private, age_restricted. (Never captions_disabled:
+    yt-dlp reports a video without captions and one whose captions are turned
+    off alike, as empty track lists, so both are no_transcript.)"""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class SubtitlesTemporarilyUnavailable(Exception):
+    """Transient: blocked (bot check, 429), YouTube 5xx, network failure or timeout."""
+
+
+# --- fetching ----------------------------------------------------------------------
+
+def ydl_params(proxy: str | None = None, logger: Any = None) -> dict[str, Any]:
+    """YoutubeDL options: metadata and caption list only, nothing written to disk."""
+    params: dict[str, Any] = {
+        "quiet": True,
+        "noprogress": True,
+        "skip_download": True,
+        "noplaylist": True,
+        "cachedir": False,  # Lambda's file system is read-only outside /tmp
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        # Each retry may cost a socket timeout; SQS retries the whole job anyway.
+        "extractor_retries": 1,
+        # Captions are wanted, not media: a video whose formats yt-dlp cannot get
+        # (PO tokens, JS challenges) still has usable captions. YouTube's reason for
+        # a missing video then arrives as a warning, which the logger keeps.
+        "ignore_no_formats_error": True,
+        # Nothing is downloaded; an explicit spec spares yt-dlp probing for ffmpeg.
+        "format": "bestaudio/best",
+        "extractor_args": {"youtube": {
+            # Caption URLs need no signature or n-challenge solving: skip the
+            # multi-megabyte player JS and the JS runtime Lambda does not have.
+            "player_skip": ["js"],
+            "skip": ["hls", "dash"],  # no manifest downloads
+        }},
+    }
+    if logger is not None:
+        params["logger"] = logger
+    if proxy:
+        params["proxy"] = proxy
+    return params
+
+
+def fetch_with_ytdlp(video_id: str, languages: Sequence[str], proxy: str | None = None) -> dict:
+    """The transcript of `video_id` in the transcript cache format (docs/DESIGN.md section 5).
+
+    Raises SubtitlesUnavailable (permanent, with a code) or
+    SubtitlesTemporarilyUnavailable (worth retrying later)."""
+    from yt_dlp import YoutubeDL
+    from yt_dlp.networking.exceptions import RequestError
+    from yt_dlp.utils import DownloadError
+
+    messages = _MessageLog()
+    factory = YDL_FACTORY or YoutubeDL
+    with factory(ydl_params(proxy, messages)) as ydl:
+        try:
+            info = ydl.extract_info(WATCH_URL.format(video_id=video_id), download=False)
+        except DownloadError as exc:
+            raise classify_error(exc, messages.lines) from exc
+        track = tracks.choose_track(info or {}, languages)
+        if track is None:
+            raise _why_no_track(messages.lines)
+        try:
+            with ydl.urlopen(track.url) as response:
+                content = response.read()
+        except RequestError as exc:
+            raise SubtitlesTemporarilyUnavailable(
+                f"caption download failed: {exc.msg or type(exc).__name__}") from exc
+    if not content.strip():
+        # YouTube answers 200 with an empty body when it wants a PO token.
+        raise SubtitlesTemporarilyUnavailable("YouTube returned an empty caption file")
+    try:
+        segments = captions.parse_json3(content) if track.ext == "json3" else \
+            captions.parse_vtt(content.decode("utf-8-sig", errors="replace"))
+    except ValueError as exc:
+        raise SubtitlesTemporarilyUnavailable(f"unreadable {track.ext} captions: {exc}") from exc
+    return {
+        "video_id": video_id,
+        "title": str(info.get("title") or ""),
+        "channel": str(info.get("channel") or info.get("uploader") or ""),
+        "duration_seconds": int(round(float(info.get("duration") or 0))),
+        "language": track.language,
+        "is_generated": track.is_generated,
+        "chapters": [{"title": str(chapter.get("title") or ""),
+                      "start": float(chapter["start_time"])}
+                     for chapter in info.get("chapters") or []
+                     if chapter.get("start_time") is not None],
+        "segments": segments,
+    }
+
+
+class _MessageLog:
+    """yt-dlp's logger: keeps warnings and errors, where the extractor reports
+    what YouTube said about a video it could not play."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def debug(self, message: str) -> None:
+        pass
+
+    info = debug
+
+    def warning(self, message: str) -> None:
+        self.lines.append(message)
+        log.debug("yt-dlp: %s", message)
+
+    error = warning
+
+
+# --- errors ------------------------------------------------------------------------
+
+# Checked in this order: a private video's message also says "sign in".
+_PERMANENT_PATTERNS = (
+    ("video_private", ("private video", "video is private")),
+    ("age_restricted", ("confirm your age", "age-restricted", "age restricted",
+                        "inappropriate for some users")),
+)
+_TRANSIENT_PATTERNS = (
+    "not a bot", "captcha", "try again later", "rate-limited", "too many requests",
+    "http error 429", "http error 5", "timed out", "timeout", "temporarily",
+    "connection", "unable to download", "ip is likely being blocked",
+)
+_UNAVAILABLE_PATTERNS = (
+    "video unavailable", "video is unavailable", "video isn't available",
+    "video is not available", "no longer available", "has been removed",
+    "has been terminated", "copyright", "members-only", "members only",
+    "available in your country", "not available from your location",
+    "requires payment", "live event will begin", "premieres in", "does not exist",
+)
+_MESSAGES = {
+    "no_transcript": "the video has no caption track we can use",
+    "video_unavailable": "the video is unavailable",
+    "video_private": "the video is private",
+    "age_restricted": "the video is age-restricted",
+}
+
+
+def classify_message(message: str) -> str | None:
+    """A permanent error code, "transient", or None when the message says neither."""
+    text = message.lower()
+    for code, patterns in _PERMANENT_PATTERNS:
+        if any(p in text for p in patterns):
+            return code
+    if any(p in text for p in _TRANSIENT_PATTERNS):
+        return "transient"
+    if any(p in text for p in _UNAVAILABLE_PATTERNS):
+        return "video_unavailable"
+    return None
+
+
+def permanent(code: str, detail: str = "") -> SubtitlesUnavailable:
+    return SubtitlesUnavailable(code, _MESSAGES[code] + (f" ({detail})" if detail else ""))
+
+
+def classify_error(exc: Exception, warnings: Sequence[str] = ()) -> Exception:
+    """SubtitlesUnavailable or SubtitlesTemporarilyUnavailable for a yt-dlp error;
+    `warnings` (what yt-dlp warned before it) explain errors that say nothing."""
+    from yt_dlp.networking.exceptions import HTTPError, TransportError
+    from yt_dlp.utils import GeoRestrictedError
+
+    message = _clean_message(str(exc))
+    code = classify_message(message)
+    if code not in (None, "transient", "video_unavailable"):
+        return permanent(code, message)
+    causes = list(_causes(exc))
+    if code == "transient" or any(isinstance(c, TransportError) for c in causes) or any(
+            isinstance(c, HTTPError) and (c.status in (403, 429) or c.status >= 500)
+            for c in causes):
+        return SubtitlesTemporarilyUnavailable(message)
+    if code == "video_unavailable" or any(isinstance(c, GeoRestrictedError) for c in causes):
+        return permanent("video_unavailable", message)
+    explained = _from_warnings(warnings)
+    if explained is not None:
+        return explained
+    # Unknown: let SQS retry; after the last retry the job fails and is refunded.
+    log.warning("unclassified yt-dlp error, treated as transient: %s", message)
+    return SubtitlesTemporarilyUnavailable(message)
+
+
+def _why_no_track(warnings: Sequence[str]) -> Exception:
+    """No usable track: yt-dlp's warnings say whether YouTube refused the video
+    (with ignore_no_formats_error, its reason is a warning) or blocked a request."""
+    return _from_warnings(warnings) or permanent("no_transcript")
+
+
+def _from_warnings(warnings: Sequence[str]) -> Exception | None:
+    codes = {classify_message(w): _clean_message(w) for w in warnings}
+    for code in ("video_private", "age_restricted", "video_unavailable"):
+        if code in codes:
+            return permanent(code, codes[code])
+    if "transient" in codes:
+        return SubtitlesTemporarilyUnavailable(codes["transient"])
+    return None
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    """The exception, what it wraps (DownloadError.exc_info, ExtractorError.cause)
+    and their __cause__ chains."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        exc_info = getattr(current, "exc_info", None)
+        todo += [getattr(current, "cause", None), current.__cause__, current.__context__,
+                 exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None]
+
+
+_PREFIX_RE = re.compile(r"^(?:(?:ERROR|WARNING):\s*)?(?:\[[\w:]+\]\s*(?:[\w-]{11}:\s*)?)?")
+_ADVICE_RE = re.compile(r"(?:\s*Use --cookies|;\s*please report this issue).*$", re.S)
+
+
+def _clean_message(message: str) -> str:
+    """yt-dlp's message without its "ERROR: [youtube] id:" prefix and CLI advice."""
+    return _ADVICE_RE.sub("", _PREFIX_RE.sub("", message.strip()))[:300]

@@ -1,0 +1,188 @@
+"""`make run`: the whole local stack in one process (docs/DESIGN.md section 10).
+
+- the AWS emulator (moto server) on 127.0.0.1:4566, its state restored from and
+  saved to .local/ (every few seconds and on stop), so data survives a restart;
+- every resource provisioned from infra/template.yaml (idempotently);
+- `chalice local --stage local` on 127.0.0.1:8000;
+- workers that long-poll the video queue and the dead-letter queue and call the
+  same handler functions Lambda would, with SQS-shaped events (infra/local/worker.py);
+- the scheduler, calling the cleanup handler as EventBridge would;
+- .local/outputs.json with the resource names, one ready line, and a clean stop
+  on Ctrl-C or SIGTERM.
+
+The API server runs in this process, as `chalice local` does, so that chalice's
+local authorizer can be made tolerant of malformed tokens (infra/local/chalice_local.py).
+Environment settings (docs/DESIGN.md section 3) win over the stage config.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import os
+import signal
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import FrameType
+from typing import Any, Callable
+
+from infra.local import emulator_state
+from infra.local.chalice_local import harden_chalice_local
+from infra.local.emulator import Emulator
+from infra.local.provision import app_environment, provision, write_outputs
+from infra.local.worker import LambdaContext, poll_once
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+LOCAL_DEFAULTS = {
+    "SIGNUP_CREDITS": "3",
+    "ALLOWED_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
+}
+SAVE_INTERVAL_SECONDS = 5.0
+POLL_WAIT_SECONDS = 1
+
+log = logging.getLogger("study-buddy.local")
+
+
+def scheduled_event(rule: str) -> dict:
+    """What EventBridge sends a scheduled Lambda."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "000000000000",
+            "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1", "resources": [f"arn:aws:events:us-east-1:000000000000:rule/{rule}"],
+            "detail": {}}
+
+
+class LocalStack:
+    def __init__(self, *, host: str, api_port: int, aws_port: int, state_dir: Path,
+                 workers: int, cleanup_interval: float) -> None:
+        self.host, self.api_port, self.aws_port = host, api_port, aws_port
+        self.state_dir, self.workers, self.cleanup_interval = state_dir, workers, cleanup_interval
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.emulator: Emulator | None = None
+        self.server: Any = None
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "emulator-state.pickle"
+
+    def start(self) -> dict:
+        restored = emulator_state.load(self.state_file)
+        self.emulator = Emulator(port=self.aws_port).start()
+        os.environ.update({"AWS_ENDPOINT_URL": self.emulator.url,
+                           "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+                           "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                           "STAGE": "local"})
+        outputs = provision("local", endpoint_url=self.emulator.url)
+        write_outputs({**outputs, "AwsEndpointUrl": self.emulator.url,
+                       "ApiUrl": f"http://{self.host}:{self.api_port}"},
+                      self.state_dir / "outputs.json")
+        for key, value in LOCAL_DEFAULTS.items():
+            os.environ.setdefault(key, value)
+        os.environ.update(app_environment(outputs))
+        self._start_api()
+        import app
+
+        sqs = __import__("chalicelib.core.aws", fromlist=["client"]).client("sqs")
+        for number in range(self.workers):
+            self._spawn(f"worker-{number + 1}", self._poll_loop(
+                sqs, outputs["VideoQueueUrl"], app.process_video, f"process_video-{number + 1}"))
+        self._spawn("dead-letters", self._poll_loop(
+            sqs, outputs["DeadLetterQueueUrl"], app.dead_letter, "dead_letter"))
+        self._spawn("scheduler", self._every(self.cleanup_interval, lambda: app.cleanup(
+            scheduled_event("cleanup"), LambdaContext("cleanup", str(uuid.uuid4())))))
+        self._spawn("state-saver", self._every(SAVE_INTERVAL_SECONDS, self.save))
+        return {"restored": restored, **outputs}
+
+    def _start_api(self) -> None:
+        from chalice.cli import create_local_server
+        from chalice.cli.factory import CLIFactory
+
+        harden_chalice_local()
+        # The stage config is applied on top of os.environ: keep what we set.
+        ours = dict(os.environ)
+        self.server = create_local_server(CLIFactory(str(PROJECT_DIR), environ=os.environ),
+                                          self.host, self.api_port, "local")
+        os.environ.update(ours)
+        self._spawn("api", self.server.serve_forever)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _poll_loop(self, sqs: Any, queue_url: str, handler: Any, name: str) -> Callable[[], None]:
+        def loop() -> None:
+            while not self.stop_event.is_set():
+                try:
+                    poll_once(sqs, queue_url, handler, wait_seconds=POLL_WAIT_SECONDS, name=name)
+                except Exception:  # noqa: BLE001 - the emulator stopping, or a network blip
+                    if not self.stop_event.wait(1.0):
+                        log.exception("%s: polling failed; retrying", name)
+        return loop
+
+    def _every(self, seconds: float, action: Callable[[], Any]) -> Callable[[], None]:
+        def loop() -> None:
+            while not self.stop_event.wait(seconds):
+                try:
+                    action()
+                except Exception:  # noqa: BLE001 - keep the schedule going
+                    log.exception("scheduled %s failed", getattr(action, "__name__", "task"))
+        return loop
+
+    def save(self) -> None:
+        emulator_state.save(self.state_file)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.server is not None:
+            self.server.shutdown()
+        for thread in self.threads:
+            thread.join(timeout=POLL_WAIT_SECONDS + 5)
+        self.save()
+        if self.emulator is not None:
+            self.emulator.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the Study Buddy local stack.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_API_PORT", 8000)))
+    parser.add_argument("--aws-port", type=int,
+                        default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
+    parser.add_argument("--state-dir", type=Path,
+                        default=Path(os.environ.get("LOCAL_STATE_DIR", PROJECT_DIR / ".local")))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cleanup-interval", type=float, default=600.0,
+                        help="seconds between runs of the scheduled cleanup")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    started = time.monotonic()
+    stack = LocalStack(host=args.host, api_port=args.port, aws_port=args.aws_port,
+                       state_dir=args.state_dir, workers=args.workers,
+                       cleanup_interval=args.cleanup_interval)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    info = stack.start()
+    print(f"Study Buddy local stack ready in {time.monotonic() - started:.1f}s"
+          f"{' (state restored)' if info['restored'] else ''}: "
+          f"API http://{args.host}:{args.port}  AWS emulator {stack.emulator.url}  "
+          f"outputs {args.state_dir / 'outputs.json'}  (Ctrl-C stops)", flush=True)
+    while not stopping.wait(0.5):
+        pass
+    stack.stop()
+    print("Study Buddy local stack stopped; state saved in", args.state_dir, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

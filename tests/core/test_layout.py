@@ -1,0 +1,83 @@
+"""The floor plan holds (docs/ARCHITECTURE.md): no import cycle, one module writes the
+videos table, ledger ids are made only by the ledger, and the behaviour table points
+at modules that exist and do what it says."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHALICELIB = ROOT / "chalicelib"
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in CHALICELIB.rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every chalicelib module `path` imports, at module level or inside functions."""
+    deps = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and \
+                node.module.startswith("chalicelib"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                deps.add(full if full in modules else node.module)
+        elif isinstance(node, ast.Import):
+            deps.update(a.name for a in node.names if a.name.startswith("chalicelib"))
+    return {dep for dep in deps if dep in modules and dep != "chalicelib"}
+
+
+def test_no_import_cycle_in_chalicelib():
+    modules = _modules()
+    graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    state: dict[str, str] = {}
+    cycles = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "open"
+        for dep in sorted(graph[name]):
+            if state.get(dep) == "open":
+                cycles.append(trail[trail.index(dep):] + [dep] if dep in trail else [name, dep])
+            elif dep not in state:
+                visit(dep, trail + [dep])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_only_the_video_store_writes_the_videos_table():
+    writers = set()
+    for name, path in _modules().items():
+        source = path.read_text()
+        if "videos_table()" in source and re.search(
+                r"update_item|put_item|delete_item|\"(Put|Update|Delete)\"", source):
+            writers.add(name)
+    assert writers == {"chalicelib.videos.video_store"}
+
+
+def test_ledger_ids_are_made_only_by_the_ledger():
+    pattern = re.compile(r"f[\"'](signup|reserve|usage|refund|stripe|stripe-refund):")
+    makers = {name for name, path in _modules().items() if pattern.search(path.read_text())}
+    assert makers == {"chalicelib.ledger.ids"}
+
+
+def test_every_module_in_the_behaviour_table_exists():
+    table = (ROOT / "docs" / "ARCHITECTURE.md").read_text().split("## Where each behaviour")[1]
+    paths = set(re.findall(r"`((?:chalicelib|infra)/[\w/]+\.py)`", table))
+    assert len(paths) >= 9
+    assert sorted(p for p in paths if not (ROOT / p).exists()) == []
+
+
+def test_one_caption_track_policy_module():
+    definers = {name for name, path in _modules().items()
+                if re.search(r"^def choose_\w*track\(", path.read_text(), re.M)}
+    assert definers == {"chalicelib.youtube.tracks"}
