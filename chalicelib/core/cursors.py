@@ -38,7 +38,10 @@ def encode(key: dict, *, user_id: str, scope: str) -> str:
 
 
 def decode(cursor: str, *, user_id: str, scope: str) -> dict:
-    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
+    # A cursor we made is ASCII; anything else (hmac.compare_digest refuses non-ASCII
+    # strings with a TypeError) is refused here as invalid, not a 500.
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or \
+            cursor.count(".") != 1 or not cursor.isascii():
         raise BadRequestError(INVALID)
     payload, signature = cursor.split(".")
     if not hmac.compare_digest(signature, _signature(payload, user_id, scope)):
