@@ -30,6 +30,11 @@ import requests
 
 from tests.live_stack import PROJECT_DIR, Stack, free_port, port_open
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # reported once, below; the tests are then left out
+    expect = None
+
 CHROMIUM = Path("/usr/bin/chromium")
 DIST = PROJECT_DIR / "web" / "dist"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -242,8 +247,8 @@ def open_page(browser: Any, site: Site, request: pytest.FixtureRequest,
     try:
         yield page, watch
     finally:
-        failed = any(getattr(getattr(request.node, f"report_{when}", None), "failed", False)
-                     for when in ("setup", "call"))
+        reports = [getattr(request.node, f"report_{when}", None) for when in ("setup", "call")]
+        failed = any(r is not None and (r.failed or hasattr(r, "wasxfail")) for r in reports)
         if failed:
             SCREENSHOTS.mkdir(exist_ok=True)
             name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])

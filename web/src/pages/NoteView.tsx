@@ -47,7 +47,11 @@ export function NotePage({ noteId }: { noteId: string }) {
     };
   }, [api, noteId, noteIndex]);
 
-  const parsed = useMemo(() => splitFrontMatter(note?.content ?? ""), [note?.content]);
+  const parsed = useMemo(() => {
+    const split = splitFrontMatter(note?.content ?? "");
+    // The title is the page's own heading: one h1 per page.
+    return { ...split, body: split.body.replace(/^\s*# [^\n]*\n/, "") };
+  }, [note?.content]);
   const html = useMemo(
     () => (note?.content ? renderNote(parsed.body, { resolve: resolver(index, note.related) }) : ""),
     [parsed.body, index, note],
