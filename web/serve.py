@@ -130,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings(args.dist, args.api_url, args.outputs)
     server = make_server(args.host, args.port, settings)
-    print(f"Study Buddy web client on http://{args.host}:{server.server_port} "
-          f"(API {settings.api_url()})", flush=True)
+    api = settings.fixed_api_url or f"the ApiUrl of {settings.outputs}, else {DEFAULT_API_URL}"
+    print(f"Study Buddy web client on http://{args.host}:{server.server_port} (API: {api})",
+          flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
