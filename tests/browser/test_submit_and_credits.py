@@ -97,17 +97,31 @@ def test_submit_errors_are_explained(page, watch, site, status, body, words) -> 
     if status == 409:  # the video the answer points to is a real one of this user's
         body = {**body, "video_id": site.process(user, "sbPhysics01")["video_id"]}
     sign_in(page, user)
-    page.route(f"{site.api}/videos", lambda route: route.fulfill(
-        status=status, content_type="application/json", body=json.dumps(body),
-        headers={"Access-Control-Allow-Origin": site.origin})
-        if route.request.method == "POST" else route.fallback())
+    sent: list[dict] = []
+
+    def stub(route) -> None:
+        if route.request.method != "POST":
+            return route.fallback()
+        sent.append(json.loads(route.request.post_data))
+        route.fulfill(status=status, content_type="application/json", body=json.dumps(body),
+                      headers={"Access-Control-Allow-Origin": site.origin})
+    page.route(f"{site.api}/videos", stub)
     page.get_by_label("YouTube link or video ID").fill("sbPhysics01")
     page.get_by_role("button", name="Make notes").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text(words)
     if status == 402:
         assert alert.get_by_role("link", name="Buy credits").get_attribute("href") == "/credits"
+    assert sent == [{"url": "sbPhysics01"}]
     if status == 409:
+        # A fresh note of the same video is a deliberate, paid choice.
+        page.get_by_role("button", name="Make a fresh note anyway (costs credits again)").click()
+        for _ in range(50):
+            if len(sent) == 2:
+                break
+            page.wait_for_timeout(100)
+        assert sent[1] == {"url": "sbPhysics01", "reprocess": True}
+        expect(page.get_by_role("alert")).to_contain_text("already in your library")
         alert.get_by_role("link", name="Open it").click()
         page.wait_for_url(f"**/videos/{body['video_id']}")
         expect(page.get_by_test_id("video-status")).to_have_text("completed")
@@ -186,3 +200,22 @@ def test_every_page_fits_a_phone_and_labels_its_controls(phone, site, reader) ->
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_a_failed_video_shows_its_message_and_the_refund(page, site) -> None:
+    """An uncached lecture cannot be fetched offline (YouTube is a closed port here):
+    it fails, is refunded, and the page says both."""
+    user = site.register()
+    sign_in(page, user)
+    header = page.get_by_test_id("header-credits")
+    expect(header).to_have_text(f"{SIGNUP_CREDITS} credits")
+    page.get_by_label("YouTube link or video ID").fill("https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    page.get_by_role("button", name="Make notes").click()
+    page.wait_for_url("**/videos/*")
+    expect(page.get_by_test_id("video-status")).to_have_text("failed", timeout=60_000)
+    video = site.call(user, "GET", f"/videos/{page.url.rsplit('/', 1)[1]}").json()
+    failure = page.get_by_test_id("failure")
+    expect(failure).to_contain_text(video["error"]["message"])
+    expect(failure).to_contain_text("1 credit refunded to your balance.")
+    expect(header).to_have_text(f"{SIGNUP_CREDITS} credits")
+    assert page.get_by_role("link", name="Open the note").count() == 0

@@ -16,7 +16,7 @@ interface Category {
 }
 
 export function LibraryPage({ category }: { category: string }) {
-  const { api, invalidateNotes, refreshCredits } = useApp();
+  const { api, invalidateNotes, refreshCredits, noteIndex } = useApp();
   const [categories, setCategories] = useState<Category[] | null>(null);
   const [notes, setNotes] = useState<NoteSummary[]>([]);
   const [lastKey, setLastKey] = useState<string | null>(null);
@@ -25,6 +25,7 @@ export function LibraryPage({ category }: { category: string }) {
   const [error, setError] = useState<unknown>(null);
   const [deleting, setDeleting] = useState<NoteSummary | null>(null);
   const [status, setStatus] = useState("");
+  const [everything, setEverything] = useState<NoteSummary[] | null>(null);
 
   const load = useCallback(async (from: string | null) => {
     setLoading(true);
@@ -62,6 +63,7 @@ export function LibraryPage({ category }: { category: string }) {
     try {
       await api.request("DELETE", `/videos/${encodeURIComponent(note.video_id)}`);
       setNotes((before) => before.filter((item) => item.note_id !== note.note_id));
+      setEverything((before) => before && before.filter((item) => item.note_id !== note.note_id));
       setStatus(`Deleted “${note.title}”.`);
       invalidateNotes();
       loadCategories();
@@ -72,7 +74,13 @@ export function LibraryPage({ category }: { category: string }) {
   };
 
   const needle = filter.trim().toLowerCase();
-  const shown = needle ? notes.filter((note) => note.title.toLowerCase().includes(needle)) : notes;
+  // Filtering searches every title (the index [[links]] use), not just the pages loaded.
+  useEffect(() => {
+    if (!needle || everything) return;
+    noteIndex().then(setEverything).catch(() => setEverything(null));
+  }, [needle, everything, noteIndex]);
+  const pool = needle && everything ? everything.filter((note) => !category || note.category === category) : notes;
+  const shown = needle ? pool.filter((note) => note.title.toLowerCase().includes(needle)) : notes;
   const total = categories?.reduce((sum, item) => sum + item.note_count, 0) ?? null;
   const chooseCategory = (name: string) => navigate(name ? `/library?category=${encodeURIComponent(name)}` : "/library");
 
@@ -100,7 +108,7 @@ export function LibraryPage({ category }: { category: string }) {
         <label htmlFor="title-filter">Filter by title</label>
         <input id="title-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} aria-describedby="filter-count" />
         <small id="filter-count" aria-live="polite">
-          {needle ? `${plural(shown.length, "note")} of ${notes.length} loaded match` : `${plural(notes.length, "note")} loaded`}
+          {needle ? `${plural(shown.length, "note")} match` : `${plural(notes.length, "note")} shown${lastKey ? "; more below" : ""}`}
         </small>
       </p>
       <p className="sr-only" role="status">{status}</p>
@@ -119,7 +127,7 @@ export function LibraryPage({ category }: { category: string }) {
           </li>
         ))}
       </ul>
-      {lastKey ? (
+      {lastKey && !needle ? (
         <button type="button" className="secondary" disabled={loading} onClick={() => void load(lastKey)}>
           {loading ? "Loading…" : "Load more"}
         </button>

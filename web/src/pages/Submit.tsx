@@ -1,6 +1,6 @@
 // Paste a link (or upload captions), see the price, submit; recent submissions.
 import { ChangeEvent, FormEvent, useEffect, useMemo, useState } from "react";
-import type { Video } from "../api";
+import { ApiError, Video } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { Link, navigate } from "../router";
@@ -65,8 +65,8 @@ export function SubmitPage() {
     else setCaptions({ ...check, name: file.name, text });
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async (event: FormEvent | null, reprocess = false) => {
+    event?.preventDefault();
     setTouched(true);
     if (!videoId) return;
     setBusy(true);
@@ -75,6 +75,7 @@ export function SubmitPage() {
       const body: Record<string, unknown> = { url: draft.url.trim() };
       if (draft.subject.trim()) body.subject = draft.subject.trim();
       if (captions) body.transcript = captions.text;
+      if (reprocess) body.reprocess = true;
       const video = await api.request<Video>("POST", "/videos", { body });
       clearDraft("submit");
       invalidateNotes();
@@ -147,6 +148,13 @@ export function SubmitPage() {
           {credits !== null ? <> You have {plural(credits, "credit")}.</> : null}
         </p>
         <ErrorMessage error={error} />
+        {error instanceof ApiError && error.code === "AlreadySubmitted" ? (
+          <p>
+            <button type="button" className="secondary" disabled={busy} onClick={() => void submit(null, true)}>
+              Make a fresh note anyway (costs credits again)
+            </button>
+          </p>
+        ) : null}
         <button type="submit" disabled={busy}>{busy ? "Submitting…" : "Make notes"}</button>
       </form>
 
