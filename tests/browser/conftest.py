@@ -194,7 +194,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
     problem = request.config.stash.get(_problem_key, None)
     if problem:
-        pytest.fail(f"{problem} (CI is set, so the browser tests must run)", pytrace=False)
+        reason = problem.replace("browser tests skipped: ", "")
+        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
