@@ -21,9 +21,12 @@ interface Pending {
 function describe(t: Transaction): string {
   const meta = t.metadata ?? {};
   if (typeof meta.package === "string") return `${meta.package} package`;
-  if (typeof meta.reason === "string") return meta.reason;
-  if (typeof meta.youtube_video_id === "string") return `video ${meta.youtube_video_id}`;
-  return "";
+  const parts: string[] = [];
+  if (typeof meta.youtube_video_id === "string") parts.push(meta.youtube_video_id);
+  if (typeof meta.reason === "string" && meta.reason !== TRANSACTION_WORDS[t.type]) {
+    parts.push(meta.reason === "reserve" ? "reserved at submit" : meta.reason.replace(/_/g, " "));
+  }
+  return parts.join(", ");
 }
 
 export function CreditsPage({ checkout }: { checkout: string | null }) {

@@ -86,6 +86,7 @@ export function VideoPage({ videoId }: { videoId: string }) {
             <a href={video.url} target="_blank" rel="noopener noreferrer">{video.url}</a>
             {video.duration_seconds ? <> · {formatDuration(video.duration_seconds)}</> : null}
             {video.channel ? <> · {video.channel}</> : null}
+            {video.credits_charged ? <> · {plural(video.credits_charged, "credit")} charged</> : null}
           </p>
           <p>
             Status: <span className={`badge status-${video.status}`} data-testid="video-status">{video.status}</span>
