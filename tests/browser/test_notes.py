@@ -3,6 +3,7 @@ answers, [[links]] between notes, download as .md; the library and exports."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 import zipfile
@@ -214,3 +215,50 @@ def test_preferences_are_saved(page, site) -> None:
     assert page.get_by_label("Language of the notes").input_value() == "de"
     assert page.get_by_label("Default subject (optional)").input_value() == "Chemistry"
     assert not page.get_by_label("Include review questions").is_checked()
+
+
+HOSTILE = '''---
+title: "Hostile"
+video_id: sbEngines01
+verified: "7/9"
+---
+# Hostile
+
+<script>window.pwned = 1</script>
+<img src="https://evil.example/pixel.png" onerror="window.pwned = 2">
+Inline <b onclick="window.pwned = 3">bold</b> and ![tracker](https://evil.example/t.png).
+
+[script link](javascript:window.pwned=4) [data link](data:text/html,<script>1</script>)
+[vb](vbscript:msgbox) [relative](/credits) [fine](https://example.org/page)
+[[No Such Note]] and [[Entropy and the Second Law|the entropy lecture]]
+
+> [!question]- What is safe?
+> <i>Nothing</i> raw.
+'''
+
+
+def test_hostile_markdown_renders_inert(page, watch, site, reader) -> None:
+    """The client's own guarantee, whatever the API sends: a note (served here by a
+    stub of GET /notes/{id}) cannot run script, load remote images or link anywhere
+    but http(s) and the student's own notes."""
+    note_id = reader["engines"]["note_id"]
+
+    def stub(route) -> None:
+        real = route.fetch()
+        body = real.json()
+        body["content"] = HOSTILE
+        route.fulfill(response=real, body=json.dumps(body))
+    page.route(f"{site.api}/notes/{note_id}?include_content=true", stub)
+    sign_in(page, reader, f"/notes/{note_id}")
+    body = page.locator(".markdown")
+    expect(body).to_contain_text("<script>window.pwned = 1</script>")  # shown as text
+    assert body.locator("script, img, b, i, iframe").count() == 0
+    expect(body).to_contain_text("[image: tracker]")
+    hrefs = body.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["https://example.org/page", f"/notes/{reader['physics']['note_id']}"], hrefs
+    assert body.locator("span.wikilink.missing", has_text="No Such Note").count() == 1
+    expect(page.get_by_test_id("verified")).to_contain_text("7/9 items found in the transcript")
+    question = body.locator("details.callout")
+    assert question.count() == 1 and not question.evaluate("d => d.open")
+    assert page.evaluate("window.pwned") is None
+    assert not any("evil.example" in url for url in watch.requests)
