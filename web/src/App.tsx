@@ -74,8 +74,20 @@ export function App({ api }: { api: Api }) {
 
   // Move focus to the new page's heading, so keyboard and screen-reader users start there.
   useEffect(() => {
-    const heading = mainRef.current?.querySelector<HTMLElement>("h1");
-    heading?.focus({ preventScroll: true });
+    // Pages that load first show their heading a moment later: look for a second.
+    let tries = 0;
+    let timer: number | undefined;
+    const focus = () => {
+      const heading = mainRef.current?.querySelector<HTMLElement>("h1");
+      const elsewhere = document.activeElement && document.activeElement !== document.body;
+      if (heading) {
+        if (!elsewhere || tries === 0) heading.focus({ preventScroll: true });
+      } else if (tries++ < 20) {
+        timer = window.setTimeout(focus, 50);
+      }
+    };
+    focus();
+    return () => window.clearTimeout(timer);
   }, [path, session === null]);
 
   const context: AppContextValue = useMemo(
