@@ -46,10 +46,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 PASSWORD = "Str0ng!Passw0rd"
 SIGNUP_CREDITS = 30  # enough for the library's second page; DESIGN section 3 honours it
+# Answers like YouTube's embed with enablejsapi=1: after "listening", it posts events.
 PLAYER_STUB = """<!doctype html><title>player stub</title><script>
 window.received = [];
 window.addEventListener("message", (event) => {
-  try { window.received.push(JSON.parse(event.data)); } catch (e) { window.received.push(event.data); }
+  let data = event.data;
+  try { data = JSON.parse(event.data); } catch (e) {}
+  window.received.push(data);
+  if (data && data.event === "listening") {
+    parent.postMessage(JSON.stringify({event: "onReady", id: data.id}), "*");
+  }
 });
 </script><p>stub player</p>"""
 

@@ -54,6 +54,7 @@ def test_note_renders_safely_with_folded_answers_and_timestamps(page, watch, sit
     page.get_by_role("button", name="Watch alongside").click()
     player = page.frame_locator("iframe[title='YouTube player']")
     player.locator("text=stub player").wait_for()
+    expect(page.get_by_test_id("player-state")).to_have_text("Timestamps now play here.")
     frame = next(f for f in page.frames if "youtube-nocookie.com/embed/sbEngines01" in f.url)
     later = body.locator("a.timestamp").nth(3)
     later_seconds = int(later.get_attribute("data-seconds"))
@@ -64,6 +65,23 @@ def test_note_renders_safely_with_folded_answers_and_timestamps(page, watch, sit
     assert {"event": "command", "func": "seekTo", "args": [later_seconds, True]} in received
     assert page.url == url_before and len(page.context.pages) == 1
     assert not any("youtube.com/watch" in url for url in watch.blocked)
+
+
+def test_a_player_that_cannot_load_leaves_timestamps_as_links(page, watch, site, reader) -> None:
+    """Offline, YouTube's embed never answers: timestamps must still open YouTube."""
+    page.route("https://www.youtube-nocookie.com/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<!doctype html><p>silent</p>"))
+    sign_in(page, reader)
+    open_note(page, "Heat Engines and the Carnot Limit")
+    page.get_by_role("button", name="Watch alongside").click()
+    expect(page.get_by_test_id("player-state")).to_contain_text("open the video on YouTube")
+    stamp = page.locator(".markdown a.timestamp").first
+    href = stamp.get_attribute("href")
+    with page.context.expect_page() as popup:
+        stamp.click()
+    popup.value.wait_for_load_state()
+    assert href in watch.blocked  # the new tab went to YouTube (aborted here: offline)
+    popup.value.close()
 
 
 def test_wiki_link_opens_the_linked_note(page, site, reader) -> None:

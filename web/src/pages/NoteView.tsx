@@ -28,10 +28,12 @@ export function NotePage({ noteId }: { noteId: string }) {
   const [index, setIndex] = useState<NoteSummary[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [player, setPlayer] = useState(false);
+  // "loading" until the embed answers (YouTube's iframe API posts events back);
+  // offline it never does, and timestamps keep opening YouTube instead.
+  const [playerState, setPlayerState] = useState<"loading" | "ready" | "unavailable">("loading");
   const [confirming, setConfirming] = useState(false);
   const [announce, setAnnounce] = useState("");
   const frame = useRef<HTMLIFrameElement>(null);
-  const pendingSeek = useRef<number | null>(null);
 
   useEffect(() => {
     let stopped = false;
@@ -46,6 +48,20 @@ export function NotePage({ noteId }: { noteId: string }) {
       stopped = true;
     };
   }, [api, noteId, noteIndex]);
+
+  useEffect(() => {
+    if (!player) return;
+    setPlayerState("loading");
+    const onMessage = (event: MessageEvent) => {
+      if (event.origin === PLAYER_ORIGIN && event.source === frame.current?.contentWindow) setPlayerState("ready");
+    };
+    window.addEventListener("message", onMessage);
+    const giveUp = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")), 10_000);
+    return () => {
+      window.removeEventListener("message", onMessage);
+      window.clearTimeout(giveUp);
+    };
+  }, [player]);
 
   const parsed = useMemo(() => {
     const split = splitFrontMatter(note?.content ?? "");
@@ -79,7 +95,7 @@ export function NotePage({ noteId }: { noteId: string }) {
       return;
     }
     const seconds = anchor.dataset.seconds;
-    if (seconds !== undefined && player && anchor.dataset.video === youtubeId) {
+    if (seconds !== undefined && player && playerState === "ready" && anchor.dataset.video === youtubeId) {
       // The player is open: seek it instead of leaving for YouTube.
       event.preventDefault();
       seek(Number(seconds));
@@ -156,13 +172,16 @@ export function NotePage({ noteId }: { noteId: string }) {
                 allow="autoplay; encrypted-media; picture-in-picture"
                 referrerPolicy="strict-origin-when-cross-origin"
                 onLoad={() => {
-                  if (pendingSeek.current !== null) seek(pendingSeek.current);
-                  pendingSeek.current = null;
+                  // Ask the embed to report its state; its first answer means it can seek.
+                  frame.current?.contentWindow?.postMessage(JSON.stringify({ event: "listening", id: "study-buddy" }), PLAYER_ORIGIN);
                 }}
               />
-              <p className="hint">
-                Timestamps now play here. If the player does not load, the timestamps still open the video on YouTube
-                (use Ctrl-click or close the player).
+              <p className="hint" role="status" data-testid="player-state">
+                {playerState === "ready"
+                  ? "Timestamps now play here."
+                  : playerState === "loading"
+                    ? "Loading the player… until it is ready, timestamps open the video on YouTube."
+                    : "The player could not load (are you offline?). Timestamps open the video on YouTube."}
               </p>
             </div>
           ) : null}
