@@ -62,7 +62,8 @@ def test_note_renders_safely_with_folded_answers_and_timestamps(page, watch, sit
     later.click()
     frame.wait_for_function("window.received.some(m => m.func === 'seekTo')")
     received = frame.evaluate("window.received")
-    assert {"event": "command", "func": "seekTo", "args": [later_seconds, True]} in received
+    seeks = [m for m in received if isinstance(m, dict) and m.get("func") == "seekTo"]
+    assert [(m["event"], m["args"]) for m in seeks] == [("command", [later_seconds, True])], received
     assert page.url == url_before and len(page.context.pages) == 1
     assert not any("youtube.com/watch" in url for url in watch.blocked)
 

@@ -10,6 +10,7 @@ import { Link, navigate } from "../router";
 import { formatDate, startDownload } from "../util";
 
 const PLAYER_ORIGIN = "https://www.youtube-nocookie.com";
+const PLAYER_ID = "study-buddy-player"; // as YouTube's own iframe API names its widget channel
 
 function resolver(notes: NoteSummary[], related: Note["related"]) {
   const byTitle = new Map<string, string>();
@@ -76,7 +77,8 @@ export function NotePage({ noteId }: { noteId: string }) {
   const verified = typeof parsed.meta.verified === "string" ? parsed.meta.verified : null;
 
   const command = (func: string, args: unknown[] = []) => {
-    frame.current?.contentWindow?.postMessage(JSON.stringify({ event: "command", func, args }), PLAYER_ORIGIN);
+    frame.current?.contentWindow?.postMessage(
+      JSON.stringify({ event: "command", func, args, id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
   };
 
   const seek = (seconds: number) => {
@@ -173,7 +175,7 @@ export function NotePage({ noteId }: { noteId: string }) {
                 referrerPolicy="strict-origin-when-cross-origin"
                 onLoad={() => {
                   // Ask the embed to report its state; its first answer means it can seek.
-                  frame.current?.contentWindow?.postMessage(JSON.stringify({ event: "listening", id: "study-buddy" }), PLAYER_ORIGIN);
+                  frame.current?.contentWindow?.postMessage(JSON.stringify({ event: "listening", id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
                 }}
               />
               <p className="hint" role="status" data-testid="player-state">
