@@ -74,7 +74,7 @@ def test_upload_captions_for_another_video(page, site) -> None:
         {"name": "osmosis.vtt", "mimeType": "text/vtt", "buffer": vtt(6).encode()})
     expect(page.get_by_test_id("price")).to_contain_text("Price: 1 credit")
     page.get_by_role("button", name="Make notes").click()
-    page.wait_for_url("**/videos/*", timeout=5000)
+    page.wait_for_url("**/videos/*", timeout=3000)
     expect(page.get_by_test_id("video-status")).to_have_text("completed", timeout=30_000)
     page.get_by_role("link", name="Open the note").click()
     expect(page.locator(".facts")).to_contain_text("your uploaded captions")
@@ -165,7 +165,7 @@ def test_buy_credits_through_the_sandbox(page, site) -> None:
     sign_in(page, user, "/credits")
     expect(page.get_by_test_id("balance")).to_have_text(str(SIGNUP_CREDITS))
     page.get_by_role("button", name=re.compile(r"^Buy 10 credits")).click()
-    page.wait_for_url(lambda url: not url.startswith(site.origin), timeout=5000)
+    page.wait_for_url(lambda url: not url.startswith(site.origin), timeout=3000)
     page.get_by_role("button", name=re.compile("pay", re.I)).first.click()
     try:
         page.wait_for_url(f"{site.origin}/credits**", timeout=10_000)
