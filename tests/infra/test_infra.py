@@ -32,6 +32,7 @@ AWS_ONLY_OUTPUT_KEYS = {
     "HostedUiDomain", "HostedUiUrl", "IdentityPoolId", "AuthenticatedRoleArn",
     "AnthropicApiKeySecretArn", "StripeSecretKeySecretArn", "StripeWebhookSecretArn",
     "PaginationSecretArn", "ProxySecretArn", "AlarmTopicArn",
+    "WebBucketName", "WebDistributionId", "WebUrl",  # only with WebClient=true
 }
 
 

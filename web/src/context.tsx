@@ -1,0 +1,19 @@
+import { createContext, useContext } from "react";
+import type { Api, NoteSummary } from "./api";
+
+export interface AppContextValue {
+  api: Api;
+  credits: number | null;
+  refreshCredits: () => Promise<void>;
+  /** Every note's id and title (for [[links]]); reloaded after changes. */
+  noteIndex: () => Promise<NoteSummary[]>;
+  invalidateNotes: () => void;
+}
+
+export const AppContext = createContext<AppContextValue | null>(null);
+
+export function useApp(): AppContextValue {
+  const value = useContext(AppContext);
+  if (!value) throw new Error("useApp outside AppContext");
+  return value;
+}

@@ -1,0 +1,201 @@
+// Reading a note: safe Markdown, timestamps that seek the player, folded
+// answers, [[links]] between notes, the verified count, download as .md.
+import { MouseEvent, useEffect, useMemo, useRef, useState } from "react";
+import type { FileLink, Note, NoteSummary } from "../api";
+import { ConfirmDialog } from "../Confirm";
+import { useApp } from "../context";
+import { ErrorMessage } from "../errors";
+import { linkKey, renderNote, splitFrontMatter } from "../markdown";
+import { Link, navigate } from "../router";
+import { formatDate, startDownload } from "../util";
+
+const PLAYER_ORIGIN = "https://www.youtube-nocookie.com";
+const PLAYER_ID = "study-buddy-player"; // as YouTube's own iframe API names its widget channel
+
+function resolver(notes: NoteSummary[], related: Note["related"]) {
+  const byTitle = new Map<string, string>();
+  const byKey = new Map<string, string>();
+  for (const item of [...(related ?? []), ...notes]) {
+    if (!byTitle.has(item.title)) byTitle.set(item.title, item.note_id);
+    const key = linkKey(item.title);
+    if (key && !byKey.has(key)) byKey.set(key, item.note_id);
+  }
+  return (target: string) => byTitle.get(target) ?? byKey.get(linkKey(target)) ?? null;
+}
+
+export function NotePage({ noteId }: { noteId: string }) {
+  const { api, noteIndex, invalidateNotes, refreshCredits } = useApp();
+  const [note, setNote] = useState<Note | null>(null);
+  const [index, setIndex] = useState<NoteSummary[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [player, setPlayer] = useState(false);
+  // "loading" until the embed answers (YouTube's iframe API posts events back);
+  // offline it never does, and timestamps keep opening YouTube instead.
+  const [playerState, setPlayerState] = useState<"loading" | "ready" | "unavailable">("loading");
+  const [confirming, setConfirming] = useState(false);
+  const [announce, setAnnounce] = useState("");
+  const frame = useRef<HTMLIFrameElement>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    setNote(null);
+    setError(null);
+    setPlayer(false);
+    api.request<Note>("GET", `/notes/${encodeURIComponent(noteId)}`, { query: { include_content: "true" } })
+      .then((loaded) => !stopped && setNote(loaded))
+      .catch((caught) => !stopped && setError(caught));
+    noteIndex().then((all) => !stopped && setIndex(all)).catch(() => undefined);
+    return () => {
+      stopped = true;
+    };
+  }, [api, noteId, noteIndex]);
+
+  useEffect(() => {
+    if (!player) return;
+    setPlayerState("loading");
+    const onMessage = (event: MessageEvent) => {
+      if (event.origin === PLAYER_ORIGIN && event.source === frame.current?.contentWindow) setPlayerState("ready");
+    };
+    window.addEventListener("message", onMessage);
+    const giveUp = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")), 10_000);
+    return () => {
+      window.removeEventListener("message", onMessage);
+      window.clearTimeout(giveUp);
+    };
+  }, [player]);
+
+  const parsed = useMemo(() => {
+    const split = splitFrontMatter(note?.content ?? "");
+    // The title is the page's own heading: one h1 per page.
+    return { ...split, body: split.body.replace(/^\s*# [^\n]*\n/, "") };
+  }, [note?.content]);
+  const html = useMemo(
+    () => (note?.content ? renderNote(parsed.body, { resolve: resolver(index, note.related) }) : ""),
+    [parsed.body, index, note],
+  );
+  const youtubeId = typeof parsed.meta.video_id === "string" ? parsed.meta.video_id : null;
+  const verified = typeof parsed.meta.verified === "string" ? parsed.meta.verified : null;
+
+  const command = (func: string, args: unknown[] = []) => {
+    frame.current?.contentWindow?.postMessage(
+      JSON.stringify({ event: "command", func, args, id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
+  };
+
+  const seek = (seconds: number) => {
+    command("seekTo", [seconds, true]);
+    command("playVideo");
+    frame.current?.scrollIntoView({ block: "nearest" });
+    setAnnounce(`Playing from ${seconds} seconds`);
+  };
+
+  const onContentClick = (event: MouseEvent<HTMLDivElement>) => {
+    const anchor = (event.target as HTMLElement).closest("a");
+    if (!anchor || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    if (anchor.classList.contains("wikilink")) {
+      event.preventDefault();
+      navigate(anchor.getAttribute("href") ?? "/library");
+      return;
+    }
+    const seconds = anchor.dataset.seconds;
+    if (seconds !== undefined && player && playerState === "ready" && anchor.dataset.video === youtubeId) {
+      // The player is open: seek it instead of leaving for YouTube.
+      event.preventDefault();
+      seek(Number(seconds));
+    }
+  };
+
+  const openPlayer = () => {
+    setPlayer(true);
+  };
+
+  const download = async () => {
+    setError(null);
+    try {
+      const link = await api.request<FileLink>("GET", `/notes/${encodeURIComponent(noteId)}/download`);
+      startDownload(link.url, link.filename);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  const remove = async () => {
+    setConfirming(false);
+    if (!note) return;
+    try {
+      await api.request("DELETE", `/videos/${encodeURIComponent(note.video_id)}`);
+      invalidateNotes();
+      void refreshCredits();
+      navigate("/library");
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <>
+      <ErrorMessage error={error} />
+      {!note && !error ? <p>Loading…</p> : null}
+      {note ? (
+        <article className="note" aria-labelledby="note-title">
+          <header className="note-header">
+            <p className="crumbs">
+              <Link to={`/library?category=${encodeURIComponent(note.category)}`}>{note.category}</Link>
+              {" · "}
+              {formatDate(note.created_at)}
+            </p>
+            <h1 id="note-title" tabIndex={-1}>{note.title}</h1>
+            <dl className="facts">
+              {verified ? (
+                <div data-testid="verified">
+                  <dt>Verified</dt>
+                  <dd>{verified} items found in the transcript</dd>
+                </div>
+              ) : null}
+              {typeof parsed.meta.duration === "string" ? (<div><dt>Length</dt><dd>{parsed.meta.duration}</dd></div>) : null}
+              {typeof parsed.meta.generator === "string" ? (<div><dt>Written by</dt><dd>{parsed.meta.generator}</dd></div>) : null}
+              {parsed.meta.transcript === "uploaded" ? (<div><dt>Transcript</dt><dd>your uploaded captions</dd></div>) : null}
+            </dl>
+            {note.tags?.length ? (
+              <ul className="tags" aria-label="Tags">{note.tags.map((tag) => <li key={tag}>{tag}</li>)}</ul>
+            ) : null}
+            <p className="actions">
+              {youtubeId && !player ? <button type="button" onClick={openPlayer}>Watch alongside</button> : null}
+              {player ? <button type="button" className="secondary" onClick={() => setPlayer(false)}>Close player</button> : null}
+              <button type="button" className="secondary" onClick={download}>Download .md</button>
+              <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete</button>
+            </p>
+          </header>
+          {player && youtubeId ? (
+            <div className="player">
+              <iframe
+                ref={frame}
+                title="YouTube player"
+                src={`${PLAYER_ORIGIN}/embed/${encodeURIComponent(youtubeId)}?enablejsapi=1&origin=${encodeURIComponent(location.origin)}`}
+                allow="autoplay; encrypted-media; picture-in-picture"
+                referrerPolicy="strict-origin-when-cross-origin"
+                onLoad={() => {
+                  // Ask the embed to report its state; its first answer means it can seek.
+                  frame.current?.contentWindow?.postMessage(JSON.stringify({ event: "listening", id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
+                }}
+              />
+              <p className="hint" role="status" data-testid="player-state">
+                {playerState === "ready"
+                  ? "Timestamps now play here."
+                  : playerState === "loading"
+                    ? "Loading the player… until it is ready, timestamps open the video on YouTube."
+                    : "The player could not load (are you offline?). Timestamps open the video on YouTube."}
+              </p>
+            </div>
+          ) : null}
+          <p className="sr-only" aria-live="polite">{announce}</p>
+          <div className="markdown" onClick={onContentClick} dangerouslySetInnerHTML={{ __html: html }} />
+        </article>
+      ) : null}
+      {confirming && note ? (
+        <ConfirmDialog title={`Delete “${note.title}”?`} confirmLabel="Delete" onConfirm={remove} onCancel={() => setConfirming(false)}>
+          The note and its video are deleted. This cannot be undone.
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,177 @@
+// Paste a link (or upload captions), see the price, submit; recent submissions.
+import { ChangeEvent, FormEvent, useEffect, useMemo, useState } from "react";
+import { ApiError, Video } from "../api";
+import { useApp } from "../context";
+import { ErrorMessage } from "../errors";
+import { Link, navigate } from "../router";
+import { clearDraft, loadDraft, saveDraft } from "../session";
+import { CaptionCheck, MAX_CAPTION_BYTES, checkCaptions, formatDate, formatDuration, parseVideoId, plural, priceFor } from "../util";
+
+interface Draft {
+  url: string;
+  subject: string;
+}
+
+interface Captions extends CaptionCheck {
+  name: string;
+  text: string;
+}
+
+export function SubmitPage() {
+  const { api, credits, refreshCredits, invalidateNotes } = useApp();
+  const [draft, setDraft] = useState<Draft>(() => loadDraft("submit", { url: "", subject: "" }));
+  const [captions, setCaptions] = useState<Captions | null>(null);
+  const [captionError, setCaptionError] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [touched, setTouched] = useState(false);
+  const [recent, setRecent] = useState<Video[] | null>(null);
+
+  const update = (change: Partial<Draft>) => {
+    const next = { ...draft, ...change };
+    setDraft(next);
+    saveDraft("submit", next);
+  };
+
+  useEffect(() => {
+    api.request<{ videos: Video[] }>("GET", "/videos", { query: { limit: 10 } })
+      .then((page) => setRecent(page.videos))
+      .catch(() => setRecent([]));
+  }, [api]);
+
+  const videoId = parseVideoId(draft.url);
+  const knownDuration = useMemo(() => {
+    if (captions) return captions.durationSeconds;
+    const earlier = recent?.find((video) => video.youtube_video_id === videoId && video.duration_seconds);
+    return earlier?.duration_seconds ?? null;
+  }, [captions, recent, videoId]);
+
+  const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    setCaptions(null);
+    setCaptionError("");
+    const file = event.target.files?.[0];
+    if (!file) return;
+    if (!/\.(vtt|srt)$/i.test(file.name)) {
+      setCaptionError("Choose a .vtt or .srt caption file.");
+      return;
+    }
+    if (file.size > MAX_CAPTION_BYTES) {
+      setCaptionError(`That file is ${(file.size / 1048576).toFixed(1)} MiB; caption files may be up to 2 MiB.`);
+      return;
+    }
+    const text = await file.text();
+    const check = checkCaptions(text);
+    if (typeof check === "string") setCaptionError(check);
+    else setCaptions({ ...check, name: file.name, text });
+  };
+
+  const submit = async (event: FormEvent | null, reprocess = false) => {
+    event?.preventDefault();
+    setTouched(true);
+    if (!videoId) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const body: Record<string, unknown> = { url: draft.url.trim() };
+      if (draft.subject.trim()) body.subject = draft.subject.trim();
+      if (captions) body.transcript = captions.text;
+      if (reprocess) body.reprocess = true;
+      const video = await api.request<Video>("POST", "/videos", { body });
+      clearDraft("submit");
+      invalidateNotes();
+      void refreshCredits();
+      navigate(`/videos/${encodeURIComponent(video.video_id)}`);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const showLinkError = touched && draft.url.trim() !== "" && !videoId;
+  const price = knownDuration ? priceFor(knownDuration) : null;
+
+  return (
+    <>
+      <h1 tabIndex={-1}>Make study notes from a lecture</h1>
+      <form className="card" onSubmit={submit} aria-label="Submit a video" noValidate>
+        <p className="field">
+          <label htmlFor="video-url">YouTube link or video ID</label>
+          <input
+            id="video-url"
+            name="url"
+            inputMode="url"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="https://www.youtube.com/watch?v=…"
+            required
+            aria-invalid={showLinkError}
+            aria-describedby="video-url-help"
+            value={draft.url}
+            onChange={(e) => update({ url: e.target.value })}
+            onBlur={() => setTouched(true)}
+          />
+          <small id="video-url-help" className={showLinkError ? "field-error" : undefined}>
+            {showLinkError
+              ? "That is not a YouTube link we recognise. Paste a youtube.com/watch?v=…, youtu.be/…, /shorts/…, /embed/… or /live/… link, or the 11-character video ID."
+              : videoId
+                ? `Video ID ${videoId}`
+                : "Any YouTube link works: watch, youtu.be, shorts, embed, live, mobile or music links, or the bare ID."}
+          </small>
+        </p>
+        <p className="field">
+          <label htmlFor="video-subject">Subject (optional)</label>
+          <input id="video-subject" name="subject" placeholder="e.g. Physics" value={draft.subject} onChange={(e) => update({ subject: e.target.value })} />
+        </p>
+        <fieldset>
+          <legend>Captions (optional)</legend>
+          <p className="field">
+            <label htmlFor="video-captions">Upload a .vtt or .srt file when YouTube will not serve this video</label>
+            <input id="video-captions" type="file" accept=".vtt,.srt,text/vtt,application/x-subrip" onChange={onFile} aria-describedby="captions-help" />
+            <small id="captions-help" className={captionError ? "field-error" : undefined} role={captionError ? "alert" : undefined}>
+              {captionError ||
+                (captions
+                  ? `${captions.name}: ${captions.format}, ${plural(captions.cues, "cue")}, ${formatDuration(captions.durationSeconds)} long.`
+                  : "Up to 2 MiB. The notes are written from your file; it is kept for you only.")}
+            </small>
+          </p>
+          {captions ? (
+            <button type="button" className="secondary" onClick={() => setCaptions(null)}>Remove captions</button>
+          ) : null}
+        </fieldset>
+        <p className="price" aria-live="polite" data-testid="price">
+          {price !== null ? (
+            <>Price: <strong>{plural(price, "credit")}</strong> ({formatDuration(knownDuration ?? 0)} long; 1 credit per started hour).</>
+          ) : (
+            <>Price: <strong>1 credit</strong> now, plus 1 more per started hour beyond the first once the video's length is known.</>
+          )}
+          {credits !== null ? <> You have {plural(credits, "credit")}.</> : null}
+        </p>
+        <ErrorMessage error={error} />
+        {error instanceof ApiError && error.code === "AlreadySubmitted" ? (
+          <p>
+            <button type="button" className="secondary" disabled={busy} onClick={() => void submit(null, true)}>
+              Make a fresh note anyway (costs credits again)
+            </button>
+          </p>
+        ) : null}
+        <button type="submit" disabled={busy}>{busy ? "Submitting…" : "Make notes"}</button>
+      </form>
+
+      <section aria-labelledby="recent-title">
+        <h2 id="recent-title">Recent submissions</h2>
+        {recent === null ? <p>Loading…</p> : recent.length === 0 ? <p>Nothing yet: paste a link above.</p> : (
+          <ul className="list">
+            {recent.map((video) => (
+              <li key={video.video_id}>
+                <Link to={`/videos/${encodeURIComponent(video.video_id)}`}>{video.title ?? video.url}</Link>
+                <span className={`badge status-${video.status}`}>{video.status}</span>
+                <small>{formatDate(video.created_at)}</small>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,133 @@
+// One video's progress: polled with backoff until it settles.
+import { useEffect, useRef, useState } from "react";
+import { ApiError, Transaction, Video } from "../api";
+import { ConfirmDialog } from "../Confirm";
+import { useApp } from "../context";
+import { ErrorMessage } from "../errors";
+import { Link, navigate } from "../router";
+import { formatDuration, plural } from "../util";
+
+const FIRST_DELAY_MS = 800;
+const MAX_DELAY_MS = 8000;
+
+export function VideoPage({ videoId }: { videoId: string }) {
+  const { api, refreshCredits, invalidateNotes } = useApp();
+  const [video, setVideo] = useState<Video | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [refund, setRefund] = useState<number | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const settled = video?.status === "completed" || video?.status === "failed";
+  const lastSeen = useRef("");
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: number | undefined;
+    let delay = FIRST_DELAY_MS;
+    const poll = async () => {
+      try {
+        const next = await api.request<Video>("GET", `/videos/${encodeURIComponent(videoId)}`);
+        if (stopped) return;
+        setVideo(next);
+        setError(null);
+        const seen = `${next.status}:${next.progress}:${next.status_message}`;
+        // Back off while nothing changes; look again soon after a change.
+        delay = seen === lastSeen.current ? Math.min(delay * 1.6, MAX_DELAY_MS) : FIRST_DELAY_MS;
+        lastSeen.current = seen;
+        if (next.status === "completed" || next.status === "failed") {
+          invalidateNotes();
+          void refreshCredits();
+          return;
+        }
+      } catch (caught) {
+        if (stopped) return;
+        setError(caught);
+        if (caught instanceof ApiError && (caught.status === 404 || caught.status === 401)) return;
+        delay = Math.min(delay * 2, MAX_DELAY_MS);
+      }
+      timer = window.setTimeout(poll, document.hidden ? MAX_DELAY_MS : delay);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [api, videoId, invalidateNotes, refreshCredits]);
+
+  useEffect(() => {
+    if (video?.status !== "failed") return;
+    api.request<{ transactions: Transaction[] }>("GET", "/credits/history", { query: { limit: 50 } })
+      .then((page) => {
+        const refunds = page.transactions.filter((t) => t.type === "refund" && t.metadata?.video_id === video.video_id);
+        setRefund(refunds.reduce((sum, t) => sum + t.amount, 0));
+      })
+      .catch(() => setRefund(null));
+  }, [api, video?.status, video?.video_id]);
+
+  const remove = async () => {
+    setConfirming(false);
+    try {
+      await api.request("DELETE", `/videos/${encodeURIComponent(videoId)}`);
+      invalidateNotes();
+      void refreshCredits();
+      navigate("/");
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  const active = video && !settled;
+  return (
+    <>
+      <h1 tabIndex={-1}>{video?.title ?? (video ? `Video ${video.youtube_video_id}` : "Video")}</h1>
+      <ErrorMessage error={error} />
+      {video ? (
+        <section className="card" aria-label="Progress">
+          <p>
+            <a href={video.url} target="_blank" rel="noopener noreferrer">{video.url}</a>
+            {video.duration_seconds ? <> · {formatDuration(video.duration_seconds)}</> : null}
+            {video.channel ? <> · {video.channel}</> : null}
+            {video.credits_charged ? <> · {plural(video.credits_charged, "credit")} charged</> : null}
+          </p>
+          <p>
+            Status: <span className={`badge status-${video.status}`} data-testid="video-status">{video.status}</span>
+          </p>
+          <label htmlFor="video-progress">Progress</label>
+          <progress id="video-progress" max={100} value={video.progress} aria-valuetext={`${video.progress}%`}>
+            {video.progress}%
+          </progress>
+          <p aria-live="polite" data-testid="status-message">
+            {video.progress}% · {video.status_message}
+          </p>
+          {video.status === "failed" ? (
+            <div className="error" role="alert" data-testid="failure">
+              <p>{video.error?.message ?? video.status_message ?? "Processing failed."}</p>
+              <p>
+                {refund
+                  ? `${plural(refund, "credit")} refunded to your balance.`
+                  : "The credits this video was charged are refunded."}
+              </p>
+            </div>
+          ) : null}
+          {video.status === "completed" && video.note_id ? (
+            <p><Link className="button" to={`/notes/${encodeURIComponent(video.note_id)}`}>Open the note</Link></p>
+          ) : null}
+          <p>
+            <button type="button" className="danger" onClick={() => setConfirming(true)}>
+              {active ? "Cancel and refund" : "Delete video and note"}
+            </button>
+          </p>
+        </section>
+      ) : !error ? <p>Loading…</p> : null}
+      {confirming ? (
+        <ConfirmDialog
+          title={active ? "Cancel this video?" : "Delete this video?"}
+          confirmLabel={active ? "Cancel it" : "Delete"}
+          onConfirm={remove}
+          onCancel={() => setConfirming(false)}
+        >
+          {active ? "Processing stops and its credits come back to you." : "Its note and files are deleted. This cannot be undone."}
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
