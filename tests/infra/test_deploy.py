@@ -654,20 +654,29 @@ def metadata(name: str, *requires: str) -> bytes:
 
 def test_package_inspection_finds_every_problem(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    site = "python/lib/python3.11/site-packages"
+    site = "python/lib/python3.13/site-packages"
     write_zip(tmp_path / "deployment.zip", {"app.py": b"x" * 1000})
     write_zip(tmp_path / "layer-deployment.zip", {
         f"{site}/pyjwt-2.15.1.dist-info/METADATA": metadata(
             "PyJWT", 'cryptography>=3.4; extra == "crypto"'),
-        f"{site}/numpy-2.2.6.dist-info/METADATA": metadata("numpy"),
-        f"{site}/numpy/core/_multiarray.cpython-311-aarch64-linux-gnu.so": elf(183),
-        f"{site}/fast/_speedups.cpython-311-x86_64-linux-gnu.so": elf(62),
+        f"{site}/numpy-2.5.5.dist-info/METADATA": metadata("numpy"),
+        f"{site}/numpy/_core/_multiarray_umath.cpython-313-aarch64-linux-gnu.so": elf(183),
+        f"{site}/cryptography/hazmat/bindings/_rust.abi3.so": elf(183),
+        f"{site}/fast/_speedups.cpython-313-x86_64-linux-gnu.so": elf(62),
+        f"{site}/old/_ext.cpython-311-aarch64-linux-gnu.so": elf(183),
         f"{site}/yt_dlp/extractor/soundcloud.py": b"not an ELF",
     })
     report = package_check.inspect(tmp_path, "arm64", ["PyJWT[crypto]==2.15.1", "numpy"])
     problems = "\n".join(report.problems)
     assert "_speedups" in problems and "x86_64" in problems
-    assert "_multiarray" not in problems
+    assert "_multiarray" not in problems and "_rust.abi3" not in problems
+    assert "old/_ext.cpython-311-aarch64-linux-gnu.so is built for Python 3.11, " \
+        "not python3.13" in problems
+    write_zip(tmp_path / "other-layer.zip", {
+        "python/lib/python3.11/site-packages/x.py": b"x"})
+    assert "the layer holds python3.11 packages, not python3.13" in "\n".join(
+        package_check.inspect(tmp_path, "arm64", []).problems)
+    (tmp_path / "other-layer.zip").unlink()
     assert "cryptography (needed by PyJWT)" in problems
     assert "numpy" not in problems
     assert len(report.zips) == 2
