@@ -15,6 +15,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The stamp names the Python, so a venv of another version is rebuilt.
 STAMP := $(VENV)/.installed-3.13
+# `make PY=/some/python seed` (tests/e2e/test_readme.py runs the README's make commands
+# with its own interpreter) uses that Python as it is: no venv is built or touched.
+DEPS := $(if $(filter $(VENV)/bin/python,$(PY)),$(STAMP))
 
 .PHONY: run seed test bench clean deploy package model credits logs rollback smoke
 
@@ -26,22 +29,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(DEPS)
 	$(PY) -m infra.local.stack
 
-seed: $(STAMP)
+seed: $(DEPS)
 	$(PY) -m infra.local.seed
 
 # `make credits EMAIL=ada@example.com CREDITS=20`: an `adjustment` in the local stack's
 # ledger (local stage only; infra/local/credits.py).
-credits: $(STAMP)
+credits: $(DEPS)
 	@test -n "$(EMAIL)" -a -n "$(CREDITS)" || { echo "usage: make credits EMAIL=you@example.com CREDITS=n"; exit 2; }
 	@$(PY) -m infra.local.credits --email "$(EMAIL)" --credits "$(CREDITS)"
 
-test: $(STAMP)
+test: $(DEPS)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(DEPS)
 	$(PY) -m bench
 
 clean:
@@ -50,31 +53,31 @@ clean:
 # `make deploy STAGE=dev|staging|prod [PARAMS="AllowedOrigins=https://app.example.org AlarmEmail=ops@example.org"]`:
 # the CloudFormation stack, its outputs into .chalice/config.json, chalice deploy,
 # API throttling (infra/cloud/deploy.py). Needs AWS credentials; see README.
-deploy: $(STAMP)
+deploy: $(DEPS)
 	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|staging|prod [PARAMS='Key=Value ...']"; exit 2; }
 	$(PY) -m infra.cloud.deploy --stage $(STAGE) $(foreach p,$(PARAMS),--parameter $(p))
 
 # `make logs STAGE=dev|staging|prod [FUNCTION=api_handler|process_video|dead_letter|cleanup]
 # [SINCE=1h] [FOLLOW=1]`: the function's CloudWatch logs, through `chalice logs`.
-logs: $(STAMP)
+logs: $(DEPS)
 	@test -n "$(STAGE)" || { echo "usage: make logs STAGE=dev|staging|prod [FUNCTION=process_video] [SINCE=1h] [FOLLOW=1]"; exit 2; }
 	$(PY) -m infra.cloud.deploy --stage $(STAGE) --logs $(or $(FUNCTION),api_handler) --since $(or $(SINCE),1h) $(if $(FOLLOW),--follow)
 
 # `make smoke STAGE=...`: the deployed API answers (health, 404, 401); deploy.yml runs it
 # after every deploy and rolls back when it fails (infra/cloud/smoke.py).
-smoke: $(STAMP)
+smoke: $(DEPS)
 	@test -n "$(STAGE)" || { echo "usage: make smoke STAGE=dev|staging|prod [URL=https://...]"; exit 2; }
 	$(PY) -m infra.cloud.smoke --stage $(STAGE) $(if $(URL),--url $(URL))
 
 # `make rollback STAGE=...`: redeploy the commit deployed before the current one (each
 # deploy records its commit beside Chalice's deployed state; infra/cloud/deploy.py).
-rollback: $(STAMP)
+rollback: $(DEPS)
 	@test -n "$(STAGE)" || { echo "usage: make rollback STAGE=dev|staging|prod"; exit 2; }
 	$(PY) -m infra.cloud.deploy --stage $(STAGE) --rollback
 
 # `make package [STAGE=prod]`: chalice package into dist/package, then each zip's
 # size, the unzipped total and the checks against Lambda's limits.
-package: $(STAMP)
+package: $(DEPS)
 	$(PY) -m infra.cloud.package_check --stage $(or $(STAGE),prod) --out dist/package
 
 # `make model`: rebuild the embedding model the app ships (chalicelib/knowledge/model/) from
