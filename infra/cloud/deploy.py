@@ -518,14 +518,15 @@ def access_log_patch(log_group_arn: str) -> list[dict[str, str]]:
 def current_commit(project_dir: Path = ROOT) -> str:
     """The commit being deployed (CI's GITHUB_SHA, else git), marked when dirty."""
     sha = os.environ.get("GITHUB_SHA", "").strip()
-    if not sha:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_dir, check=True,
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=project_dir, capture_output=True, text=True).stdout.strip()
-        if dirty:
-            sha += "-dirty"
-    return sha
+    if sha:
+        return sha
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_dir,
+                          capture_output=True, text=True)
+    if head.returncode != 0:
+        return "unknown-dirty"  # not a git checkout: nothing a rollback could return to
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=project_dir, capture_output=True, text=True).stdout.strip()
+    return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
 def read_history(s3: Any, bucket: str, stage: str) -> list[dict[str, str]]:
@@ -646,6 +647,8 @@ def deploy(stage: str, region: str, parameters: Mapping[str, str], *,
         raise DeployError("chalice recorded no REST API; cannot set throttling")
     api_stage = config["stages"][stage].get("api_gateway_stage", "api")
     apigateway = session.client("apigateway")
+    # First: it makes a deployment of the stage; the stage settings below then apply to it.
+    apply_gateway_responses(apigateway, api_id, api_stage)
     apply_throttling(apigateway, api_id, api_stage)
     log.info("throttling of %s/%s: %s requests/s, burst %s", api_id, api_stage,
              f"{THROTTLE_RATE_LIMIT:g}", THROTTLE_BURST_LIMIT)
@@ -653,7 +656,6 @@ def deploy(stage: str, region: str, parameters: Mapping[str, str], *,
         apigateway.update_stage(restApiId=api_id, stageName=api_stage,
                                 patchOperations=access_log_patch(outputs["ApiAccessLogGroupArn"]))
         log.info("access logs of %s/%s: %s", api_id, api_stage, outputs["ApiAccessLogGroupArn"])
-    apply_gateway_responses(apigateway, api_id, api_stage)
     commit = current_commit(project_dir)
     record_deployment(s3, state_bucket, stage, commit)
     log.info("deployed %s to %s (recorded in s3://%s/%s)", commit, stage, state_bucket,

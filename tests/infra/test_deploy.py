@@ -117,7 +117,7 @@ def test_stage_config_copies_the_outputs_into_the_stage_environment() -> None:
 
 
 def test_stage_config_refuses_the_local_stage_and_unknown_stages() -> None:
-    for stage in ("local", "test", "staging"):
+    for stage in ("local", "test", "qa"):
         with pytest.raises(DeployError, match="not deployed to AWS"):
             deploy.stage_config(CONFIG, stage, sample_outputs())
 
@@ -608,6 +608,16 @@ def test_deploy_command_end_to_end(emulator: dict, tmp_path: Path,
     assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 10000.0
     state = emulator["s3"].get_object(Bucket="deploy-state-e2e", Key="chalice/deployed/prod.json")
     assert json.loads(state["Body"].read())["resources"][0]["rest_api_id"] == api_id
+    # Unknown routes answer the app's 404 through the gateway responses, echoing nothing.
+    responses = {item["responseType"]: item for item in emulator["apigateway"].get_gateway_responses(
+        restApiId=api_id)["items"]}
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE"):
+        assert responses[kind]["statusCode"] == "404"
+        body = json.loads(responses[kind]["responseTemplates"]["application/json"])
+        assert body["Code"] == "NotFound" and "$" not in json.dumps(body)
+    # The deployed commit is recorded beside Chalice's record, for `make rollback`.
+    history = deploy.read_history(emulator["s3"], "deploy-state-e2e", "prod")
+    assert [entry["commit"] for entry in history] == ["unknown-dirty"]
 
 
 def test_deploy_refuses_prod_from_a_shell_pointed_at_an_emulator(monkeypatch, capsys) -> None:
