@@ -30,7 +30,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 run: $(DEPS)
-	$(PY) -m infra.local.stack
+	@$(PY) -m infra.local.stack
 
 seed: $(DEPS)
 	$(PY) -m infra.local.seed
