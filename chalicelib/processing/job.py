@@ -91,7 +91,12 @@ def process(job: Job) -> str:
                                 removes=("lease_until",))
         except video_store.Cancelled:
             pass
-        log.warning("video %s hit a transient error (%s); SQS will retry", job.video_id, exc)
+        # The one line an expected transient error gets, with its cause (the worker
+        # logs no traceback for it).
+        cause = exc.__cause__
+        log.warning("video %s hit a transient error (%s%s); SQS will retry", job.video_id,
+                    exc, f"; cause: {type(cause).__name__}: {str(cause)[:300]}" if cause
+                    else "")
         raise
 
 

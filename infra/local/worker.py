@@ -78,10 +78,10 @@ def poll_once(sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any],
         handler(sqs_event(message, arn), LambdaContext(name, str(uuid.uuid4())))
     except Exception as exc:  # noqa: BLE001 - as Lambda: the message stays for SQS to redeliver
         if is_transient(exc):
-            # Expected (YouTube or the model busy): one line with its cause; the
-            # traceback only at debug level.
-            log.warning("%s: %s; the message will be redelivered", name, describe(exc))
-            log.debug("%s: traceback of the transient error", name, exc_info=True)
+            # Expected (YouTube or the model busy), and already said in one line by the
+            # job (chalicelib.processing.job): the cause and traceback at debug level only.
+            log.debug("%s: %s; the message will be redelivered", name, describe(exc),
+                      exc_info=True)
         else:
             log.exception("%s: handler failed; the message will be redelivered", name)
         return 0

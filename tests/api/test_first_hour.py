@@ -126,10 +126,18 @@ def test_an_expected_transient_error_is_one_line_with_its_cause(stack, caplog):
             raise transcripts.TranscriptTemporarilyUnavailable(
                 "YouTube could not be reached from the server") from cause
 
-    with caplog.at_level(logging.INFO, logger="infra.local.worker"):
+    with caplog.at_level(logging.INFO):
         assert worker.poll_once(sqs, queue, busy, name="worker-1") == 0
+    # At INFO the worker adds nothing to the job's own one line: no traceback.
+    assert [r for r in caplog.records if r.name == "infra.local.worker"] == []
+    caplog.clear()
+    sqs.send_message(QueueUrl=queue, MessageBody="{}")
+    with caplog.at_level(logging.DEBUG, logger="infra.local.worker"):
+        while worker.poll_once(sqs, queue, busy, name="worker-1") == 0 and not [
+                r for r in caplog.records if r.name == "infra.local.worker"]:
+            pass
     [record] = [r for r in caplog.records if r.name == "infra.local.worker"]
-    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert record.levelno == logging.DEBUG and record.exc_info is not None
     message = record.getMessage()
     assert "YouTube could not be reached" in message
     assert "cause: ConnectionResetError: connection reset by peer" in message
