@@ -242,3 +242,38 @@ def test_log_level_reaches_the_json_logs(monkeypatch):
         root.setLevel(before)
         monkeypatch.setattr(observability, "_configured", False)
     assert os.environ["LOG_LEVEL"] == "DEBUG"
+
+
+# -- make credits (local stage only) ------------------------------------------------------------
+
+def test_make_credits_is_for_the_local_stack_only(tmp_path, capsys):
+    from infra.local import credits
+
+    assert credits.main(["--email", "a@example.com", "--credits", "5",
+                         "--state-dir", str(tmp_path)]) == 1
+    assert "no local stack found" in capsys.readouterr().err
+    (tmp_path / "outputs.json").write_text(json.dumps(
+        {"AwsEndpointUrl": "https://dynamodb.us-east-1.amazonaws.com"}))
+    assert credits.main(["--email", "a@example.com", "--credits", "5",
+                         "--state-dir", str(tmp_path)]) == 1
+    assert "is not the local emulator" in capsys.readouterr().err
+    for bad in ("0", "abc", "100001"):
+        assert credits.main(["--email", "a@example.com", "--credits", bad,
+                             "--state-dir", str(tmp_path)]) == 2
+
+
+def test_make_credits_is_an_adjustment_in_the_ledger(client, user):
+    from infra.local import credits
+    from tests.conftest import balance, call, ledger
+
+    assert balance(client, user) == 3
+    row = credits.grant(user["email"], 7, "test grant")
+    assert row["type"] == "adjustment" and row["balance_after"] == 10
+    assert row["transaction_id"].startswith(f"adjustment:{user['user_id']}:")
+    with pytest.raises(credits.CreditsError, match="cannot take 50"):
+        credits.grant(user["email"], -50, "too much")
+    assert balance(client, user) == 10
+    assert sum(r["amount"] for r in ledger(client, user)) == 10
+    with pytest.raises(credits.CreditsError, match="has used the API yet"):
+        credits.grant("nobody@example.com", 1, "x")
+    assert call(client, "GET", "/credits", token=user["id_token"]).json_body["credits"] == 10
