@@ -74,6 +74,7 @@ class LocalStack:
         self.threads: list[threading.Thread] = []
         self.emulator: Emulator | None = None
         self.server: Any = None
+        self.wrote_outputs = False
 
     @property
     def state_file(self) -> Path:
@@ -122,6 +123,7 @@ class LocalStack:
         # Last: `make seed` and `make credits` find the stack through this file.
         write_outputs({**outputs, "AwsEndpointUrl": self.emulator.url, "ApiUrl": self.api_url},
                       self.state_dir / "outputs.json")
+        self.wrote_outputs = True
         return {"restored": restored, **outputs}
 
     def sandbox_secret(self) -> str:
@@ -188,8 +190,10 @@ class LocalStack:
             self.forget_outputs()
 
     def forget_outputs(self) -> None:
-        """Remove outputs.json if it is this stack's: it names a stack that is running."""
+        """Remove outputs.json if this stack wrote it: it names a stack that is running."""
         path = self.state_dir / "outputs.json"
+        if not self.wrote_outputs:
+            return
         try:
             if json.loads(path.read_text()).get("ApiUrl") == self.api_url:
                 path.unlink()
