@@ -32,6 +32,7 @@ AWS_ONLY_OUTPUT_KEYS = {
     "HostedUiDomain", "HostedUiUrl", "IdentityPoolId", "AuthenticatedRoleArn",
     "AnthropicApiKeySecretArn", "StripeSecretKeySecretArn", "StripeWebhookSecretArn",
     "PaginationSecretArn", "ProxySecretArn", "AlarmTopicArn",
+    "ApiAccessLogGroupArn", "DashboardName",
 }
 
 
@@ -99,7 +100,7 @@ def test_resolver_conditions_and_functions() -> None:
     assert dev.resolve({"Fn::Select": [1, ["x", "y"]]}) == "y"
     assert dev.resolve({"Fn::Sub": "${!Literal}"}) == "${Literal}"
     with pytest.raises(CfnError):
-        Resolver(template, {"Stage": "staging"})
+        Resolver(template, {"Stage": "qa"})  # not a stage of the template
 
 
 def test_creation_order_respects_dependencies() -> None:
