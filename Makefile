@@ -1,14 +1,30 @@
 # Two commands set everything up: `make run` (the local stack) and `make test`.
 # Both create .venv from requirements-dev.txt when it is missing or out of date.
-PYTHON ?= python3
+#
+# Python 3.13 everywhere (docs/DESIGN.md section 2): the Lambda runtime follows the
+# Python that runs `chalice deploy`. Found without help: python3.13 on PATH (a pyenv
+# shim only counts when it runs), then pyenv's versions directory; `make PYTHON=...`
+# overrides.
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON ?= $(shell for p in python3.13 python3 $(PYENV_ROOT)/versions/3.13*/bin/python3.13 \
+	/usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1 \
+	&& { command -v "$$p"; break; }; done)
+NEED_PYTHON = $(if $(PYTHON),,$(error Python 3.13 not found: install it (apt-get install python3.13 python3.13-venv, or pyenv install 3.13), or run make PYTHON=/path/to/python3.13))
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# The stamp names the Python, so a venv of another version is rebuilt.
+STAMP := $(VENV)/.installed-3.13
+# `make PY=/some/python seed` (tests/e2e/test_readme.py runs the README's make commands
+# with its own interpreter) uses that Python as it is: no venv is built or touched.
+DEPS := $(if $(filter $(VENV)/bin/python,$(PY)),$(STAMP))
 
-.PHONY: run seed test bench clean deploy package model web web-if-possible
+.PHONY: run seed test bench clean deploy package model credits logs rollback smoke web web-if-possible
 
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(NEED_PYTHON)
+	$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
@@ -38,36 +54,60 @@ web-if-possible:
 	else echo "web client not built: install Node.js 20+ and npm to get it on http://127.0.0.1:$(WEB_PORT)"; fi
 
 # The stack in the foreground, the web client's static server beside it (stopped with it).
-run: $(STAMP) web-if-possible
+run: $(DEPS) web-if-possible
 	@if [ -f web/dist/index.html ]; then \
 	  $(PY) web/serve.py --port $(WEB_PORT) --outputs "$${LOCAL_STATE_DIR:-.local}/outputs.json" & \
 	  web_pid=$$!; trap 'kill $$web_pid 2>/dev/null' EXIT INT TERM; \
 	fi; \
 	$(PY) -m infra.local.stack
 
-seed: $(STAMP)
+seed: $(DEPS)
 	$(PY) -m infra.local.seed
 
-test: $(STAMP) web-if-possible
+# `make credits EMAIL=ada@example.com CREDITS=20`: an `adjustment` in the local stack's
+# ledger (local stage only; infra/local/credits.py).
+credits: $(DEPS)
+	@test -n "$(EMAIL)" -a -n "$(CREDITS)" || { echo "usage: make credits EMAIL=you@example.com CREDITS=n"; exit 2; }
+	@$(PY) -m infra.local.credits --email "$(EMAIL)" --credits "$(CREDITS)"
+
+test: $(DEPS) web-if-possible
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(DEPS)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache web/node_modules web/dist
+	rm -rf $(VENV) .local .pytest_cache .hypothesis .chalice/deployments dist web/node_modules web/dist
 
-# `make deploy STAGE=dev|prod [PARAMS="AllowedOrigins=https://app.example.org AlarmEmail=ops@example.org"]`:
+# `make deploy STAGE=dev|staging|prod [PARAMS="AllowedOrigins=https://app.example.org AlarmEmail=ops@example.org"]`:
 # the CloudFormation stack, its outputs into .chalice/config.json, chalice deploy,
 # API throttling (infra/cloud/deploy.py). Needs AWS credentials; see README.
-deploy: $(STAMP) web-if-possible
-	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|prod [PARAMS='Key=Value ...']"; exit 2; }
+deploy: $(DEPS) web-if-possible
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|staging|prod [PARAMS='Key=Value ...']"; exit 2; }
 	$(PY) -m infra.cloud.deploy --stage $(STAGE) $(foreach p,$(PARAMS),--parameter $(p))
 	$(PY) web/deploy.py --stage $(STAGE)
 
+# `make logs STAGE=dev|staging|prod [FUNCTION=api_handler|process_video|dead_letter|cleanup]
+# [SINCE=1h] [FOLLOW=1]`: the function's CloudWatch logs, through `chalice logs`.
+logs: $(DEPS)
+	@test -n "$(STAGE)" || { echo "usage: make logs STAGE=dev|staging|prod [FUNCTION=process_video] [SINCE=1h] [FOLLOW=1]"; exit 2; }
+	$(PY) -m infra.cloud.deploy --stage $(STAGE) --logs $(or $(FUNCTION),api_handler) --since $(or $(SINCE),1h) $(if $(FOLLOW),--follow)
+
+# `make smoke STAGE=...`: the deployed API answers (health, 404, 401); deploy.yml runs it
+# after every deploy and rolls back when it fails (infra/cloud/smoke.py).
+smoke: $(DEPS)
+	@test -n "$(STAGE)" || { echo "usage: make smoke STAGE=dev|staging|prod [URL=https://...]"; exit 2; }
+	$(PY) -m infra.cloud.smoke --stage $(STAGE) $(if $(URL),--url $(URL))
+
+# `make rollback STAGE=...`: redeploy the commit deployed before the current one (each
+# deploy records its commit beside Chalice's deployed state; infra/cloud/deploy.py).
+rollback: $(DEPS)
+	@test -n "$(STAGE)" || { echo "usage: make rollback STAGE=dev|staging|prod"; exit 2; }
+	$(PY) -m infra.cloud.deploy --stage $(STAGE) --rollback
+
 # `make package [STAGE=prod]`: chalice package into dist/package, then each zip's
 # size, the unzipped total and the checks against Lambda's limits.
-package: $(STAMP)
+package: $(DEPS)
 	$(PY) -m infra.cloud.package_check --stage $(or $(STAGE),prod) --out dist/package
 
 # `make model`: rebuild the embedding model the app ships (chalicelib/knowledge/model/) from
@@ -78,6 +118,7 @@ MODEL_VENV := .venv-model
 MODEL_STAMP := $(MODEL_VENV)/.installed
 
 $(MODEL_STAMP): requirements-model.txt
+	$(NEED_PYTHON)
 	test -x $(MODEL_VENV)/bin/python || $(PYTHON) -m venv $(MODEL_VENV)
 	$(MODEL_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(MODEL_VENV)/bin/python -m pip install --quiet -r requirements-model.txt

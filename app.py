@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import CognitoUserPoolAuthorizer, Rate, Response
 
 from chalicelib import lazy
-from chalicelib.http import cors, limits
+from chalicelib.http import cors, limits, replies
 from chalicelib.http.threadsafe import ThreadSafeChalice
 
 # Loaded on first use: importing app.py is what every cold start of every function
@@ -22,18 +22,19 @@ if TYPE_CHECKING:
     from chalicelib.http import openapi, validation
     from chalicelib.ledger import history, packages
     from chalicelib.notes import export, note_store
-    from chalicelib.payments import checkout, webhook
+    from chalicelib.payments import checkout, sandbox, webhook
     from chalicelib.processing import cleanup as stuck_jobs
     from chalicelib.processing import handlers
     from chalicelib.videos import video_api
 else:
     (signin, tokens, users, config, db, guard, observability, openapi, validation, history,
-     packages, export, note_store, checkout, webhook, stuck_jobs, handlers, video_api) = lazy(
+     packages, export, note_store, checkout, webhook, stuck_jobs, handlers, video_api,
+     sandbox) = lazy(
         "accounts.signin", "accounts.tokens", "accounts.users", "core.config", "core.db",
         "core.guard", "core.observability", "http.openapi", "http.validation",
         "ledger.history", "ledger.packages", "notes.export", "notes.note_store",
         "payments.checkout", "payments.webhook", "processing.cleanup", "processing.handlers",
-        "videos.video_api")
+        "videos.video_api", "payments.sandbox")
 
 app = ThreadSafeChalice(app_name="youtube-study-buddy")
 
@@ -75,7 +76,7 @@ def guard_and_cors(event: Any, get_response: Any) -> Response:
             response = get_response(event)
     for name, value in cors.cors_headers(event.headers.get("origin")).items():
         response.headers.setdefault(name, value)
-    return response
+    return replies.with_newline(response)
 
 
 # --- health -----------------------------------------------------------------
@@ -233,6 +234,21 @@ def credits_purchase() -> Response:
 def stripe_webhook() -> dict:
     request = _request()
     return webhook.handle_webhook(request.raw_body, request.headers.get("stripe-signature"))
+
+
+# The local payments sandbox (chalicelib/payments/sandbox.py): 404 outside it.
+@app.route("/sandbox/checkout/{session_id}")
+def sandbox_checkout_page(session_id: str) -> Response:
+    return Response(body=sandbox.checkout_page(session_id), headers=sandbox.PAGE_HEADERS)
+
+
+@app.route("/sandbox/checkout/{session_id}/pay", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded", "application/json",
+                          "text/plain", "multipart/form-data"])
+def sandbox_checkout_pay(session_id: str) -> Response:
+    session, event, signature = sandbox.signed_payment(session_id)
+    webhook.handle_webhook(event, signature)  # verified and credited as Stripe's would be
+    return Response(body=sandbox.paid_page(session), headers=sandbox.PAGE_HEADERS)
 
 
 # --- processing (SQS worker, dead letters, cleanup) ---------------------------------

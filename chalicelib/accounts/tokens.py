@@ -111,9 +111,11 @@ def verify(token: str) -> Identity:
         raise UnauthorizedError("The sign-in token has expired; refresh it or sign in again") \
             from exc
     except jwt.PyJWTError as exc:
+        if _is_our_access_token(jwt, token, key):
+            raise UnauthorizedError(ACCESS_TOKEN_HINT) from exc
         raise UnauthorizedError(INVALID) from exc
     if claims.get("token_use") != "id":
-        raise UnauthorizedError("Send the ID token (not the access token) as the Bearer token")
+        raise UnauthorizedError(ACCESS_TOKEN_HINT)
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise UnauthorizedError(INVALID)
@@ -125,3 +127,20 @@ def verify(token: str) -> Identity:
         expires_at=int(claims["exp"]),
     )
 
+
+ACCESS_TOKEN_HINT = "Send the ID token (not the access token) as the Bearer token"
+
+
+def _is_our_access_token(jwt: Any, token: str, key: Any) -> bool:
+    """A real Cognito access token of our app client: it has no `aud` (it carries
+    `client_id`), so the ID-token check above refused it; signed by our pool, it
+    deserves the hint rather than the generic 401."""
+    try:
+        claims = jwt.decode(token, key, algorithms=["RS256"], issuer=config.token_issuer(),
+                            options={"verify_aud": False,
+                                     "require": ["exp", "iss", "sub", "token_use"]},
+                            leeway=5)
+    except jwt.PyJWTError:
+        return False
+    return claims.get("token_use") == "access" and \
+        claims.get("client_id") == config.user_pool_client_id()

@@ -56,8 +56,15 @@ def configure() -> None:
         root.addHandler(logging.StreamHandler(sys.stdout))
     for handler in root.handlers:
         handler.setFormatter(JsonFormatter())
-    root.setLevel(logging.INFO)
+    root.setLevel(level())
     _configured = True
+
+
+def level() -> int:
+    """LOG_LEVEL (DEBUG, INFO, WARNING, ERROR; default INFO): DEBUG for troubleshooting."""
+    name = (config.env("LOG_LEVEL") or "INFO").strip().upper()
+    value = logging.getLevelName(name)
+    return value if isinstance(value, int) else logging.INFO
 
 
 @contextlib.contextmanager

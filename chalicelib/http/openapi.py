@@ -142,6 +142,8 @@ def _path_param(name: str) -> dict:
             "schema": {"type": "string", "maxLength": 64}}
 
 
+SANDBOX_SESSION = {"name": "session_id", "in": "path", "required": True,
+                   "schema": {"type": "string", "maxLength": 4096}}
 # (method, path): (summary, success status, success schema, extra error codes, params)
 OPERATIONS: dict[tuple[str, str], tuple] = {
     ("GET", "/health"): ("Service health", 200, "Health", (), []),
@@ -190,8 +192,16 @@ OPERATIONS: dict[tuple[str, str], tuple] = {
     ("POST", "/webhooks/stripe"): ("Stripe events (signed)", 200, None, (409, 503), [
         {"name": "Stripe-Signature", "in": "header", "required": True,
          "schema": {"type": "string"}}]),
+    # The local payments sandbox (chalicelib/payments/sandbox.py): HTML, 404 elsewhere.
+    ("GET", "/sandbox/checkout/{session_id}"): (
+        "Local payments sandbox: the checkout page (local stage without Stripe keys)", 200,
+        None, (404,), [SANDBOX_SESSION]),
+    ("POST", "/sandbox/checkout/{session_id}/pay"): (
+        "Local payments sandbox: pay (sends the signed webhook Stripe would)", 200, None,
+        (404,), [SANDBOX_SESSION]),
 }
-PUBLIC = {"/health", "/openapi.json", "/webhooks/stripe"} | {
+PUBLIC = {"/health", "/openapi.json", "/webhooks/stripe", "/sandbox/checkout/{session_id}",
+          "/sandbox/checkout/{session_id}/pay"} | {
     path for _, path in OPERATIONS if path.startswith("/auth/") and path != "/auth/verify"}
 ERROR_TEXT = {400: "Bad input; the message says what to fix", 401: "Missing or invalid token",
               402: "Not enough credits, or the card was declined", 403: "Not allowed yet",
@@ -206,6 +216,8 @@ def _operation(method: str, path: str) -> dict:
     if status != 204:
         success["content"] = {"application/json": {"schema": ref(schema) if schema
                                                     else {"type": "object"}}}
+    if path.startswith("/sandbox/"):
+        success["content"] = {"text/html": {"schema": STR}}
     codes = {400, *errors}
     if path not in PUBLIC:
         codes.add(401)

@@ -35,3 +35,9 @@ def purchase(payment_id: str) -> str:
 def stripe_refund(charge_id: str, slot: int) -> str:
     """The `slot`-th refund event of one charge (partial refunds take a slot each)."""
     return f"stripe-refund:{charge_id}:{slot}"
+
+
+def adjustment(user_id: str, reference: str) -> str:
+    """An operator's grant or correction (`make credits`, local stage); `reference`
+    names the one act, so re-running the same act lands on the same row."""
+    return f"adjustment:{user_id}:{reference}"

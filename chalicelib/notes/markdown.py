@@ -134,3 +134,22 @@ def render(
         lines += [f"- {wikilink(related)}" for related in related_titles]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def add_related(content: str, title: str) -> str:
+    """The note with `[[title]]` added to its Related Notes (made when missing): the
+    link back from an older related note to a newer one (docs/DESIGN.md section 7)."""
+    line = f"- {wikilink(title)}"
+    lines = content.rstrip("\n").split("\n")
+    if line in lines:
+        return content
+    try:
+        start = lines.index("## Related Notes")
+    except ValueError:
+        return "\n".join(lines) + "\n\n## Related Notes\n" + line + "\n"
+    end = start + 1
+    while end < len(lines) and not lines[end].startswith("#"):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[:end] + [line] + lines[end:]).rstrip("\n") + "\n"

@@ -16,7 +16,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 from urllib.parse import quote
 
 from chalicelib.core import aws, config, db
@@ -182,6 +182,48 @@ def save_note(
     if before is not None and before != category:
         _forget_empty(user_id, [before])
     return record
+
+
+MAX_BACKLINKS = 20  # an older note keeps its newest 20 links back (bounded record and file)
+
+
+def link_back(user_id: str, note_id: str, newer: dict,
+              add_link: Callable[[str, str], str], attempts: int = 3) -> bool:
+    """Add the link back from the older note `note_id` to `newer` ({note_id, title}),
+    once: its `related` list, and its file through `add_link(content, title)`
+    (chalicelib.notes.markdown.add_related). False when there was nothing to do
+    (gone, another user's, or linked already)."""
+    for _ in range(attempts):
+        record = db.get(config.notes_table(), {"note_id": note_id}, consistent=True)
+        if record is None or record.get("user_id") != user_id \
+                or note_id == newer["note_id"]:
+            return False
+        related = list(record.get("related") or [])
+        if any(item.get("note_id") == newer["note_id"] for item in related):
+            return False
+        related = (related + [{"note_id": newer["note_id"], "title": newer["title"]}])[
+            -MAX_BACKLINKS:]
+        content = add_link(read_content(record), newer["title"])
+        # The file first, then the record conditioned on the version read: a concurrent
+        # link fails its condition and reads again (the file then has our line).
+        aws.client("s3").put_object(
+            Bucket=config.notes_bucket(), Key=object_key(user_id, note_id),
+            Body=content.encode("utf-8"), ContentType="text/markdown; charset=utf-8")
+        try:
+            aws.client("dynamodb").update_item(
+                TableName=config.notes_table(), Key=db.to_item({"note_id": note_id}),
+                UpdateExpression="SET related = :related, content_length = :length, "
+                                 "updated_at = :now",
+                ConditionExpression="updated_at = :seen AND user_id = :user",
+                ExpressionAttributeValues=db.values(
+                    related=related, length=len(content.encode("utf-8")), now=db.now_iso(),
+                    seen=record["updated_at"], user=user_id))
+        except Exception as exc:  # noqa: BLE001 - only a failed condition is retried
+            if not aws.is_error(exc, aws.CONDITION_FAILED):
+                raise
+            continue
+        return True
+    return False
 
 
 def _packed(embedding: bytes | bytearray | None) -> bytes | None:

@@ -13,7 +13,7 @@ from chalicelib.core import config
 from chalicelib.core.errors import BadRequestError, ServiceUnavailableError
 from chalicelib.http import validation
 from chalicelib.ledger.packages import PACKAGES, Package
-from chalicelib.payments import stripe_client
+from chalicelib.payments import sandbox, stripe_client
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def create_checkout(user_id: str, body: Any) -> dict:
     package = _package(body)
     success_url = return_url(body.get("success_url"), "success_url", DEFAULT_SUCCESS_PATH)
     cancel_url = return_url(body.get("cancel_url"), "cancel_url", DEFAULT_CANCEL_PATH)
+    if sandbox.active():  # local stage without Stripe keys (docs/DESIGN.md section 10)
+        return sandbox.create_session(user_id, package, success_url, cancel_url)
     metadata = _metadata(user_id, package)
     params = {
         "mode": "payment",

@@ -34,11 +34,27 @@ def secret(name: str) -> str | None:
     """A Stripe secret (Secrets Manager in AWS, the environment locally). A store
     that cannot be read is a 503 (Stripe retries webhooks), not a crash."""
     try:
-        return secrets.get(name)
+        value = secrets.get(name)
     except secrets.SecretError as exc:
         log.error("payments refused: %s", exc)
         raise ServiceUnavailableError(
-            "Payments are not configured on this server; try again later") from exc
+            f"Payments are not configured: {name} could not be read on this server "
+            f"({secrets.describe(name)}); try again later") from exc
+    if value is None and name == "STRIPE_WEBHOOK_SECRET":
+        # The local sandbox signs its events with its own secret (None when it is off).
+        from chalicelib.payments import sandbox
+
+        value = sandbox.webhook_secret()
+    return value
+
+
+def not_configured(name: str) -> ServiceUnavailableError:
+    """The 503 for a missing setting, naming it: waiting will not help, setting it will."""
+    hint = ""
+    if name == "STRIPE_SECRET_KEY" and config.stage() == "local":
+        hint = " (or leave both Stripe keys unset under `make run` for the local sandbox)"
+    return ServiceUnavailableError(
+        f"Payments are not configured: {name} is not set on this server{hint}")
 
 
 def client() -> Any:
@@ -49,14 +65,13 @@ def client() -> Any:
     api_key = secret("STRIPE_SECRET_KEY")
     if api_key is None:
         log.error("payments are not configured: STRIPE_SECRET_KEY is not set")
-        raise ServiceUnavailableError(
-            "Payments are not configured on this server; try again later")
+        raise not_configured("STRIPE_SECRET_KEY")
     api_base = config.env("STRIPE_API_BASE")
     if api_base is not None and config.is_prod():
         # A stand-in Stripe API in prod would take no real money: refuse, loudly.
         log.error("payments refused: prod must not set STRIPE_API_BASE")
         raise ServiceUnavailableError(
-            "Payments are not configured on this server; try again later")
+            "Payments are not configured: STRIPE_API_BASE must not be set in prod")
 
     def build() -> Any:
         import stripe
@@ -88,7 +103,7 @@ def call(what: str, request: Callable[[Any], Any]) -> dict:
     except (stripe.AuthenticationError, stripe.PermissionError) as exc:
         log.error("stripe refused our credentials while trying to %s: %s", what, exc)
         raise ServiceUnavailableError(
-            "Payments are not available right now; try again later") from exc
+            "Payments are not available: Stripe refused this server's STRIPE_SECRET_KEY") from exc
     except stripe.StripeError as exc:
         log.error("stripe failed to %s (HTTP %s, code %s): %s", what, exc.http_status,
                   exc.code, exc)

@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Any
 
-from chalicelib.core.errors import BadRequestError, ConflictError, ServiceUnavailableError
+from chalicelib.core.errors import BadRequestError, ConflictError
 from chalicelib.ledger import purchases, refunds
 from chalicelib.ledger.packages import PACKAGES
 from chalicelib.payments import stripe_client
@@ -32,7 +32,7 @@ def verify_event(raw_body: bytes | None, signature: str | None) -> dict:
     if secret is None:
         # Not 2xx: Stripe keeps retrying, so no event is lost while this is fixed.
         log.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
-        raise ServiceUnavailableError("Payments are not configured on this server")
+        raise stripe_client.not_configured("STRIPE_WEBHOOK_SECRET")
     import stripe
 
     payload = raw_body or b""

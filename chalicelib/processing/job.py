@@ -91,7 +91,12 @@ def process(job: Job) -> str:
                                 removes=("lease_until",))
         except video_store.Cancelled:
             pass
-        log.warning("video %s hit a transient error (%s); SQS will retry", job.video_id, exc)
+        # The one line an expected transient error gets, with its cause (the worker
+        # logs no traceback for it).
+        cause = exc.__cause__
+        log.warning("video %s hit a transient error (%s%s); SQS will retry", job.video_id,
+                    exc, f"; cause: {type(cause).__name__}: {str(cause)[:300]}" if cause
+                    else "")
         raise
 
 
@@ -148,4 +153,16 @@ def _run(record: dict) -> str:
         if video_store.load(record["video_id"], record["user_id"]) is None:
             note_store.delete_file(record["user_id"], note_id)  # deleted meanwhile: leave nothing
         raise video_store.Cancelled(record["video_id"]) from exc
+    _link_back(record["user_id"], {"note_id": note_id, "title": title}, related)
     return "completed"
+
+
+def _link_back(user_id: str, newer: dict, related: list[dict]) -> None:
+    """Related older notes gain the link back (at most library.MAX_RELATED per save).
+    The note is saved: a failure here is logged, not retried."""
+    for older in related[:library.MAX_RELATED]:
+        try:
+            note_store.link_back(user_id, older["note_id"], newer, markdown.add_related)
+        except Exception as exc:  # noqa: BLE001 - best effort, never fails the job
+            log.warning("link back from note %s to %s failed: %s", older["note_id"],
+                        newer["note_id"], exc)

@@ -231,14 +231,18 @@ def fail(record: dict, code: str, message: str, attempt_id: str | None = None) -
     def mark(current: dict) -> dict:
         return {"Update": {
             "TableName": _table(), "Key": db.to_item({"video_id": current["video_id"]}),
+            # The refund (same transaction) gives the charge back: it reads 0 afterwards,
+            # and credits_refunded keeps what was given back.
             "UpdateExpression": "SET #status = :failed, user_status = :us, #error = :error, "
                                 "status_message = :message, updated_at = :now, "
-                                "completed_at = :now REMOVE lease_until, attempt_id",
+                                "completed_at = :now, credits_charged = :zero, "
+                                "credits_refunded = :refunded REMOVE lease_until, attempt_id",
             "ExpressionAttributeNames": {"#status": "status", "#error": "error"},
             "ExpressionAttributeValues": db.values(
                 failed="failed", us=user_status(current["user_id"], "failed"),
                 error={"code": code, "message": message}, message=message,
-                now=db.now_iso()),
+                now=db.now_iso(), zero=0,
+                refunded=int(current.get("credits_charged") or 0)),
         }}
 
     done = settle(record["user_id"], record["video_id"], change=mark, reason=code,

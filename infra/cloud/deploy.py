@@ -1,4 +1,4 @@
-"""Deploy a stage to AWS: `make deploy STAGE=dev|prod` (python -m infra.cloud.deploy).
+"""Deploy a stage to AWS: `make deploy STAGE=dev|staging|prod` (python -m infra.cloud.deploy).
 
 1. Create or update the CloudFormation stack `study-buddy-<stage>` from
    infra/template.yaml through a change set, as `aws cloudformation deploy` does:
@@ -17,8 +17,16 @@
    time). Chalice's record of what it deployed (.chalice/deployed/<stage>.json)
    is kept in the stack's DeployStateBucket, so CI and laptops update the same
    functions.
-6. Set the API stage's throttling (rate 10,000/s, burst 5,000) with API Gateway
-   UpdateStage, which Chalice does not do.
+6. Set the API stage's throttling (rate 10,000/s, burst 5,000) and its access logs
+   (the stack's ApiAccessLogGroup) with API Gateway UpdateStage, and the API's gateway
+   responses (an unknown route is 404 {Code, Message}, echoing nothing), which Chalice
+   does not do.
+7. Record the deployed commit beside Chalice's deployed record in the state bucket
+   (chalice/deployed/<stage>.history.json), so `make rollback STAGE=...`
+   (`--rollback`) redeploys the previous one from a clean checkout of it.
+
+`make logs STAGE=... FUNCTION=...` (`--logs FUNCTION`) fetches Chalice's deployed
+record and runs `chalice logs`. staging is deployed like prod (the same refusals).
 
 Everything that decides something is a pure function tested offline
 (tests/test_deploy.py); the AWS calls are thin and tested against the emulator.
@@ -45,7 +53,11 @@ from infra.local.provision import OUTPUT_ENVIRONMENT, stack_name
 log = logging.getLogger("deploy")
 
 ROOT = Path(__file__).resolve().parents[2]
-AWS_STAGES = ("dev", "prod")
+AWS_STAGES = ("dev", "staging", "prod")
+# Stages held to prod's rules (required secrets, no local settings): staging is
+# configured like prod to try a release first (docs/DESIGN.md section 3).
+PROD_LIKE_STAGES = ("staging", "prod")
+FUNCTIONS = ("api_handler", "process_video", "dead_letter", "cleanup")
 
 # Stack outputs -> the app's environment (provision.OUTPUT_ENVIRONMENT plus what
 # only a deployed stage needs).
@@ -83,6 +95,28 @@ SECRET_SETTINGS = tuple(name for names in SECRET_OUTPUTS.values() for name in na
 THROTTLE_RATE_LIMIT = 10_000.0
 THROTTLE_BURST_LIMIT = 5_000
 STATE_KEY = "chalice/deployed/{stage}.json"
+HISTORY_KEY = "chalice/deployed/{stage}.history.json"
+MAX_HISTORY = 50
+# Unknown routes or methods: API Gateway's MISSING_AUTHENTICATION_TOKEN (403 "Missing
+# Authentication Token") and, with an Authorization header, INCOMPLETE_SIGNATURE (which
+# echoes the header). Both become the app's 404 (docs/DESIGN.md section 4); the others
+# get the app's error shape with a fixed message (nothing from the request).
+NOT_FOUND_MESSAGE = "There is no such route or method; the routes are in GET /openapi.json"
+GATEWAY_RESPONSES: dict[str, tuple[str, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NotFound", NOT_FOUND_MESSAGE),
+    "INCOMPLETE_SIGNATURE": ("404", "NotFound", NOT_FOUND_MESSAGE),
+    "UNAUTHORIZED": ("401", "UnauthorizedError",
+                     "Missing or invalid token: send Authorization: Bearer <id_token>"),
+    "THROTTLED": ("429", "TooManyRequestsError", "Too many requests; slow down and retry"),
+    "DEFAULT_5XX": ("", "ServiceUnavailableError", "The service is unavailable; try again"),
+}
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+    "time": "$context.requestTime", "method": "$context.httpMethod",
+    "resource": "$context.resourcePath", "status": "$context.status",
+    "length": "$context.responseLength", "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+}, separators=(",", ":"))
 CAPABILITIES = ["CAPABILITY_IAM"]
 
 
@@ -112,7 +146,7 @@ def unsafe_settings(stage: str, environment: Mapping[str, Any]) -> list[str]:
     (they belong in Secrets Manager, not in a committed file), and in prod the
     local-only endpoints and overrides that config.check_safe refuses at run time."""
     found = [name for name in SECRET_SETTINGS if environment.get(name)]
-    if stage == "prod":
+    if stage in PROD_LIKE_STAGES:
         found += [name for name in LOCAL_ONLY_SETTINGS if environment.get(name)]
         # boto3's per-service endpoints (AWS_ENDPOINT_URL_SQS...), refused like the global one.
         found += sorted(name for name, value in environment.items()
@@ -214,7 +248,7 @@ def secret_values(environ: Mapping[str, str]) -> dict[str, str]:
 
 def required_secrets(stage: str, notes_provider: str | None = None) -> tuple[str, ...]:
     """Secret settings a stage refuses to deploy without."""
-    if stage != "prod":
+    if stage not in PROD_LIKE_STAGES:
         return ()
     needed = PROD_REQUIRED_SECRETS
     if (notes_provider or "").lower() != "bedrock":
@@ -450,6 +484,88 @@ def apply_throttling(apigateway: Any, api_id: str, stage_name: str,
                                    patchOperations=throttling_patch(rate_limit, burst_limit))
 
 
+def gateway_responses() -> list[dict[str, Any]]:
+    """PutGatewayResponse arguments (without restApiId): static bodies in the app's
+    {Code, Message} shape, so nothing of the request is ever echoed."""
+    calls = []
+    for response_type, (status, code, message) in GATEWAY_RESPONSES.items():
+        body = json.dumps({"Code": code, "Message": message}) + "\n"
+        call: dict[str, Any] = {"responseType": response_type,
+                                "responseTemplates": {"application/json": body}}
+        if status:
+            call["statusCode"] = status
+        calls.append(call)
+    return calls
+
+
+def apply_gateway_responses(apigateway: Any, api_id: str, stage_name: str) -> None:
+    for call in gateway_responses():
+        apigateway.put_gateway_response(restApiId=api_id, **call)
+    # Gateway responses take effect with a deployment of the stage.
+    apigateway.create_deployment(restApiId=api_id, stageName=stage_name,
+                                 description="gateway responses (infra/cloud/deploy.py)")
+
+
+def access_log_patch(log_group_arn: str) -> list[dict[str, str]]:
+    """UpdateStage patch operations: JSON access logs into the stack's log group."""
+    return [
+        {"op": "replace", "path": "/accessLogSettings/destinationArn",
+         "value": log_group_arn.removesuffix(":*")},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": ACCESS_LOG_FORMAT},
+    ]
+
+
+def current_commit(project_dir: Path = ROOT) -> str:
+    """The commit being deployed (CI's GITHUB_SHA, else git), marked when dirty."""
+    sha = os.environ.get("GITHUB_SHA", "").strip()
+    if sha:
+        return sha
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_dir,
+                          capture_output=True, text=True)
+    if head.returncode != 0:
+        return "unknown-dirty"  # not a git checkout: nothing a rollback could return to
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=project_dir, capture_output=True, text=True).stdout.strip()
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def read_history(s3: Any, bucket: str, stage: str) -> list[dict[str, str]]:
+    """The deployed commits of `stage`, oldest first (empty before the first record)."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=HISTORY_KEY.format(stage=stage))["Body"].read()
+    except Exception as exc:  # noqa: BLE001 - NoSuchKey: nothing recorded yet
+        if aws.error_code(exc) in ("NoSuchKey", "404"):
+            return []
+        raise
+    history = json.loads(body)
+    return history if isinstance(history, list) else []
+
+
+def record_deployment(s3: Any, bucket: str, stage: str, commit: str,
+                      when: str | None = None) -> list[dict[str, str]]:
+    """Append the deployed commit to the stage's history, beside Chalice's record."""
+    history = read_history(s3, bucket, stage)
+    entry = {"commit": commit,
+             "deployed_at": when or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    history = (history + [entry])[-MAX_HISTORY:]
+    s3.put_object(Bucket=bucket, Key=HISTORY_KEY.format(stage=stage),
+                  Body=(json.dumps(history, indent=2) + "\n").encode(),
+                  ContentType="application/json", ServerSideEncryption="AES256")
+    return history
+
+
+def rollback_target(history: Sequence[Mapping[str, str]]) -> str:
+    """The commit deployed before the current one (a dirty tree cannot be redeployed)."""
+    if not history:
+        raise DeployError("no deployment is recorded for this stage yet")
+    current = history[-1]["commit"]
+    for entry in reversed(history[:-1]):
+        commit = entry.get("commit", "")
+        if commit and commit != current and not commit.endswith("-dirty"):
+            return commit
+    raise DeployError(f"nothing to roll back to: only {current} is recorded")
+
+
 def run_chalice(stage: str, extra_env: Mapping[str, str], project_dir: Path) -> None:
     chalice = Path(sys.executable).with_name("chalice")
     command = [str(chalice) if chalice.exists() else "chalice", "deploy", "--stage", stage]
@@ -479,7 +595,7 @@ def deploy(stage: str, region: str, parameters: Mapping[str, str], *,
     if stage not in AWS_STAGES:
         raise DeployError(f"stage must be one of {AWS_STAGES}")
     for name in ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL"):
-        if stage == "prod" and os.environ.get(name):
+        if stage in PROD_LIKE_STAGES and os.environ.get(name):
             raise DeployError(f"refusing to deploy prod with {name} set in this shell")
     session = boto3.session.Session(region_name=region)
     name = stack_name(stage)
@@ -496,7 +612,7 @@ def deploy(stage: str, region: str, parameters: Mapping[str, str], *,
     needed = required_secrets(stage, os.environ.get("NOTES_PROVIDER"))
     empty = empty_secrets(secretsmanager, outputs, needed)
     unfilled = empty_secrets(secretsmanager, outputs, required_secrets("prod"))
-    if stage != "prod" and unfilled:
+    if stage not in PROD_LIKE_STAGES and unfilled:
         log.warning("%s runs without these secrets (features off): %s", stage,
                     ", ".join(unfilled))
     if empty:
@@ -530,10 +646,73 @@ def deploy(stage: str, region: str, parameters: Mapping[str, str], *,
     if api_id is None:
         raise DeployError("chalice recorded no REST API; cannot set throttling")
     api_stage = config["stages"][stage].get("api_gateway_stage", "api")
-    apply_throttling(session.client("apigateway"), api_id, api_stage)
+    apigateway = session.client("apigateway")
+    # First: it makes a deployment of the stage; the stage settings below then apply to it.
+    apply_gateway_responses(apigateway, api_id, api_stage)
+    apply_throttling(apigateway, api_id, api_stage)
     log.info("throttling of %s/%s: %s requests/s, burst %s", api_id, api_stage,
              f"{THROTTLE_RATE_LIMIT:g}", THROTTLE_BURST_LIMIT)
+    if outputs.get("ApiAccessLogGroupArn"):
+        apigateway.update_stage(restApiId=api_id, stageName=api_stage,
+                                patchOperations=access_log_patch(outputs["ApiAccessLogGroupArn"]))
+        log.info("access logs of %s/%s: %s", api_id, api_stage, outputs["ApiAccessLogGroupArn"])
+    commit = current_commit(project_dir)
+    record_deployment(s3, state_bucket, stage, commit)
+    log.info("deployed %s to %s (recorded in s3://%s/%s)", commit, stage, state_bucket,
+             HISTORY_KEY.format(stage=stage))
     return outputs
+
+
+def _state_bucket(session: Any, stage: str) -> str:
+    outputs = stack_outputs(session.client("cloudformation"), stack_name(stage))
+    if "DeployStateBucketName" not in outputs:
+        raise DeployError(f"stack {stack_name(stage)} has no DeployStateBucketName: deploy "
+                          f"it first (make deploy STAGE={stage})")
+    return outputs["DeployStateBucketName"]
+
+
+def logs(stage: str, region: str, function: str, since: str, follow: bool,
+         project_dir: Path = ROOT) -> int:
+    """`make logs`: the function's CloudWatch logs through `chalice logs`."""
+    import boto3
+
+    if function not in FUNCTIONS:
+        raise DeployError(f"FUNCTION must be one of {', '.join(FUNCTIONS)}")
+    session = boto3.session.Session(region_name=region)
+    if not download_deployed_record(session.client("s3"), _state_bucket(session, stage),
+                                    stage, project_dir):
+        raise DeployError(f"{stage} has no deployed record yet: nothing to read logs of")
+    chalice = Path(sys.executable).with_name("chalice")
+    command = [str(chalice) if chalice.exists() else "chalice", "logs", "--stage", stage,
+               "--name", function, "--since", since, *(["--follow"] if follow else [])]
+    return subprocess.run(command, cwd=project_dir,
+                          env={**os.environ, "AWS_DEFAULT_REGION": region}).returncode
+
+
+def rollback(stage: str, region: str, project_dir: Path = ROOT) -> int:
+    """`make rollback`: redeploy the previously deployed commit, from a clean checkout
+    of it (its own template, config and code), with this same Python."""
+    import tempfile
+
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    target = rollback_target(read_history(session.client("s3"),
+                                          _state_bucket(session, stage), stage))
+    log.info("rolling %s back to %s", stage, target)
+    with tempfile.TemporaryDirectory(prefix="study-buddy-rollback-") as scratch:
+        checkout = Path(scratch) / "checkout"
+        subprocess.run(["git", "fetch", "--quiet", "origin", target], cwd=project_dir,
+                       check=False, capture_output=True)
+        subprocess.run(["git", "worktree", "add", "--detach", str(checkout), target],
+                       cwd=project_dir, check=True)
+        try:
+            return subprocess.run([sys.executable, "-m", "infra.cloud.deploy", "--stage", stage,
+                                   "--region", region], cwd=checkout,
+                                  env={**os.environ, "GITHUB_SHA": target}).returncode
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(checkout)],
+                           cwd=project_dir, check=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -545,10 +724,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="a template parameter (repeatable); others keep their values")
     parser.add_argument("--stack-only", action="store_true",
                         help="deploy the stack and write the config; skip chalice deploy")
+    parser.add_argument("--rollback", action="store_true",
+                        help="redeploy the commit deployed before the current one")
+    parser.add_argument("--logs", metavar="FUNCTION", choices=FUNCTIONS,
+                        help="show the function's CloudWatch logs (chalice logs)")
+    parser.add_argument("--since", default="1h", help="with --logs: e.g. 10m, 1h, 2d")
+    parser.add_argument("--follow", action="store_true", help="with --logs: keep polling")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
+        if args.logs:
+            return logs(args.stage, args.region, args.logs, args.since, args.follow)
+        if args.rollback:
+            return rollback(args.stage, args.region)
         parameters = parse_parameters(args.parameter)
         deploy(args.stage, args.region, parameters, run_chalice_deploy=not args.stack_only)
     except DeployError as exc:

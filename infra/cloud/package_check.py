@@ -10,7 +10,9 @@ compressed size and the unzipped size, and fails when:
 - a requirement of requirements.txt, or anything it needs, is missing from the
   package (Chalice only warns when it finds no wheel for the target platform and
   leaves it out), or
-- a compiled extension is not built for the stage's architecture.
+- a compiled extension is not built for the stage's architecture, or for another
+  Python than the runtime's (python3.13: docs/DESIGN.md section 2; the runtime
+  follows the Python that runs `chalice package`/`chalice deploy`).
 
 CLI: python -m infra.cloud.package_check --stage prod --out dist/package
 """
@@ -31,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_ZIP_BYTES = 50 * 1024 * 1024  # chalice deploy: "over 50 MB" refuses the upload
 MAX_UNZIPPED_BYTES = 262_144_000  # Lambda: 250 MB unzipped, function and layers
 ELF_MACHINES = {62: "x86_64", 183: "arm64"}
+RUNTIME_PYTHON = "3.13"
+# foo.cpython-313-aarch64-linux-gnu.so: the CPython version an extension is built for.
+EXTENSION_PYTHON = re.compile(r"\.cpython-(\d)(\d+)[a-z]*-")
 
 
 @dataclass
@@ -67,7 +72,7 @@ def requirement_lines(path: Path) -> list[str]:
 
 
 def missing_dependencies(roots: list[str], metadata: dict[str, str],
-                         architecture: str, python: str = "3.11") -> list[str]:
+                         architecture: str, python: str = RUNTIME_PYTHON) -> list[str]:
     """Requirements (with their extras, transitively) that have no distribution in
     the package. `metadata`: normalised distribution name -> its METADATA text.
     Markers are evaluated for the Lambda runtime (Linux, `architecture`)."""
@@ -121,9 +126,17 @@ def elf_machine(header: bytes) -> str | None:
     return ELF_MACHINES.get(machine, f"machine {machine}")
 
 
-def inspect(out_dir: Path, architecture: str, requirements: list[str]) -> PackageReport:
+def extension_python(filename: str) -> str | None:
+    """"3.13" for foo.cpython-313-...so; None for abi3 or untagged files."""
+    match = EXTENSION_PYTHON.search(filename)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def inspect(out_dir: Path, architecture: str, requirements: list[str],
+            python: str = RUNTIME_PYTHON) -> PackageReport:
     report = PackageReport(architecture)
     metadata: dict[str, str] = {}
+    layer_pythons: set[str] = set()
     zips = sorted(out_dir.glob("*.zip"))
     if not zips:
         report.problems.append(f"no zip in {out_dir}")
@@ -147,6 +160,16 @@ def inspect(out_dir: Path, architecture: str, requirements: list[str]) -> Packag
                         report.problems.append(
                             f"{path.name}:{info.filename} is built for {machine}, "
                             f"not {architecture}")
+                    built_for = extension_python(filename)
+                    if built_for is not None and built_for != python:
+                        report.problems.append(
+                            f"{path.name}:{info.filename} is built for Python {built_for}, "
+                            f"not python{python}")
+                if len(parts) > 3 and parts[:2] == ["python", "lib"] \
+                        and parts[2] != f"python{python}":
+                    layer_pythons.add(parts[2])
+    for found in sorted(layer_pythons):
+        report.problems.append(f"the layer holds {found} packages, not python{python}")
     for item in report.zips:
         if item.size > MAX_ZIP_BYTES:
             report.problems.append(
@@ -156,7 +179,7 @@ def inspect(out_dir: Path, architecture: str, requirements: list[str]) -> Packag
         report.problems.append(
             f"{report.unzipped_total / 2**20:.1f} MiB unzipped; Lambda takes at most "
             f"{MAX_UNZIPPED_BYTES / 2**20:.0f} MiB")
-    for missing in missing_dependencies(requirements, metadata, architecture):
+    for missing in missing_dependencies(requirements, metadata, architecture, python):
         report.problems.append(
             f"{missing} is not in the package: no {architecture} wheel for it?")
     return report
@@ -173,7 +196,7 @@ def build(stage: str, out_dir: Path, project_dir: Path = ROOT) -> None:
 
 
 def describe(report: PackageReport) -> str:
-    lines = [f"architecture: {report.architecture}"]
+    lines = [f"architecture: {report.architecture}, python{RUNTIME_PYTHON}"]
     for item in report.zips:
         lines.append(f"{item.name}: {item.size / 2**20:.2f} MiB zipped, "
                      f"{item.unzipped / 2**20:.2f} MiB unzipped ({item.files} files)")
@@ -186,6 +209,11 @@ def describe(report: PackageReport) -> str:
 
 def check(stage: str, out_dir: Path, project_dir: Path = ROOT,
           *, skip_build: bool = False) -> PackageReport:
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if not skip_build and running != RUNTIME_PYTHON:
+        # Chalice packages for the Python that runs it: another one builds the wrong zips.
+        raise SystemExit(f"make package needs Python {RUNTIME_PYTHON} (this is {running}): "
+                         "run it through `make package`, which uses .venv")
     if not skip_build:
         if out_dir.exists():
             for old in out_dir.glob("*.zip"):

@@ -160,7 +160,7 @@ class Provisioner:
         model = self._client(service).meta.service_model.operation_model(operation)
         members = set(model.input_shape.members)
         for key in sorted(set(request) - members - set(handled)):
-            log.warning("%s: property %s is not applied locally", resource.logical_id, key)
+            log.debug("%s: property %s is not applied locally", resource.logical_id, key)
         return {key: value for key, value in request.items() if key in members}
 
     def _name(self, resource: _Resource, property_name: str) -> str:
@@ -180,7 +180,7 @@ class Provisioner:
                 continue
             handler = self._handlers.get(kind)
             if handler is None:
-                log.info("%s: %s is not provisioned locally; skipped", logical_id, kind)
+                log.debug("%s: %s is not provisioned locally; skipped", logical_id, kind)
                 self.skipped[logical_id] = kind
                 continue
             resource = _Resource(
@@ -223,7 +223,7 @@ class Provisioner:
             try:
                 value = self.resolver.resolve(output["Value"])
             except UnresolvableError as exc:
-                log.info("output %s skipped: %s", key, exc)
+                log.debug("output %s skipped: %s", key, exc)
                 continue
             result[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
         return result
@@ -241,7 +241,7 @@ class Provisioner:
             # attributes, and moto's version drops every setting it is not given.
             pool_id = matches[0]["Id"]
             pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-            log.info("%s: reusing user pool %s", resource.logical_id, pool_id)
+            log.debug("%s: reusing user pool %s", resource.logical_id, pool_id)
         else:
             request = _rename(resource.properties, {"UserPoolName": "PoolName"})
             request["PoolName"] = name
@@ -249,7 +249,7 @@ class Provisioner:
                 resource, "cognito-idp", "CreateUserPool", request, handled=("EnabledMfas",)
             )
             pool = cognito.create_user_pool(**request)["UserPool"]
-            log.info("%s: created user pool %s", resource.logical_id, pool["Id"])
+            log.debug("%s: created user pool %s", resource.logical_id, pool["Id"])
         self._converge_mfa(pool["Id"], resource.properties)
         provider = f"cognito-idp.{self.region}.amazonaws.com/{pool['Id']}"
         return PhysicalResource(
@@ -308,14 +308,14 @@ class Provisioner:
                 handled=("GenerateSecret",),
             )
             client = cognito.update_user_pool_client(**request)["UserPoolClient"]
-            log.info("%s: reusing app client %s", resource.logical_id, client["ClientId"])
+            log.debug("%s: reusing app client %s", resource.logical_id, client["ClientId"])
         else:
             request = dict(resource.properties, ClientName=name)
             request = self._api_request(
                 resource, "cognito-idp", "CreateUserPoolClient", request
             )
             client = cognito.create_user_pool_client(**request)["UserPoolClient"]
-            log.info("%s: created app client %s", resource.logical_id, client["ClientId"])
+            log.debug("%s: created app client %s", resource.logical_id, client["ClientId"])
         attributes = {"ClientId": client["ClientId"], "Name": client["ClientName"]}
         if client.get("ClientSecret"):
             attributes["ClientSecret"] = client["ClientSecret"]
@@ -329,7 +329,7 @@ class Provisioner:
         name = self._name(resource, "TableName")
         try:
             table = dynamodb.describe_table(TableName=name)["Table"]
-            log.info("%s: reusing table %s", resource.logical_id, name)
+            log.debug("%s: reusing table %s", resource.logical_id, name)
             self._add_missing_indexes(resource, name, table)
         except ClientError as exc:
             if aws.error_code(exc) != "ResourceNotFoundException":
@@ -346,7 +346,7 @@ class Provisioner:
                 TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
             )
             table = dynamodb.describe_table(TableName=name)["Table"]
-            log.info("%s: created table %s", resource.logical_id, name)
+            log.debug("%s: created table %s", resource.logical_id, name)
 
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
@@ -380,7 +380,7 @@ class Provisioner:
                 GlobalSecondaryIndexUpdates=[{"Create": index}],
             )
             self._wait_for_index(name, index["IndexName"])
-            log.info("%s: added index %s", resource.logical_id, index["IndexName"])
+            log.debug("%s: added index %s", resource.logical_id, index["IndexName"])
 
     def _wait_for_index(self, table_name: str, index_name: str, timeout: float = 600) -> None:
         dynamodb = self._client("dynamodb")
@@ -423,10 +423,10 @@ class Provisioner:
             "VersioningConfiguration", "CorsConfiguration", "LifecycleConfiguration", "Tags",
         }
         for key in sorted(set(props) - handled):
-            log.warning("%s: property %s is not applied locally", resource.logical_id, key)
+            log.debug("%s: property %s is not applied locally", resource.logical_id, key)
 
         if self._bucket_exists(name):
-            log.info("%s: reusing bucket %s", resource.logical_id, name)
+            log.debug("%s: reusing bucket %s", resource.logical_id, name)
         else:
             request: dict[str, Any] = {"Bucket": name}
             if self.region != "us-east-1":  # us-east-1 rejects an explicit constraint
@@ -436,7 +436,7 @@ class Provisioner:
             except ClientError as exc:
                 if aws.error_code(exc) != "BucketAlreadyOwnedByYou":
                     raise
-            log.info("%s: created bucket %s", resource.logical_id, name)
+            log.debug("%s: created bucket %s", resource.logical_id, name)
 
         # Every put below replaces the whole setting, so re-applying converges.
         if "BucketEncryption" in props:
@@ -501,7 +501,7 @@ class Provisioner:
             if key in ("QueueName", "Tags"):
                 continue
             if key not in valid:
-                log.warning("%s: property %s is not applied locally", resource.logical_id, key)
+                log.debug("%s: property %s is not applied locally", resource.logical_id, key)
                 continue
             attributes[key] = _sqs_attribute(value)
 
@@ -517,9 +517,9 @@ class Provisioner:
             if props.get("Tags"):
                 request["tags"] = {tag["Key"]: tag["Value"] for tag in props["Tags"]}
             url = sqs.create_queue(**request)["QueueUrl"]
-            log.info("%s: created queue %s", resource.logical_id, name)
+            log.debug("%s: created queue %s", resource.logical_id, name)
         else:
-            log.info("%s: reusing queue %s", resource.logical_id, name)
+            log.debug("%s: reusing queue %s", resource.logical_id, name)
             # FifoQueue is fixed at creation; everything else can be converged.
             mutable = {k: v for k, v in attributes.items() if k != "FifoQueue"}
             if mutable:

@@ -7,8 +7,15 @@
 - workers that long-poll the video queue and the dead-letter queue and call the
   same handler functions Lambda would, with SQS-shaped events (infra/local/worker.py);
 - the scheduler, calling the cleanup handler as EventBridge would;
-- .local/outputs.json with the resource names, one ready line, and a clean stop
-  on Ctrl-C or SIGTERM.
+- .local/outputs.json with the resource names, written only once everything above is
+  up (a second `make run` that fails leaves the running stack's file alone), one
+  ready line, and a clean stop on Ctrl-C or SIGTERM;
+- the payments sandbox's secret (.local/sandbox-secret), so that without Stripe keys a
+  purchase runs offline (chalicelib/payments/sandbox.py).
+
+Settings (flags win; docs in README.md "Ports and settings"): LOCAL_API_PORT (8000),
+LOCAL_AWS_PORT (4566), LOCAL_STATE_DIR (.local), LOCAL_HOST (127.0.0.1), LOG_LEVEL
+(INFO; DEBUG lists every resource provisioned). A taken port is one line and exit 1.
 
 The API server runs in this process, as `chalice local` does, so that chalice's
 local authorizer can be made tolerant of malformed tokens (infra/local/chalice_local.py).
@@ -18,9 +25,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import logging
 import os
+import secrets
 import signal
+import socket
+import sys
 import threading
 import time
 import uuid
@@ -63,12 +74,27 @@ class LocalStack:
         self.threads: list[threading.Thread] = []
         self.emulator: Emulator | None = None
         self.server: Any = None
+        self.wrote_outputs = False
 
     @property
     def state_file(self) -> Path:
         return self.state_dir / "emulator-state.pickle"
 
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    def check_ports(self) -> None:
+        """Both ports free, before anything starts (and before any file is written)."""
+        for port, setting, flag in ((self.api_port, "LOCAL_API_PORT", "--port"),
+                                    (self.aws_port, "LOCAL_AWS_PORT", "--aws-port")):
+            if port and not port_free(self.host, port):
+                raise PortTaken(
+                    f"make run: port {port} on {self.host} is taken (another `make run`?): "
+                    f"stop it, or choose another port with {setting}=<port> make run")
+
     def start(self) -> dict:
+        self.check_ports()
         restored = emulator_state.load(self.state_file)
         self.emulator = Emulator(port=self.aws_port).start()
         os.environ.update({"AWS_ENDPOINT_URL": self.emulator.url,
@@ -76,12 +102,12 @@ class LocalStack:
                            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                            "STAGE": "local"})
         outputs = provision("local", endpoint_url=self.emulator.url)
-        write_outputs({**outputs, "AwsEndpointUrl": self.emulator.url,
-                       "ApiUrl": f"http://{self.host}:{self.api_port}"},
-                      self.state_dir / "outputs.json")
+        log.info("provisioned the resources of infra/template.yaml (LOG_LEVEL=DEBUG lists them)")
         for key, value in LOCAL_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.update(app_environment(outputs))
+        os.environ["LOCAL_API_URL"] = self.api_url
+        os.environ.setdefault("PAYMENTS_SANDBOX_SECRET", self.sandbox_secret())
         self._start_api()
         import app
 
@@ -94,7 +120,20 @@ class LocalStack:
         self._spawn("scheduler", self._every(self.cleanup_interval, lambda: app.cleanup(
             scheduled_event("cleanup"), LambdaContext("cleanup", str(uuid.uuid4())))))
         self._spawn("state-saver", self._every(SAVE_INTERVAL_SECONDS, self.save))
+        # Last: `make seed` and `make credits` find the stack through this file.
+        write_outputs({**outputs, "AwsEndpointUrl": self.emulator.url, "ApiUrl": self.api_url},
+                      self.state_dir / "outputs.json")
+        self.wrote_outputs = True
         return {"restored": restored, **outputs}
+
+    def sandbox_secret(self) -> str:
+        """The payments sandbox's signing secret: made once, kept with the state."""
+        path = self.state_dir / "sandbox-secret"
+        if not path.exists():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(24) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def _start_api(self) -> None:
         from chalice.cli import create_local_server
@@ -106,7 +145,10 @@ class LocalStack:
         self.server = create_local_server(CLIFactory(str(PROJECT_DIR), environ=os.environ),
                                           self.host, self.api_port, "local")
         os.environ.update(ours)
-        self._spawn("api", self.server.serve_forever)
+        log.info("tokens are verified by the app itself in every stage "
+                 "(chalicelib/accounts/tokens.py), not by chalice local's authorizer")
+        # The inner server: LocalDevServer.serve_forever prints a second "Serving on".
+        self._spawn("api", self.server.server.serve_forever)
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -139,16 +181,50 @@ class LocalStack:
         self.stop_event.set()
         if self.server is not None:
             self.server.shutdown()
+            self.server.server.server_close()
         for thread in self.threads:
             thread.join(timeout=POLL_WAIT_SECONDS + 5)
         self.save()
         if self.emulator is not None:
             self.emulator.stop()
+            self.forget_outputs()
+
+    def forget_outputs(self) -> None:
+        """Remove outputs.json if this stack wrote it: it names a stack that is running."""
+        path = self.state_dir / "outputs.json"
+        if not self.wrote_outputs:
+            return
+        try:
+            if json.loads(path.read_text()).get("ApiUrl") == self.api_url:
+                path.unlink()
+        except (OSError, ValueError):
+            pass
+
+
+class PortTaken(Exception):
+    """A port the stack needs is in use (the message is the one line to print)."""
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As the servers bind: a port left in TIME_WAIT by a stopped stack is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def log_level() -> int:
+    name = (os.environ.get("LOG_LEVEL") or "INFO").upper()
+    level = logging.getLevelName(name)
+    return level if isinstance(level, int) else logging.INFO
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the Study Buddy local stack.")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=os.environ.get("LOCAL_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_API_PORT", 8000)))
     parser.add_argument("--aws-port", type=int,
                         default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
@@ -158,8 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cleanup-interval", type=float, default=600.0,
                         help="seconds between runs of the scheduled cleanup")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.basicConfig(level=log_level(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("werkzeug", "botocore", "urllib3", "boto3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, log_level()))
 
     started = time.monotonic()
     stack = LocalStack(host=args.host, api_port=args.port, aws_port=args.aws_port,
@@ -172,10 +250,18 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    info = stack.start()
+    try:
+        info = stack.start()
+    except PortTaken as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 1
+    except OSError as exc:  # e.g. the port was taken between the check and the bind
+        print(f"make run: could not start: {exc}", file=sys.stderr, flush=True)
+        stack.stop()
+        return 1
     print(f"Study Buddy local stack ready in {time.monotonic() - started:.1f}s"
           f"{' (state restored)' if info['restored'] else ''}: "
-          f"API http://{args.host}:{args.port}  AWS emulator {stack.emulator.url}  "
+          f"API {stack.api_url}  AWS emulator {stack.emulator.url}  "
           f"outputs {args.state_dir / 'outputs.json'}  (Ctrl-C stops)", flush=True)
     while not stopping.wait(0.5):
         pass

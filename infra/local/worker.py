@@ -42,6 +42,23 @@ def sqs_event(message: dict, queue_arn: str) -> dict:
     }]}
 
 
+def is_transient(exc: BaseException) -> bool:
+    """One of the job's expected, retried errors (chalicelib.processing.job)."""
+    from chalicelib.processing import job
+
+    return isinstance(exc, job.TRANSIENT_ERRORS)
+
+
+def describe(exc: BaseException, limit: int = 300) -> str:
+    """`Type: message (cause: Type: message)`, bounded: one readable line."""
+    def one(error: BaseException) -> str:
+        text = " ".join(str(error).split())
+        return f"{type(error).__name__}: {text[:limit]}" if text else type(error).__name__
+
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return one(exc) + (f" (cause: {one(cause)})" if cause is not None else "")
+
+
 def poll_once(sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any],
               wait_seconds: int = 0, name: str = "worker") -> int:
     """Receive at most one message, run the handler, delete it if the handler returned.
@@ -59,8 +76,14 @@ def poll_once(sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any],
     message = messages[0]
     try:
         handler(sqs_event(message, arn), LambdaContext(name, str(uuid.uuid4())))
-    except Exception:  # noqa: BLE001 - as Lambda: the message stays for SQS to redeliver
-        log.exception("%s: handler failed; the message will be redelivered", name)
+    except Exception as exc:  # noqa: BLE001 - as Lambda: the message stays for SQS to redeliver
+        if is_transient(exc):
+            # Expected (YouTube or the model busy), and already said in one line by the
+            # job (chalicelib.processing.job): the cause and traceback at debug level only.
+            log.debug("%s: %s; the message will be redelivered", name, describe(exc),
+                      exc_info=True)
+        else:
+            log.exception("%s: handler failed; the message will be redelivered", name)
         return 0
     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return 1

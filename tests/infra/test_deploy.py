@@ -117,7 +117,7 @@ def test_stage_config_copies_the_outputs_into_the_stage_environment() -> None:
 
 
 def test_stage_config_refuses_the_local_stage_and_unknown_stages() -> None:
-    for stage in ("local", "test", "staging"):
+    for stage in ("local", "test", "qa"):
         with pytest.raises(DeployError, match="not deployed to AWS"):
             deploy.stage_config(CONFIG, stage, sample_outputs())
 
@@ -608,6 +608,16 @@ def test_deploy_command_end_to_end(emulator: dict, tmp_path: Path,
     assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 10000.0
     state = emulator["s3"].get_object(Bucket="deploy-state-e2e", Key="chalice/deployed/prod.json")
     assert json.loads(state["Body"].read())["resources"][0]["rest_api_id"] == api_id
+    # Unknown routes answer the app's 404 through the gateway responses, echoing nothing.
+    responses = {item["responseType"]: item for item in emulator["apigateway"].get_gateway_responses(
+        restApiId=api_id)["items"]}
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE"):
+        assert responses[kind]["statusCode"] == "404"
+        body = json.loads(responses[kind]["responseTemplates"]["application/json"])
+        assert body["Code"] == "NotFound" and "$" not in json.dumps(body)
+    # The deployed commit is recorded beside Chalice's record, for `make rollback`.
+    history = deploy.read_history(emulator["s3"], "deploy-state-e2e", "prod")
+    assert [entry["commit"] for entry in history] == ["unknown-dirty"]
 
 
 def test_deploy_refuses_prod_from_a_shell_pointed_at_an_emulator(monkeypatch, capsys) -> None:
@@ -654,20 +664,29 @@ def metadata(name: str, *requires: str) -> bytes:
 
 def test_package_inspection_finds_every_problem(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    site = "python/lib/python3.11/site-packages"
+    site = "python/lib/python3.13/site-packages"
     write_zip(tmp_path / "deployment.zip", {"app.py": b"x" * 1000})
     write_zip(tmp_path / "layer-deployment.zip", {
         f"{site}/pyjwt-2.15.1.dist-info/METADATA": metadata(
             "PyJWT", 'cryptography>=3.4; extra == "crypto"'),
-        f"{site}/numpy-2.2.6.dist-info/METADATA": metadata("numpy"),
-        f"{site}/numpy/core/_multiarray.cpython-311-aarch64-linux-gnu.so": elf(183),
-        f"{site}/fast/_speedups.cpython-311-x86_64-linux-gnu.so": elf(62),
+        f"{site}/numpy-2.5.5.dist-info/METADATA": metadata("numpy"),
+        f"{site}/numpy/_core/_multiarray_umath.cpython-313-aarch64-linux-gnu.so": elf(183),
+        f"{site}/cryptography/hazmat/bindings/_rust.abi3.so": elf(183),
+        f"{site}/fast/_speedups.cpython-313-x86_64-linux-gnu.so": elf(62),
+        f"{site}/old/_ext.cpython-311-aarch64-linux-gnu.so": elf(183),
         f"{site}/yt_dlp/extractor/soundcloud.py": b"not an ELF",
     })
     report = package_check.inspect(tmp_path, "arm64", ["PyJWT[crypto]==2.15.1", "numpy"])
     problems = "\n".join(report.problems)
     assert "_speedups" in problems and "x86_64" in problems
-    assert "_multiarray" not in problems
+    assert "_multiarray" not in problems and "_rust.abi3" not in problems
+    assert "old/_ext.cpython-311-aarch64-linux-gnu.so is built for Python 3.11, " \
+        "not python3.13" in problems
+    write_zip(tmp_path / "other-layer.zip", {
+        "python/lib/python3.11/site-packages/x.py": b"x"})
+    assert "the layer holds python3.11 packages, not python3.13" in "\n".join(
+        package_check.inspect(tmp_path, "arm64", []).problems)
+    (tmp_path / "other-layer.zip").unlink()
     assert "cryptography (needed by PyJWT)" in problems
     assert "numpy" not in problems
     assert len(report.zips) == 2

@@ -33,6 +33,7 @@ AWS_ONLY_OUTPUT_KEYS = {
     "AnthropicApiKeySecretArn", "StripeSecretKeySecretArn", "StripeWebhookSecretArn",
     "PaginationSecretArn", "ProxySecretArn", "AlarmTopicArn",
     "WebBucketName", "WebDistributionId", "WebUrl",  # only with WebClient=true
+    "ApiAccessLogGroupArn", "DashboardName",
 }
 
 
@@ -100,7 +101,7 @@ def test_resolver_conditions_and_functions() -> None:
     assert dev.resolve({"Fn::Select": [1, ["x", "y"]]}) == "y"
     assert dev.resolve({"Fn::Sub": "${!Literal}"}) == "${Literal}"
     with pytest.raises(CfnError):
-        Resolver(template, {"Stage": "staging"})
+        Resolver(template, {"Stage": "qa"})  # not a stage of the template
 
 
 def test_creation_order_respects_dependencies() -> None:

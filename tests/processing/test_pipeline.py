@@ -131,7 +131,11 @@ def test_a_users_second_related_note_links_the_first(client, stack, user, other_
     second_note = note_of(client, user, video_of(client, user, second_id)["note_id"])
     assert first_note["title"] == "Thermodynamics 101: Entropy"
     assert second_note["title"] == "Thermodynamics 101: Entropy (2)"
-    assert first_note["related"] == []
+    # Two-way: the older note gains the link back (docs/DESIGN.md section 7).
+    assert first_note["related"] == [{"note_id": second_note["note_id"],
+                                      "title": "Thermodynamics 101: Entropy (2)"}]
+    assert first_note["content"].split("## Related Notes\n")[1] == \
+        "- [[Thermodynamics 101 Entropy (2)|Thermodynamics 101: Entropy (2)]]\n"
     assert second_note["related"] == [{"note_id": first_note["note_id"],
                                        "title": "Thermodynamics 101: Entropy"}]
     related = second_note["content"].split("## Related Notes\n")[1]
