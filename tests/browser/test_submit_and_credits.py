@@ -159,7 +159,6 @@ def test_checkout_without_payments_configured_is_explained(page, watch, site) ->
     assert page.url.startswith(site.origin)
 
 
-@pytest.mark.xfail(reason="needs backend feature (c): the local payments sandbox", strict=False)
 def test_buy_credits_through_the_sandbox(page, site) -> None:
     user = site.register()
     sign_in(page, user, "/credits")
