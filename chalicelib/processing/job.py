@@ -86,8 +86,7 @@ def process(job: Job) -> str:
     except TRANSIENT_ERRORS as exc:
         # Let the retry claim the video at once instead of waiting out the lease.
         try:
-            video_store.guarded(claimed,
-                                {"status_message": "Waiting to retry: the source is busy"},
+            video_store.guarded(claimed, {"status_message": waiting_message(exc)},
                                 removes=("lease_until",))
         except video_store.Cancelled:
             pass
@@ -95,11 +94,17 @@ def process(job: Job) -> str:
         raise
 
 
+def waiting_message(exc: Exception) -> str:
+    """The real reason a video waits, in words a student can act on (DESIGN section 6)."""
+    return getattr(exc, "status_message", None) or "Waiting to retry: the source is busy"
+
+
 def _run(record: dict) -> str:
     profile = users.preferences(users.get_record(record["user_id"]))
     languages = record.get("languages") or list(dict.fromkeys([profile["language"], "en"]))
     step(record, "fetching")
-    transcript = transcripts.get_transcript(record["youtube_video_id"], languages)
+    transcript = transcripts.get_transcript(record["youtube_video_id"], languages,
+                                            uploaded_by=(record["user_id"], record["video_id"]))
     record = video_store.charge(record, transcript.duration_seconds)
     options = drafts.Options(note_style=profile["note_style"], language=profile["language"],
                              include_questions=bool(profile["include_questions"]))
@@ -133,7 +138,8 @@ def _run(record: dict) -> str:
         channel=transcript.channel, duration_seconds=transcript.duration_seconds,
         category=category, tags=tags, created=created.split(".")[0] + "Z",
         generator=generated.generator, related_titles=[r["title"] for r in related],
-        include_questions=options.include_questions)
+        include_questions=options.include_questions,
+        transcript_info=transcripts.front_matter(transcript))
     content, _ = wikilinks.link_mentions(content, user_library.titles, own_title=title)
     complete = video_store.completion(record, note_id=note_id, generator=generated.generator,
                                       usage=generated.usage, cached=generated.cached)
