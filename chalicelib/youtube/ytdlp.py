@@ -101,6 +101,10 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str], proxy: str | None 
     messages = _MessageLog()
     factory = YDL_FACTORY or YoutubeDL
     with factory(ydl_params(proxy, messages)) as ydl:
+        # yt-dlp reports caption tracks it drops for want of a PO token through
+        # write_debug only, which reaches no logger unless verbose (and verbose runs
+        # subprocesses to print its header): listen on this instance alone.
+        ydl.write_debug = messages.write_debug
         try:
             info = ydl.extract_info(WATCH_URL.format(video_id=video_id), download=False)
         except DownloadError as exc:
@@ -152,12 +156,14 @@ class _MessageLog:
         self.po_token = False
 
     def debug(self, message: str) -> None:
-        # yt-dlp discards caption tracks whose URLs need a PO token and says so at
-        # debug level only: without this, such a video would look captionless.
-        if "po token" in message.lower() and "subtitles" in message.lower():
-            self.po_token = True
+        pass
 
     info = debug
+
+    def write_debug(self, message: str, only_once: bool = False) -> None:
+        # Without this, a video whose tracks need a PO token would look captionless.
+        if "po token" in message.lower() and "subtitles" in message.lower():
+            self.po_token = True
 
     def warning(self, message: str) -> None:
         self.lines.append(message)
@@ -181,6 +187,7 @@ _PERMANENT_PATTERNS = (
 _TRANSIENT_PATTERNS = (
     "not a bot", "captcha", "try again later", "rate-limited", "too many requests",
     "http error 429", "http error 5", "timed out", "timeout", "temporarily",
+    "content isn't available", "content isn\u2019t available",
     "connection", "unable to download", "ip is likely being blocked",
 )
 _UNAVAILABLE_PATTERNS = (
@@ -273,7 +280,8 @@ def _transient_reason(message: str) -> str:
     text = message.lower()
     if any(t in text for t in ("not a bot", "captcha", "ip is likely being blocked")):
         return "blocked"
-    if any(t in text for t in ("rate-limited", "try again later", "too many requests")):
+    if any(t in text for t in ("rate-limited", "try again later", "too many requests",
+                               "content isn't available", "content isn\u2019t available")):
         return "throttled"
     return "busy"
 
