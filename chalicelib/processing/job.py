@@ -83,7 +83,7 @@ def process(job: Job) -> str:
         video_store.fail(claimed, exc.code, f"Notes could not be written: {exc}",
                          claimed["attempt_id"])
         return f"failed: {exc.code}"
-    except TRANSIENT_ERRORS as exc:
+    except Exception as exc:  # noqa: BLE001 - transient, or unforeseen: retried all the same
         # Let the retry claim the video at once instead of waiting out the lease.
         try:
             video_store.guarded(claimed, {"status_message": waiting_message(exc)},
@@ -96,7 +96,9 @@ def process(job: Job) -> str:
 
 def waiting_message(exc: Exception) -> str:
     """The real reason a video waits, in words a student can act on (DESIGN section 6)."""
-    return getattr(exc, "status_message", None) or "Waiting to retry: the source is busy"
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return getattr(exc, "status_message", None) or "Waiting to retry: the source is busy"
+    return "Waiting to retry after an unexpected error"
 
 
 def _run(record: dict) -> str:
