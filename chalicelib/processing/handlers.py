@@ -54,9 +54,10 @@ def gave_up_message(record: dict) -> str:
     if not waiting.startswith(WAITING_PREFIX):
         return GAVE_UP[1]
     cause = waiting[len(WAITING_PREFIX):].rstrip(".")
-    return (f"We could not get this video's transcript after {MAX_RECEIVES} attempts "
-            f"({cause}); your credits were refunded. If YouTube keeps refusing, submit the "
-            "link again with its captions as a WebVTT or SRT file.")
+    advice = (" If YouTube keeps refusing, submit the link again with its captions as a "
+              "WebVTT or SRT file." if "YouTube" in cause else " Try again later.")
+    return (f"We could not process this video after {MAX_RECEIVES} attempts ({cause}); "
+            f"your credits were refunded.{advice}")
 
 
 def handle_message(body: str, receipt_handle: str | None = None, receive_count: int = 1) -> str:

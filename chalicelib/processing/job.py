@@ -96,6 +96,8 @@ def process(job: Job) -> str:
 
 def waiting_message(exc: Exception) -> str:
     """The real reason a video waits, in words a student can act on (DESIGN section 6)."""
+    if isinstance(exc, drafts.GenerationTemporarilyFailed):
+        return "Waiting to retry: the note writer is busy"
     if isinstance(exc, TRANSIENT_ERRORS):
         return getattr(exc, "status_message", None) or "Waiting to retry: the source is busy"
     return "Waiting to retry after an unexpected error"

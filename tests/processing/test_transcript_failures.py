@@ -12,6 +12,7 @@ from chalicelib.processing import handlers
 from chalicelib.youtube import transcript_api, ytdlp as ytdlp_path
 from tests.conftest import call, ledger_total
 from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
+    claude,
     note_of,
     submit,
     video_of,
@@ -19,6 +20,7 @@ from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     youtube,
 )
 from testkit import fake_ytdlp
+from testkit.fake_anthropic import OVERLOADED
 from testkit.fake_youtube import Track
 from testkit.lectures import lecture
 
@@ -81,7 +83,7 @@ def test_both_paths_failing_settles_failed_with_the_real_cause(client, stack, us
     failed = video_of(client, user, submitted["video_id"])
     assert failed["status"] == "failed" and failed["error"]["code"] == "processing_failed"
     assert failed["error"]["message"].startswith(
-        "We could not get this video's transcript after 3 attempts (YouTube did not answer")
+        "We could not process this video after 3 attempts (YouTube did not answer")
     assert "WebVTT or SRT" in failed["error"]["message"]
     assert ledger_total(client, user) == (3, 3)
 
@@ -149,3 +151,20 @@ def test_the_retry_schedule_settles_well_within_30_minutes(monkeypatch):
     assert delays == [60, 300, 0]
     # Three attempts of at most a few request timeouts each, plus the waits.
     assert sum(delays) + 3 * 120 < 30 * 60
+
+
+def test_a_busy_model_is_named_while_waiting_and_when_given_up(client, stack, user, youtube,
+                                                               claude, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_MAX_RETRIES", "0")
+    claude.failures.extend([OVERLOADED] * 3)
+    submitted = submit(client, user, youtube.add(lecture(10)))
+    work(stack, rounds=1)
+    assert video_of(client, user, submitted["video_id"])["status_message"] == \
+        "Waiting to retry: the note writer is busy"
+    for _ in range(3):
+        work(stack, rounds=1)
+    assert work(stack, queue="DeadLetterQueueUrl") == 1
+    failed = video_of(client, user, submitted["video_id"])
+    assert failed["error"]["message"] == (
+        "We could not process this video after 3 attempts (the note writer is busy); "
+        "your credits were refunded. Try again later.")
