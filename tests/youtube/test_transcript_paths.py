@@ -373,3 +373,22 @@ def test_a_consent_wall(youtube: FakeYouTube, consent: str, works: bool) -> None
             first_path(["en"])
         # ... and yt-dlp, which has no consent wall here, decides.
         assert transcripts.fetch_from_youtube(VIDEO_ID, ["en"]).segments
+
+
+@pytest.mark.parametrize("fields,code", [
+    (dict(live=True), "live_stream"),
+    (dict(playability=fake_ytdlp.LIVE_OFFLINE), "live_not_started"),
+    (dict(playability=fake_ytdlp.MEMBERS_ONLY), "members_only"),
+    (dict(playability=fake_ytdlp.PREMIUM), "premium_only"),
+    (dict(playability=fake_ytdlp.REMOVED), "video_unavailable"),
+])
+def test_6_ytdlp_alone_names_each_case(monkeypatch: pytest.MonkeyPatch, fields, code) -> None:
+    fake = fake_ytdlp.FakeYouTube()
+    fake.add(fake_ytdlp.FakeVideo(VIDEO_ID, tracks=[fake_ytdlp.FakeTrack(
+        "en", "English", json3={"events": []})], **fields))
+    monkeypatch.setattr(ytdlp, "YDL_FACTORY", fake_ytdlp.fake_ydl_factory(fake))
+
+    with pytest.raises(TranscriptUnavailable) as raised:
+        second_path(["en"])
+
+    assert raised.value.code == code
