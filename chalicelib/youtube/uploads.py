@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 "undetermined"
+# The price comes from the last cue's end, so the text must fit that duration: fast
+# speech is about 20 characters a second (docs/DESIGN.md section 6: cost is bounded
+# by the price). Twice that, and a floor for very short clips.
+MAX_CHARS_PER_SECOND = 40
+MIN_CHARS_ALLOWED = 2000
 _LANGUAGE_RE = re.compile(r"^Language:\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\s*$", re.M)
 
 
@@ -47,6 +52,11 @@ def parse(text: str, youtube_video_id: str) -> Transcript:
     if end > MAX_VIDEO_SECONDS:
         raise UploadRejected(f"transcript runs past {MAX_VIDEO_SECONDS // 3600} hours; "
                              "longer videos are not supported")
+    chars = sum(len(s["text"]) for s in segments)
+    if chars > max(MIN_CHARS_ALLOWED, MAX_CHARS_PER_SECOND * end):
+        raise UploadRejected(
+            f"transcript has {chars:,} characters of text for {end:.0f} seconds of cues, "
+            "more than anyone can say in that time; check the cue timings")
     header = text[:2000] if text.lstrip("\ufeff").startswith("WEBVTT") else ""
     language = _LANGUAGE_RE.search(header.split("\n\n")[0])
     return Transcript(

@@ -136,3 +136,13 @@ def test_deleting_the_video_deletes_its_upload(client, stack, user):
     listed = aws.client("s3").list_objects_v2(Bucket=stack["NotesBucketName"],
                                               Prefix=f"uploads/{user['user_id']}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_text_far_beyond_speech_for_the_cue_times_is_refused(client, stack, user):
+    # Priced by the last cue, so 5 seconds of cues cannot carry a book (DESIGN section 6).
+    words = " ".join(["entropy"] * 2000)
+    response = post(client, user, new_video_id(),
+                    f"WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n{words}\n")
+    assert response.status_code == 400
+    assert "more than anyone can say" in response.json_body["Message"]
+    assert ledger_total(client, user) == (3, 3)
