@@ -68,6 +68,11 @@ def fetch_with_transcript_api(video_id: str, languages: Sequence[str]) -> Transc
     player = seen["player"]
     details = player.get("videoDetails") or {}
     segments = [Segment(_clean(s.text), float(s.start), float(s.duration)) for s in fetched]
+    if not any(s.text for s in segments):
+        # A document without text (e.g. srv3 where srv1 was asked for): one client's
+        # answer, not a definite one about the video. yt-dlp decides.
+        raise TranscriptTemporarilyUnavailable("the caption file has no text",
+                                               "empty_captions")
     return Transcript(
         video_id=video_id, title=str(details.get("title") or ""),
         channel=str(details.get("author") or ""),

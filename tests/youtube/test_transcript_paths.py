@@ -89,6 +89,14 @@ def test_1_an_empty_caption_body_falls_through_to_ytdlp(youtube: FakeYouTube) ->
     assert "/youtubei/v1/player" in youtube.other_clients.paths()  # type: ignore[attr-defined]
 
 
+def test_1_an_empty_caption_document_falls_through(youtube: FakeYouTube) -> None:
+    youtube.add(video(human("en", body=b'<?xml version="1.0" encoding="utf-8" ?>'
+                                       b"<transcript></transcript>")))
+
+    assert transcripts.fetch_from_youtube(VIDEO_ID, ["en"]).segments[0].text == \
+        "human en one."
+
+
 def test_1_a_po_token_url_is_never_requested_and_falls_through(youtube: FakeYouTube) -> None:
     youtube.add(video(human("en", po_token=True)))
 
