@@ -364,6 +364,14 @@ def test_the_fake_answers_in_the_real_request_order_with_real_shapes(
     assert "fmt=" not in caption_urls(youtube)[0] and "lang=en" in caption_urls(youtube)[0]
     assert len(ANDROID_TRANSLATIONS) == 17 and "en" not in ANDROID_TRANSLATIONS
     assert len(fake_ytdlp.WEB_TRANSLATION_CODES) == 156
+    # The ANDROID client names tracks in runs (the library reads name.runs[0].text);
+    # manual tracks carry no "kind", automatic ones "asr", and URLs end in fmt=srv3.
+    from testkit.fake_youtube import caption_track
+
+    manual, automatic = (caption_track(VIDEO_ID, t) for t in (human("en-GB"), auto("en")))
+    assert manual["name"] == {"runs": [{"text": "en-GB"}]} and "kind" not in manual
+    assert manual["vssId"] == ".en-GB" and automatic["vssId"] == "a.en"
+    assert automatic["kind"] == "asr" and automatic["baseUrl"].endswith("&lang=en&fmt=srv3")
 
 
 @pytest.mark.parametrize("consent,works", [("once", True), ("always", False),
