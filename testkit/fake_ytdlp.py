@@ -96,14 +96,14 @@ class FakeYouTube:
         self.videos: dict[str, FakeVideo] = {}
         self.requests: list[SeenRequest] = []
         self.unexpected: list[str] = []
-        # path prefix -> HTTP status (or "timeout") to answer instead of content
-        self.failures: dict[str, int | str] = {}
+        # path prefix -> HTTP status, "timeout", or an exception to raise instead
+        self.failures: dict[str, int | str | BaseException] = {}
 
     def add(self, video: FakeVideo) -> FakeVideo:
         self.videos[video.video_id] = video
         return video
 
-    def fail(self, path_prefix: str, status: int | str) -> None:
+    def fail(self, path_prefix: str, status: int | str | BaseException) -> None:
         self.failures[path_prefix] = status
 
     def paths(self) -> list[str]:
@@ -124,6 +124,8 @@ class FakeYouTube:
             if parts.path.startswith(prefix):
                 if status == "timeout":
                     raise TransportError("The read operation timed out", cause=TimeoutError())
+                if isinstance(status, BaseException):
+                    raise status
                 raise _http_error(request, int(status))
         if parts.hostname != "www.youtube.com":
             raise self._unexpected(request)

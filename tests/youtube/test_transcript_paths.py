@@ -344,6 +344,23 @@ def test_8_a_name_that_does_not_resolve_is_unreachable(youtube: FakeYouTube) -> 
     assert raised.value.detail == "the name www.youtube.com did not resolve"
 
 
+def test_8_ytdlp_when_the_name_does_not_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from yt_dlp.networking.exceptions import TransportError
+
+    fake = fake_ytdlp.FakeYouTube()
+    fake.fail("/", TransportError(  # every request, as offline
+        "[Errno -2] Name or service not known",
+        cause=socket.gaierror(-2, "Name or service not known")))
+    monkeypatch.setattr(ytdlp, "YDL_FACTORY", fake_ytdlp.fake_ydl_factory(fake))
+
+    with pytest.raises(YouTubeUnreachable) as raised:
+        second_path(["en"])
+
+    assert raised.value.detail == "the name www.youtube.com did not resolve"
+
+
 def test_8_unreachable_is_told_apart_from_other_failures() -> None:
     assert network.unreachable(ConnectionRefusedError(111, "Connection refused")) == \
         "www.youtube.com refused the connection"
