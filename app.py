@@ -68,7 +68,7 @@ def _user_id() -> str:
 def guard_and_cors(event: Any, get_response: Any) -> Response:
     observability.configure()
     guard.check_safe()
-    limit = limits.body_limit(event.path)
+    limit = limits.body_limit(event.path, event.method)
     if len(event.raw_body or b"") > limit:
         response = limits.too_large(limit)
     else:

@@ -47,12 +47,13 @@ def main() -> int:
         env.setenv(key, value)
     stack = {**outputs, "endpoint": emulator.url}
 
-    from bench import knowledge, processing
+    from bench import fallback, knowledge, processing
 
     lines = ["# Benchmark report", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}. One run; figures are wall-clock seconds.", ""]
     lines += processing.report(processing.run(stack, env))
+    lines += fallback.report(fallback.run(stack, env))
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     text = "\n".join(lines) + "\n"

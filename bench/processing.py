@@ -40,10 +40,13 @@ def _run_job(stack: dict, user_id: str, video_id: str) -> float:
 
 
 def run(stack: dict, env: Any) -> list[dict]:
-    from chalicelib.youtube import transcripts
+    from chalicelib.youtube import transcript_api, ytdlp
+    from testkit import fake_ytdlp
 
     youtube = FakeYouTube()
-    transcripts.session_factory = youtube.session
+    # The seams live in transcript_api and ytdlp: nothing may reach the internet.
+    transcript_api.session_factory = youtube.session
+    ytdlp.YDL_FACTORY = fake_ytdlp.fake_ydl_factory(fake_ytdlp.mirror(youtube))
     rows = []
     for generator in ("extractive", "claude"):
         fake = FakeAnthropic().__enter__() if generator == "claude" else None
@@ -70,7 +73,8 @@ def run(stack: dict, env: Any) -> list[dict]:
             rows.append(row)
         if fake is not None:
             fake.__exit__(None, None, None)
-    transcripts.session_factory = None
+    transcript_api.session_factory = None
+    ytdlp.YDL_FACTORY = None
     return rows
 
 

@@ -35,7 +35,18 @@ from yt_dlp.networking.exceptions import HTTPError, TransportError
 VISITOR_DATA = "CgtGYWtlVmlzaXRvcijQ_fakeVisitor%3D%3D"
 WEB_CLIENT_VERSION = "2.20261020.01.00"
 PLAYER_JS_URL = "/s/player/4fcd6e4a/player_ias.vflset/en_US/base.js"
-TRANSLATION_LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish"}
+# The WEB client's translation list: 156 languages, in English-name order, as the
+# watch page's player response has it (Hebrew is "iw"; Portuguese "pt" and "pt-PT").
+WEB_TRANSLATION_CODES = (
+    "ab aa af ak sq am ar hy as ay az bn ba eu be bho bs br bg my ca ceb zh-Hans zh-Hant co hr "
+    "cs da dv nl dz en eo et ee fo fj fil fi fr gaa gl lg ka de el gn gu ht ha haw iw hi hmn hu "
+    "is ig id iu ga it ja jv kl kn kk kha km rw ko kri ku ky lo la lv ln lt lua luo lb mk mg ms "
+    "ml mt gv mi mr mn mfe ne new nso no ny oc or om os pam ps fa pl pt pt-PT pa qu ro rn ru sm "
+    "sg sa gd sr crs sn sd si sk sl so st es su sw ss sv tg ta tt te th bo ti to ts tn tum tr "
+    "tk uk ur ug uz ve vi war cy fy wo xh yi yo zu").split()
+_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish",
+          "pt": "Portuguese", "zh-Hans": "Chinese (Simplified)", "ja": "Japanese"}
+TRANSLATION_LANGUAGES = {code: _NAMES.get(code, code) for code in WEB_TRANSLATION_CODES}
 
 
 @dataclass
@@ -48,6 +59,7 @@ class FakeTrack:
     vtt: str | None = None
     translatable: bool = True
     raw: bytes | None = None  # served as-is for every format (e.g. b"" when blocked)
+    po_token: bool = False    # the URL has exp=xpe: yt-dlp drops the track (debug only)
 
 
 @dataclass
@@ -61,6 +73,10 @@ class FakeVideo:
     tracks: list[FakeTrack] = field(default_factory=list)
     # None: playable. Otherwise the playabilityStatus YouTube sends instead.
     playability: dict | None = None
+    # clientName ("VISIONOS", "WEB", ...) -> the playabilityStatus that client alone gets
+    client_playability: dict[str, dict] = field(default_factory=dict)
+    live: bool = False  # being streamed now
+    key_moments: list[tuple[str, str]] = field(default_factory=list)  # (m:ss, title)
 
 
 @dataclass
@@ -80,14 +96,14 @@ class FakeYouTube:
         self.videos: dict[str, FakeVideo] = {}
         self.requests: list[SeenRequest] = []
         self.unexpected: list[str] = []
-        # path prefix -> HTTP status (or "timeout") to answer instead of content
-        self.failures: dict[str, int | str] = {}
+        # path prefix -> HTTP status, "timeout", or an exception to raise instead
+        self.failures: dict[str, int | str | BaseException] = {}
 
     def add(self, video: FakeVideo) -> FakeVideo:
         self.videos[video.video_id] = video
         return video
 
-    def fail(self, path_prefix: str, status: int | str) -> None:
+    def fail(self, path_prefix: str, status: int | str | BaseException) -> None:
         self.failures[path_prefix] = status
 
     def paths(self) -> list[str]:
@@ -108,6 +124,8 @@ class FakeYouTube:
             if parts.path.startswith(prefix):
                 if status == "timeout":
                     raise TransportError("The read operation timed out", cause=TimeoutError())
+                if isinstance(status, BaseException):
+                    raise status
                 raise _http_error(request, int(status))
         if parts.hostname != "www.youtube.com":
             raise self._unexpected(request)
@@ -174,8 +192,16 @@ class FakeYouTube:
         context = {"visitorData": VISITOR_DATA, "serviceTrackingParams": []}
         if video is None:
             return {"responseContext": context, "playabilityStatus": UNAVAILABLE}
-        if video.playability is not None:
-            return {"responseContext": context, "playabilityStatus": video.playability}
+        status = video.client_playability.get(client or "") or video.playability
+        if status is not None:
+            response = {"responseContext": context, "playabilityStatus": status}
+            if status.get("status") in ("UNPLAYABLE", "LIVE_STREAM_OFFLINE"):
+                # Members-only, Premium, upcoming live: YouTube still names the video.
+                response["videoDetails"] = {"videoId": video.video_id, "title": video.title,
+                                            "author": video.channel, "lengthSeconds": "0",
+                                            "isLiveContent": status.get("status")
+                                            == "LIVE_STREAM_OFFLINE"}
+            return response
         response: dict[str, Any] = {
             "responseContext": context,
             "playabilityStatus": {"status": "OK", "playableInEmbed": True,
@@ -195,7 +221,8 @@ class FakeYouTube:
                 "lengthSeconds": str(video.duration), "channelId": "UCEBb1b_L6zDS3xTUrIALZOw",
                 "shortDescription": video.description, "author": video.channel,
                 "isOwnerViewing": False, "isCrawlable": True, "allowRatings": True,
-                "viewCount": "123456", "isPrivate": False, "isLiveContent": False,
+                "viewCount": "123456", "isPrivate": False, "isLiveContent": video.live,
+                **({"isLive": True} if video.live else {}),
             },
             "microformat": {"playerMicroformatRenderer": {
                 "title": {"simpleText": video.title},
@@ -207,7 +234,7 @@ class FakeYouTube:
                 "publishDate": "2017-01-01T00:00:00-08:00",
             }},
         }
-        if video.tracks:
+        if video.tracks and not video.live:
             response["captions"] = {"playerCaptionsTracklistRenderer": {
                 "captionTracks": [self.caption_track(video, t) for t in video.tracks],
                 "audioTracks": [{"captionTrackIndices": list(range(len(video.tracks)))}],
@@ -224,6 +251,9 @@ class FakeYouTube:
                  "xoaf": "5", "hl": "en", "ip": "0.0.0.0", "ipbits": "0",
                  "expire": "1893456000", "sparams": "ip,ipbits,expire,v,ei,caps,opi,xoaf",
                  "signature": "FAKE.SIGNATURE", "key": "yt8"}
+        if track.po_token:
+            query = {**dict(list(query.items())[:4]), "exp": "xpe", **dict(list(query.items())[4:])}
+            query["sparams"] = "ip,ipbits,expire,v,ei,caps,opi,exp,xoaf"
         if track.kind:
             query["kind"] = track.kind
         query["lang"] = track.language
@@ -259,6 +289,14 @@ class FakeYouTube:
                             "title": {"simpleText": title},
                             "timeDescription": {"simpleText": clock}}}
                         for clock, title in video.chapters]}}}})
+            if video.key_moments:
+                panels.append({"engagementPanelSectionListRenderer": {
+                    "panelIdentifier": "engagement-panel-macro-markers-auto-chapters",
+                    "content": {"macroMarkersListRenderer": {"contents": [
+                        {"macroMarkersListItemRenderer": {
+                            "title": {"simpleText": title},
+                            "timeDescription": {"simpleText": clock}}}
+                        for clock, title in video.key_moments]}}}})
         return {
             "responseContext": {"visitorData": VISITOR_DATA},
             "contents": {"twoColumnWatchNextResults": {
@@ -305,6 +343,26 @@ AGE_RESTRICTED = {
     "errorScreen": {"playerErrorMessageRenderer": {
         "reason": {"simpleText": "Sign in to confirm your age"},
         "subreason": {"runs": [{"text": "This video may be inappropriate for some users."}]}}},
+}
+MEMBERS_ONLY = {
+    "status": "UNPLAYABLE",
+    "reason": "Join this channel to get access to members-only content like this video, "
+              "and other exclusive perks.",
+    "errorScreen": {"playerErrorMessageRenderer": {"reason": {"simpleText":
+        "Join this channel to get access to members-only content like this video, "
+        "and other exclusive perks."}}},
+}
+PREMIUM = {
+    "status": "UNPLAYABLE", "reason": "This video is only available to Music Premium members",
+    "errorScreen": {"playerErrorMessageRenderer": {"reason": {"simpleText":
+        "This video is only available to Music Premium members"}}},
+}
+LIVE_OFFLINE = {"status": "LIVE_STREAM_OFFLINE", "reason": "This live event will begin in 3 hours."}
+REMOVED = {
+    "status": "ERROR", "reason": "Video unavailable",
+    "errorScreen": {"playerErrorMessageRenderer": {
+        "reason": {"simpleText": "Video unavailable"},
+        "subreason": {"runs": [{"text": "This video has been removed by the uploader"}]}}},
 }
 BOT_CHECK = {
     "status": "LOGIN_REQUIRED", "reason": "Sign in to confirm you\u2019re not a bot",
@@ -391,3 +449,61 @@ def _http_error(request: Request, status: int) -> HTTPError:
     body = {429: b"<html><body>Our systems have detected unusual traffic from your "
                  b"computer network.</body></html>"}.get(status, b"<html><body>Error</body></html>")
     return HTTPError(_respond(request, body, "text/html; charset=UTF-8", status))
+
+
+# --- one YouTube for both paths ----------------------------------------------------
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return (f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}" if whole >= 3600
+            else f"{whole // 60}:{whole % 60:02d}")
+
+
+def from_transcript_api_video(video: Any) -> FakeVideo:
+    """A testkit.fake_youtube video as yt-dlp's clients see it: the same tracks (as
+    json3), title, chapters and playability, but not what the ANDROID client alone
+    is told (`android_playability`) nor its caption bodies (`body`)."""
+    shapes = {"ok": None, "unavailable": UNAVAILABLE, "private": PRIVATE,
+              "age_restricted": AGE_RESTRICTED, "age_restricted_web": AGE_RESTRICTED,
+              "bot_check": BOT_CHECK, "members_only": MEMBERS_ONLY, "premium": PREMIUM,
+              "live_offline": LIVE_OFFLINE, "removed": REMOVED}
+    from testkit import fake_youtube
+
+    playability = shapes.get(video.playability, fake_youtube.PLAYABILITY[video.playability]
+                             if video.playability in fake_youtube.PLAYABILITY else None)
+    if video.blocked:
+        playability = BOT_CHECK
+    tracks = [] if not video.captions else [
+        FakeTrack(t.language, t.name, kind="asr" if t.generated else "",
+                  translatable=t.translatable,
+                  json3={"wireMagic": "pb3", "events": [
+                      {"tStartMs": int(start * 1000), "dDurationMs": int(duration * 1000),
+                       "segs": [{"utf8": text}]} for start, duration, text in t.segments]})
+        for t in video.tracks]
+    return FakeVideo(video.video_id, title=video.title, channel=video.author,
+                     duration=video.length_seconds, description=video.description,
+                     chapters=[(_clock(s), title) for s, title in video.markers],
+                     key_moments=[(_clock(s), title) for s, title in video.key_moments],
+                     tracks=tracks, playability=playability, live=video.live)
+
+
+class _Mirror(dict):
+    """A videos dict that looks up a testkit.fake_youtube.FakeYouTube's videos."""
+
+    def __init__(self, source: Any) -> None:
+        super().__init__()
+        self.source = source
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        video = self.source.videos.get(key)
+        return default if video is None else from_transcript_api_video(video)
+
+
+def mirror(source: Any) -> FakeYouTube:
+    """The fake YouTube yt-dlp sees when `source` (a testkit.fake_youtube.FakeYouTube)
+    is what youtube-transcript-api sees: one YouTube, two kinds of client."""
+    fake = FakeYouTube()
+    fake.videos = _Mirror(source)
+    return fake

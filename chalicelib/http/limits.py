@@ -5,9 +5,15 @@ from chalice import Response
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_WEBHOOK_BODY_BYTES = 512 * 1024
+# POST /videos may carry uploaded captions of up to 2 MiB (docs/DESIGN.md section 4,
+# checked in chalicelib.youtube.uploads); JSON escaping (a newline becomes "\n")
+# needs room on top of the file itself.
+MAX_UPLOAD_BODY_BYTES = 3 * 1024 * 1024
 
 
-def body_limit(path: str) -> int:
+def body_limit(path: str, method: str = "") -> int:
+    if method.upper() == "POST" and path.rstrip("/") == "/videos":
+        return MAX_UPLOAD_BODY_BYTES
     return MAX_WEBHOOK_BODY_BYTES if path.startswith("/webhooks/") else MAX_BODY_BYTES
 
 

@@ -122,7 +122,9 @@ BODIES = {
                                "description": "A YouTube link or an 11-character video id"},
                        "subject": {"type": "string", "maxLength": 100},
                        "languages": {"type": "array", "maxItems": 5,
-                                     "items": {"type": "string", "maxLength": 16}}},
+                                     "items": {"type": "string", "maxLength": 16}},
+                       "transcript": {"type": "string", "description":
+                                      "Uploaded captions: a WebVTT or SRT file, 2 MiB at most"}},
                       ("url",)),
     "/credits/checkout": strict({"package": {"enum": ["basic", "standard", "premium"]},
                                  "success_url": {"type": "string", "format": "uri"},

@@ -8,7 +8,7 @@ Obsidian callouts) and, once there are any, Related Notes.
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from chalicelib.notes.note_store import safe_filename
 from chalicelib.youtube.links import canonical_url
@@ -85,6 +85,7 @@ def render(
     generator: str,
     related_titles: Sequence[str] = (),
     include_questions: bool = True,
+    transcript_info: Mapping[str, Any] | None = None,
 ) -> str:
     link = lambda seconds: timestamp_link(video_id, seconds)  # noqa: E731
     lines = [
@@ -98,6 +99,9 @@ def render(
         f"tags: {_yaml_list(tags)}",
         f"created: {created}",
         f"generator: {generator}",
+        # transcript: youtube | uploaded, its language, automatic or not (DESIGN section 7)
+        *[f"{name}: {str(value).lower() if isinstance(value, bool) else _yaml_scalar(str(value))}"
+          for name, value in (transcript_info or {}).items()],
         "---",
         f"# {_escape_line(title)}",
         "",

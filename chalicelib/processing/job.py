@@ -83,11 +83,10 @@ def process(job: Job) -> str:
         video_store.fail(claimed, exc.code, f"Notes could not be written: {exc}",
                          claimed["attempt_id"])
         return f"failed: {exc.code}"
-    except TRANSIENT_ERRORS as exc:
+    except Exception as exc:  # noqa: BLE001 - transient, or unforeseen: retried all the same
         # Let the retry claim the video at once instead of waiting out the lease.
         try:
-            video_store.guarded(claimed,
-                                {"status_message": "Waiting to retry: the source is busy"},
+            video_store.guarded(claimed, {"status_message": waiting_message(exc)},
                                 removes=("lease_until",))
         except video_store.Cancelled:
             pass
@@ -100,11 +99,21 @@ def process(job: Job) -> str:
         raise
 
 
+def waiting_message(exc: Exception) -> str:
+    """The real reason a video waits, in words a student can act on (DESIGN section 6)."""
+    if isinstance(exc, drafts.GenerationTemporarilyFailed):
+        return "Waiting to retry: the note writer is busy"
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return getattr(exc, "status_message", None) or "Waiting to retry: the source is busy"
+    return "Waiting to retry after an unexpected error"
+
+
 def _run(record: dict) -> str:
     profile = users.preferences(users.get_record(record["user_id"]))
     languages = record.get("languages") or list(dict.fromkeys([profile["language"], "en"]))
     step(record, "fetching")
-    transcript = transcripts.get_transcript(record["youtube_video_id"], languages)
+    transcript = transcripts.get_transcript(record["youtube_video_id"], languages,
+                                            uploaded_by=(record["user_id"], record["video_id"]))
     record = video_store.charge(record, transcript.duration_seconds)
     options = drafts.Options(note_style=profile["note_style"], language=profile["language"],
                              include_questions=bool(profile["include_questions"]))
@@ -138,7 +147,8 @@ def _run(record: dict) -> str:
         channel=transcript.channel, duration_seconds=transcript.duration_seconds,
         category=category, tags=tags, created=created.split(".")[0] + "Z",
         generator=generated.generator, related_titles=[r["title"] for r in related],
-        include_questions=options.include_questions)
+        include_questions=options.include_questions,
+        transcript_info=transcripts.front_matter(transcript))
     content, _ = wikilinks.link_mentions(content, user_library.titles, own_title=title)
     complete = video_store.completion(record, note_id=note_id, generator=generated.generator,
                                       usage=generated.usage, cached=generated.cached)

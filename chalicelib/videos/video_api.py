@@ -19,7 +19,8 @@ from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
 from chalicelib.processing import job_queue
 from chalicelib.videos import video_store
-from chalicelib.youtube import links
+from chalicelib.youtube import links, uploads
+from chalicelib.core.errors import BadRequestError, PayloadTooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,10 @@ MAX_SUBJECT_LENGTH = 100
 
 
 def submit(user_id: str, body: Any) -> dict:
-    body = validation.object_body(body, required=("url",), optional=("subject", "languages"))
+    body = validation.object_body(body, required=("url",),
+                                  optional=("subject", "languages", "transcript"))
     youtube_id = links.parse_video_id(body["url"])
+    upload = _uploaded(body.get("transcript"), youtube_id)
     subject = validation.string(body["subject"], "subject", max_length=MAX_SUBJECT_LENGTH) \
         if body.get("subject") is not None else None
     languages = validation.languages(body["languages"]) \
@@ -47,6 +50,8 @@ def submit(user_id: str, body: Any) -> dict:
     except movements.InsufficientCredits as exc:
         raise PaymentRequired(str(exc)) from exc
     try:
+        if upload is not None:  # stored before the job can look for it
+            uploads.save(user_id, video_id, upload)
         job_queue.enqueue(video_id, user_id)
     except Exception as exc:  # noqa: BLE001 - any failure to queue undoes the reservation
         log.error("queueing video %s failed (%s); undoing its reservation",
@@ -56,6 +61,21 @@ def submit(user_id: str, body: Any) -> dict:
             "The video could not be queued; your credit was returned. Try again shortly.") \
             from exc
     return {**video_store.public_video(record), "credits_remaining": applied.balance_after}
+
+
+def _uploaded(text: Any, youtube_id: str) -> Any:
+    """Uploaded captions (docs/DESIGN.md section 4), parsed now so that a bad file is a
+    400 naming its line, before anything is reserved."""
+    if text is None:
+        return None
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequestError("transcript must be the text of a WebVTT or SRT file")
+    try:
+        return uploads.parse(text, youtube_id)
+    except uploads.UploadTooLarge as exc:
+        raise PayloadTooLargeError(str(exc)) from exc
+    except uploads.UploadRejected as exc:
+        raise BadRequestError(str(exc)) from exc
 
 
 def list_videos(user_id: str, params: dict | None) -> dict:
@@ -77,4 +97,5 @@ def get_video(user_id: str, video_id: str) -> dict:
 def delete(user_id: str, video_id: str, reason: str = "deleted") -> None:
     """Delete a video, its notes and files; refund it if it was still active."""
     video_store.delete(user_id, video_id, reason=reason,
-                       before=lambda record: note_store.delete_for_video(user_id, video_id))
+                       before=lambda record: (note_store.delete_for_video(user_id, video_id),
+                                              uploads.delete(user_id, video_id)))

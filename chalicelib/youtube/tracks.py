@@ -1,28 +1,70 @@
 """The caption-track policy: which of a video's caption tracks becomes the transcript.
+One policy for both transcript paths (docs/DESIGN.md section 6): `choose` ranks
+neutral Candidates; choose_track (yt-dlp's info dict) and choose_listed_track
+(youtube-transcript-api's TranscriptList) only translate their inputs into them.
 
-Two entry points, one per transcript path, until the transcripts issue settles
-one policy for both:
-
-choose_track (yt-dlp's info dict), in order:
-  1. a manual subtitle track in the preferred languages (in their order),
-  2. an automatic caption track in those languages,
-  3. a manual track in any language (the spoken language's first, if known),
-  4. the automatic captions in the spoken language.
-Machine translations (caption URLs with `tlang`) are never chosen: yt-dlp lists one
-for nearly every language, and the original-language transcript is more faithful;
-the note generator writes in the user's language whatever the transcript's.
-
-choose_listed_track (youtube-transcript-api's TranscriptList): manual captions over
-generated ones in the user's languages; else a translation; else any track.
+The order:
+  1. for each preferred language, in order: a human track, then an automatic one.
+     A regional variant matches its base language both ways (`en` takes `en-US`,
+     `pt-BR` takes `pt`, `es-419` takes `es`); the exact code wins among equals;
+  2. a human track in the spoken language (the automatic captions' language);
+  3. the automatic captions in the spoken language;
+  4. a human track in any language.
+Machine translations (yt-dlp's `tlang` URLs, youtube-transcript-api's translate())
+are never chosen: YouTube offers one for nearly every language, and the original
+is more faithful; the note generator writes in the user's language whatever the
+transcript's (docs/DESIGN.md section 6).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Generic, Iterable, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 SUBTITLE_EXTS = ("json3", "vtt")  # in order of preference
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Candidate(Generic[T]):
+    language: str        # as YouTube gives it: "en", "en-US", "pt-BR", "zh-Hans"
+    is_generated: bool
+    translated: bool     # a YouTube machine translation
+    item: T              # what the path fetches (a Track, a library Transcript)
+
+
+def choose(candidates: Iterable[Candidate[T]], languages: Sequence[str]) -> Candidate[T] | None:
+    """The candidate to use (order in the module docstring), or None."""
+    originals = [c for c in candidates if not c.translated]
+    manual = [c for c in originals if not c.is_generated]
+    automatic = [c for c in originals if c.is_generated]
+    for wanted in languages:
+        for pool in (manual, automatic):
+            found = _matching(pool, wanted)
+            if found is not None:
+                return found
+    spoken = automatic[0].language if automatic else None
+    if spoken is not None:
+        found = _matching(manual, spoken)
+        if found is not None:
+            return found
+        return automatic[0]
+    return manual[0] if manual else None
+
+
+def _matching(pool: Sequence[Candidate[T]], wanted: str) -> Candidate[T] | None:
+    wanted = wanted.lower()
+    exact = next((c for c in pool if c.language.lower() == wanted), None)
+    return exact or next((c for c in pool if base(c.language) == base(wanted)), None)
+
+
+def base(language: str) -> str:
+    """"pt-BR" -> "pt", "es-419" -> "es", "zh-Hans" -> "zh"."""
+    return language.lower().split("-")[0]
+
+
+# --- yt-dlp ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Track:
@@ -34,24 +76,16 @@ class Track:
 
 
 def choose_track(info: Mapping[str, Any], languages: Sequence[str]) -> Track | None:
-    """The caption track to use (order in the module docstring), or None."""
-    manual = [t for t in _tracks(info.get("subtitles"), generated=False) if not t.translated]
-    automatic = [t for t in _tracks(info.get("automatic_captions"), generated=True)
-                 if not t.translated]
-    for pool in (manual, automatic):
-        track = _in_languages(pool, languages)
-        if track is not None:
-            return track
-    # Untranslated automatic captions are in the spoken language.
-    spoken = automatic[0].language if automatic else None
-    if manual:
-        return next((t for t in manual if spoken and _base(t.language) == _base(spoken)),
-                    manual[0])
-    return automatic[0] if automatic else None
+    """The yt-dlp caption track to use, or None."""
+    pool = [*_tracks(info.get("subtitles"), generated=False),
+            *_tracks(info.get("automatic_captions"), generated=True)]
+    chosen = choose([Candidate(t.language, t.is_generated, t.translated, t) for t in pool],
+                    languages)
+    return chosen.item if chosen else None
 
 
 def _tracks(container: Any, *, generated: bool) -> list[Track]:
-    tracks = []
+    found = []
     for key, formats in (container or {}).items():
         if key == "live_chat" or not isinstance(formats, list):
             continue
@@ -62,49 +96,19 @@ def _tracks(container: Any, *, generated: bool) -> list[Track]:
         url = by_ext[ext]["url"]
         query = parse_qs(urlsplit(url).query)
         language = (query.get("lang") or [None])[0] or key.removesuffix("-orig")
-        tracks.append(Track(language=language, is_generated=generated, ext=ext, url=url,
-                            translated="tlang" in query))
-    return tracks
+        found.append(Track(language=language, is_generated=generated, ext=ext, url=url,
+                           translated="tlang" in query))
+    return found
 
 
-def _in_languages(pool: Iterable[Track], languages: Sequence[str]) -> Track | None:
-    pool = list(pool)
-    for wanted in languages:
-        wanted = wanted.lower()
-        exact = next((t for t in pool if t.language.lower() == wanted), None)
-        # "en" also accepts "en-GB", and "en-US" accepts "en".
-        similar = next((t for t in pool if _base(t.language) == _base(wanted)), None)
-        if exact or similar:
-            return exact or similar
-    return None
-
-
-def _base(language: str) -> str:
-    return language.lower().split("-")[0]
-
+# --- youtube-transcript-api --------------------------------------------------------
 
 def choose_listed_track(listing: Any, languages: Sequence[str]) -> Any:
-    """Manual captions over generated ones in the user's languages; else a translation."""
+    """The library Transcript to fetch (never a translate()d one)."""
     from youtube_transcript_api import NoTranscriptFound
 
-    wanted = list(dict.fromkeys([*languages, *[code.split("-")[0] for code in languages]]))
-    try:
-        return listing.find_manually_created_transcript(wanted)
-    except NoTranscriptFound:
-        pass
-    try:
-        return listing.find_generated_transcript(wanted)
-    except NoTranscriptFound:
-        pass
-    tracks = sorted(listing, key=lambda track: track.is_generated)  # manual first
-    for track in tracks:
-        if track.is_translatable:
-            codes = {lang.language_code for lang in track.translation_languages}
-            for code in wanted:
-                if code in codes:
-                    return track.translate(code)
-    if tracks:
-        # No usable language and no translation: a transcript in its own language
-        # still makes notes (the model writes them in the user's language).
-        return tracks[0]
-    raise NoTranscriptFound(listing.video_id, wanted, listing)
+    chosen = choose([Candidate(t.language_code, bool(t.is_generated), False, t)
+                     for t in listing], languages)
+    if chosen is None:
+        raise NoTranscriptFound(listing.video_id, list(languages), listing)
+    return chosen.item

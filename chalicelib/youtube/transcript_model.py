@@ -35,9 +35,13 @@ class Transcript:
     is_generated: bool
     segments: list[Segment]
     chapters: list[Chapter] = field(default_factory=list)
+    # "youtube" or "uploaded" (docs/DESIGN.md section 4); not part of the cache format.
+    source: str = "youtube"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("source")
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Transcript":
@@ -68,7 +72,40 @@ class TranscriptUnavailable(Exception):
 
 
 class TranscriptTemporarilyUnavailable(Exception):
-    """Transient: YouTube blocked or throttled us, or the network failed. Retry later."""
+    """Transient: YouTube blocked or throttled us, or the network failed. Retry later.
+
+    `reason` (a key of WAITING_MESSAGES) says why in words a student can act on;
+    it becomes the video's status_message while it waits (docs/DESIGN.md section 6)."""
+
+    def __init__(self, message: str, reason: str = "busy") -> None:
+        super().__init__(message)
+        self.reason = reason if reason in WAITING_MESSAGES else "busy"
+
+    @property
+    def status_message(self) -> str:
+        return WAITING_MESSAGES[self.reason]
+
+
+class YouTubeUnreachable(TranscriptTemporarilyUnavailable):
+    """No network path to YouTube: its name did not resolve, or it (or the proxy)
+    refused the connection. `detail` says which, for the student."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, "unreachable")
+        self.detail = detail
+
+    @property
+    def status_message(self) -> str:
+        return f"{WAITING_MESSAGES['unreachable']} ({self.detail})"
+
+
+WAITING_MESSAGES = {
+    "busy": "Waiting to retry: YouTube did not answer properly",
+    "blocked": "Waiting to retry: YouTube is refusing this server",
+    "throttled": "Waiting to retry: YouTube is limiting requests from this server",
+    "empty_captions": "Waiting to retry: YouTube sent an empty caption file",
+    "unreachable": "Waiting to retry: YouTube could not be reached from the server",
+}
 
 
 PERMANENT_MESSAGES = {
@@ -79,6 +116,17 @@ PERMANENT_MESSAGES = {
     "age_restricted": "This video is age-restricted, so its transcript cannot be read",
     "video_too_long": f"Videos longer than {MAX_VIDEO_SECONDS // 3600} hours are not supported",
     "transcript_empty": "This video's transcript is empty",
+    "members_only": "This video is for the channel's members only, so its transcript "
+                    "cannot be read. Upload its captions (WebVTT or SRT) to make notes",
+    "premium_only": "This video is only available to YouTube Music Premium members, so its "
+                    "transcript cannot be read. Upload its captions to make notes",
+    "live_not_started": "This live stream or premiere has not started yet; submit it again "
+                        "after it has been broadcast",
+    "live_stream": "This video is being streamed live; submit it again once the stream "
+                   "has ended and YouTube has made its captions",
+    "youtube_unreachable": "YouTube could not be reached: without a network, only the "
+                           "seeded lectures or uploaded captions (WebVTT or SRT) can be "
+                           "processed",
 }
 
 

@@ -1,17 +1,25 @@
-"""Where a transcript is fetched: the S3 cache first, then youtube-transcript-api,
-then yt-dlp (docs/ARCHITECTURE.md, "Processing").
+"""Where a transcript comes from: the user's upload, else the S3 cache, else
+youtube-transcript-api, else yt-dlp (docs/DESIGN.md section 6; docs/ARCHITECTURE.md,
+"Processing").
 
 A cached transcript is used instead of asking YouTube, which blocks cloud IPs
 that ask too often. Failures are split in two: permanent ones (no captions,
-unavailable, private, age-restricted) fail the video at once; transient ones
-(blocked, throttled, network) are raised for SQS to retry.
+unavailable, private, age-restricted, members-only, ...) fail the video at once;
+transient ones (blocked, throttled, network) are raised for SQS to retry. Only a
+definite answer of the first path is final; anything else it raises, even an
+exception nobody foresaw, sends the job to yt-dlp, whose answer decides.
+
+Locally (docs/DESIGN.md section 6), a machine that cannot reach YouTube at all is
+offline: retrying would not help, so the video fails at once, saying that only
+seeded lectures and uploaded captions work without a network.
 """
 from __future__ import annotations
 
 import logging
 from typing import Sequence
 
-from chalicelib.youtube import transcript_api, transcript_cache
+from chalicelib.core import config
+from chalicelib.youtube import transcript_api, transcript_cache, uploads
 from chalicelib.youtube.transcript_model import (  # noqa: F401  (re-exported for callers)
     MAX_VIDEO_SECONDS,
     PERMANENT_MESSAGES,
@@ -20,26 +28,51 @@ from chalicelib.youtube.transcript_model import (  # noqa: F401  (re-exported fo
     Transcript,
     TranscriptTemporarilyUnavailable,
     TranscriptUnavailable,
+    YouTubeUnreachable,
     permanent,
 )
 
 log = logging.getLogger(__name__)
 
 
-def get_transcript(video_id: str, languages: Sequence[str]) -> Transcript:
-    """The transcript from the cache, else from YouTube (written to the cache)."""
+def get_transcript(video_id: str, languages: Sequence[str],
+                   uploaded_by: tuple[str, str] | None = None) -> Transcript:
+    """The transcript of YouTube video `video_id`. `uploaded_by` is (user_id, the
+    submission's video_id): that user's upload, if any, comes first and is never
+    written to the shared cache."""
+    if uploaded_by is not None:
+        upload = uploads.load(*uploaded_by)
+        if upload is not None:
+            return check(upload)
     cached = transcript_cache.read_cache(video_id)
     if cached is not None:
         return check(cached)
     try:
-        transcript = transcript_api.fetch_with_transcript_api(video_id, languages)
-    except TranscriptTemporarilyUnavailable as blocked:
-        log.info("youtube-transcript-api could not fetch %s (%s); trying yt-dlp",
-                 video_id, blocked)
-        transcript = fetch_with_ytdlp(video_id, languages)
+        transcript = fetch_from_youtube(video_id, languages)
+    except YouTubeUnreachable as exc:
+        if config.is_local():
+            raise permanent("youtube_unreachable", exc.detail) from exc
+        raise
     transcript = check(transcript)
     transcript_cache.write_cache(transcript)
     return transcript
+
+
+def fetch_from_youtube(video_id: str, languages: Sequence[str]) -> Transcript:
+    try:
+        return transcript_api.fetch_with_transcript_api(video_id, languages)
+    except TranscriptUnavailable:
+        raise
+    except Exception as first:  # noqa: BLE001 - not a definite answer: ask yt-dlp
+        log.info("youtube-transcript-api could not fetch %s (%s: %s); trying yt-dlp",
+                 video_id, type(first).__name__, first)
+        try:
+            return fetch_with_ytdlp(video_id, languages)
+        except TranscriptTemporarilyUnavailable as second:
+            if isinstance(first, YouTubeUnreachable) and not isinstance(
+                    second, YouTubeUnreachable):
+                raise YouTubeUnreachable(first.detail) from second
+            raise
 
 
 def check(transcript: Transcript) -> Transcript:
@@ -59,12 +92,22 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str]) -> Transcript:
     from chalicelib.youtube import ytdlp
 
     try:
-        proxy = transcript_api.proxy_config()
-        data = ytdlp.fetch_with_ytdlp(video_id, languages,
-                                          proxy=proxy.https_url if proxy else None)
+        proxy = transcript_api.proxy_url(transcript_api.proxy_config())
+        data = ytdlp.fetch_with_ytdlp(video_id, languages, proxy=proxy)
     except ytdlp.SubtitlesUnavailable as exc:
         raise TranscriptUnavailable(exc.code, PERMANENT_MESSAGES.get(exc.code, exc.message)) \
             from exc
     except ytdlp.SubtitlesTemporarilyUnavailable as exc:
-        raise TranscriptTemporarilyUnavailable(str(exc)) from exc
+        if exc.reason == "unreachable":
+            raise YouTubeUnreachable(str(exc)) from exc
+        raise TranscriptTemporarilyUnavailable(str(exc), exc.reason) from exc
+    except Exception as exc:  # noqa: BLE001 - a bug or a change in yt-dlp: retry, logged
+        log.exception("yt-dlp failed on %s in an unforeseen way", video_id)
+        raise TranscriptTemporarilyUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
     return Transcript.from_dict(data)
+
+
+def front_matter(transcript: Transcript) -> dict:
+    """What the note says about its transcript (docs/DESIGN.md section 7)."""
+    return {"transcript": transcript.source, "language": transcript.language,
+            "automatic_captions": transcript.is_generated}

@@ -17,7 +17,8 @@ import logging
 import re
 from typing import Any, Callable, Iterable, Sequence
 
-from chalicelib.youtube import captions, tracks
+from chalicelib.youtube import captions, chapters, network, tracks
+from chalicelib.youtube.transcript_model import Chapter
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ YDL_FACTORY: Callable[[dict[str, Any]], Any] | None = None
 
 class SubtitlesUnavailable(Exception):
     """Permanent: retrying will not help. `code` is one of no_transcript,
-    video_unavailable, video_private, age_restricted. (Never captions_disabled:
+    video_unavailable, video_private, age_restricted, members_only, premium_only,
+    live_not_started, live_stream. (Never captions_disabled:
     yt-dlp reports a video without captions and one whose captions are turned
     off alike, as empty track lists, so both are no_transcript.)"""
 
@@ -45,7 +47,13 @@ class SubtitlesUnavailable(Exception):
 
 
 class SubtitlesTemporarilyUnavailable(Exception):
-    """Transient: blocked (bot check, 429), YouTube 5xx, network failure or timeout."""
+    """Transient: blocked (bot check, 429), YouTube 5xx, network failure or timeout.
+    `reason` is a key of transcript_model.WAITING_MESSAGES; for "unreachable",
+    the message says what failed (a name that did not resolve, a refused connection)."""
+
+    def __init__(self, message: str, reason: str = "busy") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # --- fetching ----------------------------------------------------------------------
@@ -93,22 +101,30 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str], proxy: str | None 
     messages = _MessageLog()
     factory = YDL_FACTORY or YoutubeDL
     with factory(ydl_params(proxy, messages)) as ydl:
+        # yt-dlp reports caption tracks it drops for want of a PO token through
+        # write_debug only, which reaches no logger unless verbose (and verbose runs
+        # subprocesses to print its header): listen on this instance alone.
+        ydl.write_debug = messages.write_debug
         try:
             info = ydl.extract_info(WATCH_URL.format(video_id=video_id), download=False)
         except DownloadError as exc:
-            raise classify_error(exc, messages.lines) from exc
+            raise classify_error(exc, messages.lines, proxy) from exc
         track = tracks.choose_track(info or {}, languages)
         if track is None:
-            raise _why_no_track(messages.lines)
+            raise _why_no_track(messages, info or {})
         try:
             with ydl.urlopen(track.url) as response:
                 content = response.read()
         except RequestError as exc:
+            why = network.unreachable(exc, proxy)
+            if why is not None:
+                raise SubtitlesTemporarilyUnavailable(why, "unreachable") from exc
             raise SubtitlesTemporarilyUnavailable(
                 f"caption download failed: {exc.msg or type(exc).__name__}") from exc
     if not content.strip():
         # YouTube answers 200 with an empty body when it wants a PO token.
-        raise SubtitlesTemporarilyUnavailable("YouTube returned an empty caption file")
+        raise SubtitlesTemporarilyUnavailable("YouTube returned an empty caption file",
+                                              "empty_captions")
     try:
         segments = captions.parse_json3(content) if track.ext == "json3" else \
             captions.parse_vtt(content.decode("utf-8-sig", errors="replace"))
@@ -121,10 +137,12 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str], proxy: str | None 
         "duration_seconds": int(round(float(info.get("duration") or 0))),
         "language": track.language,
         "is_generated": track.is_generated,
-        "chapters": [{"title": str(chapter.get("title") or ""),
-                      "start": float(chapter["start_time"])}
-                     for chapter in info.get("chapters") or []
-                     if chapter.get("start_time") is not None],
+        # yt-dlp titles an untitled chapter "<Untitled Chapter N>" (and adds one at 0
+        # before Key moments that start later): chapters.clean drops those.
+        "chapters": [{"title": c.title, "start": c.start} for c in chapters.clean(
+            [Chapter(str(chapter.get("title") or ""), float(chapter["start_time"]))
+             for chapter in info.get("chapters") or []
+             if chapter.get("start_time") is not None])],
         "segments": segments,
     }
 
@@ -135,11 +153,17 @@ class _MessageLog:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.po_token = False
 
     def debug(self, message: str) -> None:
         pass
 
     info = debug
+
+    def write_debug(self, message: str, only_once: bool = False) -> None:
+        # Without this, a video whose tracks need a PO token would look captionless.
+        if "po token" in message.lower() and "subtitles" in message.lower():
+            self.po_token = True
 
     def warning(self, message: str) -> None:
         self.lines.append(message)
@@ -153,27 +177,38 @@ class _MessageLog:
 # Checked in this order: a private video's message also says "sign in".
 _PERMANENT_PATTERNS = (
     ("video_private", ("private video", "video is private")),
+    ("members_only", ("members-only", "members only", "channel's members",
+                      "join this channel")),
+    ("premium_only", ("music premium", "premium members")),
+    ("live_not_started", ("live event will begin", "premieres in", "premiere will begin")),
     ("age_restricted", ("confirm your age", "age-restricted", "age restricted",
                         "inappropriate for some users")),
 )
 _TRANSIENT_PATTERNS = (
     "not a bot", "captcha", "try again later", "rate-limited", "too many requests",
     "http error 429", "http error 5", "timed out", "timeout", "temporarily",
+    "content isn't available", "content isn\u2019t available",
     "connection", "unable to download", "ip is likely being blocked",
 )
 _UNAVAILABLE_PATTERNS = (
     "video unavailable", "video is unavailable", "video isn't available",
     "video is not available", "no longer available", "has been removed",
-    "has been terminated", "copyright", "members-only", "members only",
+    "has been terminated", "copyright",
     "available in your country", "not available from your location",
-    "requires payment", "live event will begin", "premieres in", "does not exist",
+    "requires payment", "does not exist",
 )
 _MESSAGES = {
     "no_transcript": "the video has no caption track we can use",
     "video_unavailable": "the video is unavailable",
     "video_private": "the video is private",
     "age_restricted": "the video is age-restricted",
+    "members_only": "the video is for channel members only",
+    "premium_only": "the video is for Music Premium members only",
+    "live_not_started": "the live stream has not started",
+    "live_stream": "the video is being streamed live",
 }
+_PERMANENT_ORDER = ("video_private", "members_only", "premium_only", "live_not_started",
+                    "age_restricted", "video_unavailable")
 
 
 def classify_message(message: str) -> str | None:
@@ -193,21 +228,27 @@ def permanent(code: str, detail: str = "") -> SubtitlesUnavailable:
     return SubtitlesUnavailable(code, _MESSAGES[code] + (f" ({detail})" if detail else ""))
 
 
-def classify_error(exc: Exception, warnings: Sequence[str] = ()) -> Exception:
+def classify_error(exc: Exception, warnings: Sequence[str] = (),
+                   proxy: str | None = None) -> Exception:
     """SubtitlesUnavailable or SubtitlesTemporarilyUnavailable for a yt-dlp error;
     `warnings` (what yt-dlp warned before it) explain errors that say nothing."""
     from yt_dlp.networking.exceptions import HTTPError, TransportError
     from yt_dlp.utils import GeoRestrictedError
 
     message = _clean_message(str(exc))
+    why = network.unreachable(exc, proxy)
+    if why is not None:
+        return SubtitlesTemporarilyUnavailable(why, "unreachable")
     code = classify_message(message)
     if code not in (None, "transient", "video_unavailable"):
         return permanent(code, message)
     causes = list(_causes(exc))
+    if any(isinstance(c, HTTPError) and c.status == 429 for c in causes):
+        return SubtitlesTemporarilyUnavailable(message, "throttled")
     if code == "transient" or any(isinstance(c, TransportError) for c in causes) or any(
             isinstance(c, HTTPError) and (c.status in (403, 429) or c.status >= 500)
             for c in causes):
-        return SubtitlesTemporarilyUnavailable(message)
+        return SubtitlesTemporarilyUnavailable(message, _transient_reason(message))
     if code == "video_unavailable" or any(isinstance(c, GeoRestrictedError) for c in causes):
         return permanent("video_unavailable", message)
     explained = _from_warnings(warnings)
@@ -218,19 +259,41 @@ def classify_error(exc: Exception, warnings: Sequence[str] = ()) -> Exception:
     return SubtitlesTemporarilyUnavailable(message)
 
 
-def _why_no_track(warnings: Sequence[str]) -> Exception:
+def _why_no_track(messages: "_MessageLog", info: dict) -> Exception:
     """No usable track: yt-dlp's warnings say whether YouTube refused the video
-    (with ignore_no_formats_error, its reason is a warning) or blocked a request."""
-    return _from_warnings(warnings) or permanent("no_transcript")
+    (with ignore_no_formats_error, its reason is a warning) or blocked a request;
+    tracks dropped for want of a PO token are not "no captions"."""
+    explained = _from_warnings(messages.lines)
+    if explained is not None:
+        return explained
+    if messages.po_token:
+        return SubtitlesTemporarilyUnavailable(
+            "YouTube's caption tracks need a PO token", "empty_captions")
+    if info.get("is_live") or info.get("live_status") == "is_live":
+        return permanent("live_stream")
+    if info.get("live_status") == "is_upcoming":
+        return permanent("live_not_started")
+    return permanent("no_transcript")
+
+
+def _transient_reason(message: str) -> str:
+    text = message.lower()
+    if any(t in text for t in ("not a bot", "captcha", "ip is likely being blocked")):
+        return "blocked"
+    if any(t in text for t in ("rate-limited", "try again later", "too many requests",
+                               "content isn't available", "content isn\u2019t available")):
+        return "throttled"
+    return "busy"
 
 
 def _from_warnings(warnings: Sequence[str]) -> Exception | None:
     codes = {classify_message(w): _clean_message(w) for w in warnings}
-    for code in ("video_private", "age_restricted", "video_unavailable"):
+    for code in _PERMANENT_ORDER:
         if code in codes:
             return permanent(code, codes[code])
     if "transient" in codes:
-        return SubtitlesTemporarilyUnavailable(codes["transient"])
+        return SubtitlesTemporarilyUnavailable(codes["transient"],
+                                               _transient_reason(codes["transient"]))
     return None
 
 

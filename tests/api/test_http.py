@@ -90,7 +90,9 @@ def test_every_path_has_a_preflight():
 
 def test_oversized_bodies_are_413(client, user):
     huge = json.dumps({"url": "x" * (70 * 1024)})
-    response = call(client, "POST", "/videos", token=user["id_token"], body=huge)
+    # POST /videos alone accepts uploaded captions of up to 2 MiB (DESIGN section 4).
+    response = call(client, "POST", "/videos", token=user["id_token"],
+                    body=json.dumps({"url": "x" * (3 * 1024 * 1024 + 1)}))
     assert response.status_code == 413
     assert response.json_body["Code"] == "PayloadTooLargeError"
     assert call(client, "POST", "/auth/login", body=huge).status_code == 413

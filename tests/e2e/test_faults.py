@@ -172,8 +172,31 @@ def test_the_stack_restarted_under_load_loses_nothing(tmp_path):
         stack.stop()
 
 
+def _hanging_up_proxy() -> tuple[str, "socket.socket"]:
+    """A proxy that accepts and hangs up at once: YouTube "reachable" but never
+    answering, a transient failure on every attempt (a refused connection would be
+    "offline", which fails at once locally)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}", server
+
+
 def test_a_poison_job_ends_in_the_dead_letter_queue_failed_and_refunded(tmp_path):
-    stack = seeded(tmp_path, "poison")
+    proxy, server = _hanging_up_proxy()
+    stack = seeded(tmp_path, "poison", env={"YOUTUBE_PROXY_URL": proxy})
     try:
         user = register(stack.api)
         video_id = requests.post(f"{stack.api}/videos", headers=user["headers"], timeout=10,
@@ -185,6 +208,7 @@ def test_a_poison_job_ends_in_the_dead_letter_queue_failed_and_refunded(tmp_path
         assert len([r for r in rows if r["type"] == "refund"]) == 1
     finally:
         stack.stop()
+        server.close()
 
 
 def test_a_webhook_storm_credits_once(tmp_path):

@@ -122,9 +122,14 @@ def test_tampered_and_foreign_cursors_are_400(live):
 def test_oversized_bodies_are_413_and_overlong_strings_400(live):
     stack, _ = live
     user = register(stack.api)
-    huge = json.dumps({"url": "https://youtu.be/sbPhysics01", "subject": "x" * 80_000})
+    # POST /videos alone takes uploaded captions of up to 2 MiB (DESIGN section 4).
+    huge = json.dumps({"url": "https://youtu.be/sbPhysics01", "subject": "x" * 3_200_000})
     response = requests.post(f"{stack.api}/videos", data=huge, timeout=10,
                              headers={**user["headers"], "Content-Type": "application/json"})
+    assert response.status_code == 413
+    response = requests.put(f"{stack.api}/user", data=json.dumps({"name": "x" * 80_000}),
+                            timeout=10, headers={**user["headers"],
+                                                 "Content-Type": "application/json"})
     assert response.status_code == 413
     for path, method, body in (
             ("/user", "PUT", {"name": "n" * 101}),

@@ -357,7 +357,7 @@ def test_empty_caption_file_is_transient(youtube: FakeYouTube) -> None:
     ("[youtube] abcdefghijk: Sign in to confirm you\u2019re not a bot", "transient"),
     ("[youtube] abcdefghijk: This content isn't available, try again later.", "transient"),
     ("[youtube] abcdefghijk: Join this channel to get access to members-only content",
-     "video_unavailable"),
+     "members_only"),
     ("[youtube] abcdefghijk: The uploader has not made this video available in your country",
      "video_unavailable"),
     ("Video unavailable. This video has been removed by the uploader", "video_unavailable"),
