@@ -6,6 +6,8 @@ when it is written).
 """
 from __future__ import annotations
 
+import hashlib
+
 
 def signup(user_id: str) -> str:
     return f"signup:{user_id}"
@@ -35,3 +37,12 @@ def purchase(payment_id: str) -> str:
 def stripe_refund(charge_id: str, slot: int) -> str:
     """The `slot`-th refund event of one charge (partial refunds take a slot each)."""
     return f"stripe-refund:{charge_id}:{slot}"
+
+
+def signup_claim(normalised_email: str) -> str:
+    """The record that one person's sign-up bonus was granted: keyed by the
+    normalised email (chalicelib.accounts.emails), and never deleted with the account
+    (docs/DESIGN.md section 5). Hashed, so the record that outlives an account does not
+    keep its address."""
+    digest = hashlib.sha256(normalised_email.encode()).hexdigest()
+    return f"signup-claim:{digest}"
