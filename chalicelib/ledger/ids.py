@@ -46,3 +46,23 @@ def signup_claim(normalised_email: str) -> str:
     keep its address."""
     digest = hashlib.sha256(normalised_email.encode()).hexdigest()
     return f"signup-claim:{digest}"
+
+
+def dispute(dispute_id: str) -> str:
+    """A Stripe dispute's take-back (created, funds withdrawn or lost: one row)."""
+    return f"dispute:{dispute_id}"
+
+
+def dispute_return(dispute_id: str) -> str:
+    """A Stripe dispute's credits given back (won, or funds reinstated: one row)."""
+    return f"dispute-return:{dispute_id}"
+
+
+def stripe_refund_failed(charge_id: str, slot: int) -> str:
+    """The `slot`-th failed refund of one charge given back (each names its refund)."""
+    return f"stripe-refund-failed:{charge_id}:{slot}"
+
+
+def uncredited(payment_id: str) -> str:
+    """A paid Stripe payment that could not be credited, recorded for the operator."""
+    return f"uncredited:{payment_id}"
