@@ -251,6 +251,7 @@ def test_the_alarms_the_issue_asks_for() -> None:
         "DynamoDbThrottlesAlarm": (None, 10),
         "QueueAgeAlarm": ("ApproximateAgeOfOldestMessage", 3600),
         "VideosFailedAlarm": ("VideosFailed", 10),
+        "PaymentsNotCreditedAlarm": ("PaymentsNotCredited", 0),
     }
     assert set(alarms) == set(expected)
     for logical_id, (metric, threshold) in expected.items():
