@@ -1,7 +1,9 @@
 """The Stripe webhook: verify the signed event, read the Stripe objects, and hand
 what they say to the ledger (chalicelib.ledger.purchases, .refunds), which
-decides what is credited or taken back. However often (or concurrently) Stripe
-delivers an event, the ledger's ids make it count once.
+decides what is credited or taken back: paid events, refunds (charge.refunded),
+refunds that failed (charge.refund.updated, refund.failed) and disputes
+(charge.dispute.*). However often (or concurrently) Stripe delivers an event,
+the ledger's ids make it count once.
 
 The stripe SDK is imported inside the functions that use it (cold starts).
 """
