@@ -608,6 +608,12 @@ def test_deploy_command_end_to_end(emulator: dict, tmp_path: Path,
     assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 10000.0
     state = emulator["s3"].get_object(Bucket="deploy-state-e2e", Key="chalice/deployed/prod.json")
     assert json.loads(state["Body"].read())["resources"][0]["rest_api_id"] == api_id
+    assert not any(p["ParameterKey"] == "RestApiId" and p.get("ParameterValue")
+                   for p in request["Parameters"])
+    # The next deploy attaches the /auth/* rate rule (WAF) to the API the first one made.
+    deploy.deploy("prod", REGION, {}, project_dir=project)
+    request = [kwargs for name, kwargs in fake_cfn.calls if name == "create_change_set"][-1]
+    assert {"ParameterKey": "RestApiId", "ParameterValue": api_id} in request["Parameters"]
 
 
 def test_deploy_refuses_prod_from_a_shell_pointed_at_an_emulator(monkeypatch, capsys) -> None:
