@@ -282,6 +282,18 @@ def restore_failed_refund(refund: FailedRefund) -> str:
     return "not recorded (too many failed refunds for one charge)"
 
 
+def _refund_gap(charge_id: str, granted: int, paid: int) -> int:
+    """Credits the refunds of a charge are due but did not really take (their
+    shortfall), net of refunds that failed."""
+    rows, failed = _refund_rows(charge_id), _failed_rows(charge_id)
+    accounted = max((int(row["metadata"].get("amount_refunded", 0)) for row in rows),
+                    default=0)
+    due = credits_due(granted, accounted - _meta_sum(failed, "refund_amount"), paid)
+    really_taken = -sum(int(row["amount"]) for row in rows) - \
+        sum(int(row["amount"]) for row in failed)
+    return max(0, due - really_taken)
+
+
 def _dispute_metadata(dispute: Dispute, bought: dict, **extra: object) -> dict:
     details = {
         "package": bought.get("package"),
@@ -352,14 +364,19 @@ def give_back_dispute(dispute: Dispute) -> str:
         taken = -int(settled.transaction["amount"])
         if taken <= 0:
             return "nothing to give back (nothing was taken)"
+        # A refund made while the dispute held the credits (Stripe's advice for an
+        # inquiry) could take back only what was left: what it is still owed stays.
+        owed = _refund_gap(dispute.charge_id, int(purchase["amount"]),
+                           int(bought.get("amount_paid", 0))) if dispute.charge_id else 0
+        give = max(0, taken - owed)
         returned = movements.apply(movements.Movement(
-            ids.dispute_return(dispute.dispute_id), user_id, taken, "dispute",
+            ids.dispute_return(dispute.dispute_id), user_id, give, "dispute",
             _dispute_metadata(dispute, bought, reason=(
                 f"Stripe dispute of the {bought.get('package')} package won"),
-                credits_restored=taken)))
+                credits_restored=give, refund_still_owed=owed or None)))
     except movements.AccountMissing:
         log.error("stripe dispute %s: user %s has no account", dispute.dispute_id, user_id)
         return "ignored (no such user)"
     if returned.duplicate:
         return f"already given back ({returned.transaction['transaction_id']})"
-    return f"gave back {taken} credits ({returned.transaction['transaction_id']})"
+    return f"gave back {give} credits ({returned.transaction['transaction_id']})"

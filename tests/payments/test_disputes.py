@@ -276,3 +276,37 @@ def test_refund_updates_that_are_not_failures_change_nothing(client, user, fake_
         ok(deliver(client, shapes.event("charge.refund.updated", shapes.refund(
             charge, payment_intent, 999, status=status))))
     assert balance(client, user) == 3
+
+
+def test_a_refund_during_an_inquiry_is_not_given_back_when_it_closes(client, user,
+                                                                     fake_stripe):
+    """Stripe's advice for an inquiry is to refund it: the inquiry took the credits,
+    the refund found the balance empty (a shortfall), and the closed inquiry gives
+    back only what the refund did not owe."""
+    payment_intent, charge, dispute_id = buy(client, user), new_id("ch"), new_id("du")
+    inquiry = {status: shapes.event(kind, shapes.dispute(
+        charge, payment_intent, 999, status=status, dispute_id=dispute_id))
+        for kind, status in (("charge.dispute.created", "warning_needs_response"),
+                             ("charge.dispute.closed", "warning_closed"))}
+    ok(deliver(client, inquiry["warning_needs_response"]))
+    assert balance(client, user) == 3
+    ok(deliver(client, refund_event(payment_intent, charge, 999)))  # takes 3, 7 short
+    assert balance(client, user) == 0
+    ok(deliver(client, inquiry["warning_closed"]))
+    assert balance(client, user) == 3  # 13 bought and refunded: the 3 free credits
+    ok(deliver(client, inquiry["warning_closed"]))
+    assert balance(client, user) == 3
+    assert_ledger_adds_up(client, user)
+
+
+def test_a_partial_refund_during_an_inquiry(client, user, fake_stripe):
+    payment_intent, charge, dispute_id = buy(client, user), new_id("ch"), new_id("du")
+    opened = shapes.event("charge.dispute.created", shapes.dispute(
+        charge, payment_intent, 999, status="warning_needs_response", dispute_id=dispute_id))
+    closed = shapes.event("charge.dispute.closed", shapes.dispute(
+        charge, payment_intent, 999, status="warning_closed", dispute_id=dispute_id))
+    ok(deliver(client, opened))
+    ok(deliver(client, refund_event(payment_intent, charge, 500)))  # due 5, takes 3
+    ok(deliver(client, closed))
+    assert balance(client, user) == 13 - 5
+    assert_ledger_adds_up(client, user)
