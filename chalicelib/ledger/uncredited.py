@@ -8,6 +8,11 @@ history (which must add up to the balance) and the operator lists them all with
 a Query on TransactionTypeIndex (type = "uncredited"); and a PaymentsNotCredited
 metric, which infra/template.yaml alarms on. The operator refunds the payment in
 Stripe, or credits it by hand (an `adjustment`).
+
+Stripe is answered 200 once the record is written: the reason is permanent (a
+redelivery fails the same way), so a non-2xx would only make Stripe retry for days,
+email about a failing endpoint and in the end disable it, losing good events too.
+If the record cannot be written, the error propagates (5xx) and Stripe retries.
 """
 from __future__ import annotations
 
