@@ -15,8 +15,8 @@ import random
 from chalicelib.ledger import movements
 from testkit import fake_stripe as shapes
 from tests.conftest import balance, ledger
-from tests.payments.test_payments import (  # noqa: F401 - fixtures
-    assert_ledger_adds_up, buy, deliver, fake_stripe, new_id, refund_event, spend, user)
+from tests.payments.test_payments import (
+    assert_ledger_adds_up, buy, deliver, new_id, refund_event, spend)
 
 
 def disputes(client, user) -> list[dict]:

@@ -13,8 +13,8 @@ import pytest
 from chalicelib.core import aws, config, db
 from chalicelib.ledger import uncredited
 from tests.conftest import balance, ledger
-from tests.payments.test_payments import (  # noqa: F401 - fixtures
-    checkout_event, deliver, fake_stripe, intent_event, metadata, new_id, user)
+from tests.payments.test_payments import (
+    checkout_event, deliver, intent_event, metadata, new_id)
 
 
 def operator_records(payment_id: str) -> list[dict]:
