@@ -74,7 +74,9 @@ def ensure_user(identity: Identity) -> None:
         settled = bonus != "pending"
     elif record.get("signup_bonus_pending"):
         if claim is not None:
-            movements.grant_pending_bonus(identity.user_id, claim)
+            movements.grant_pending_bonus(
+                identity.user_id, claim,
+                grant=not _another_account_has(identity.email, identity.user_id))
         else:
             settled = False
     # A held-back bonus is looked at again on the next request, once verified.

@@ -144,10 +144,11 @@ def open_account(user: dict, *, claim_id: str | None = None, bonus: str = "grant
     return True
 
 
-def grant_pending_bonus(user_id: str, claim_id: str) -> bool:
+def grant_pending_bonus(user_id: str, claim_id: str, *, grant: bool = True) -> bool:
     """Grant the sign-up bonus held back while the user's email was unverified, once,
-    and only if no one claimed that person's bonus before. Returns True if granted."""
-    bonus = config.signup_credits()
+    and only if no one claimed that person's bonus before (grant=False: the caller
+    knows it was; the hold is just cleared). Returns True if granted."""
+    bonus = config.signup_credits() if grant else 0
     dynamo = aws.client("dynamodb")
     for attempt in range(MAX_ATTEMPTS):
         user = db.get(config.users_table(), {"user_id": user_id}, consistent=True)

@@ -166,3 +166,17 @@ def test_an_account_from_before_claims_is_found_on_the_email_index(client, stack
 ])
 def test_normalised_emails(address, person):
     assert emails.normalise(address) == person
+
+
+def test_a_held_back_bonus_is_not_granted_if_the_email_has_an_older_account(client, stack):
+    email = f"{mailbox()}@example.com"
+    sub = str(uuid.uuid4())
+    assert credits(client, {"id_token": federated_token(stack, sub, email, False)}) == 0
+    aws.client("dynamodb").put_item(TableName=config.users_table(), Item=db.to_item({
+        "user_id": str(uuid.uuid4()), "email": email, "credits": 3,
+        "created_at": db.now_iso()}))
+    verified = {"id_token": federated_token(stack, sub, email, True)}
+    assert credits(client, verified) == 0
+    assert credits(client, verified) == 0
+    record = db.get(config.users_table(), {"user_id": sub}, consistent=True)
+    assert "signup_bonus_pending" not in record
