@@ -23,8 +23,9 @@ MAX_JSON_DEPTH = 20
 _JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def json_depth(text: str) -> int:
-    """How deeply arrays and objects nest in `text`, brackets inside strings aside.
+def json_depth(text: str, stop_above: int | None = None) -> int:
+    """How deeply arrays and objects nest in `text`, brackets inside strings aside
+    (counting stops once it passes stop_above).
 
     One linear pass (no recursion), so it is safe on any input the body-size limit
     lets through."""
@@ -33,7 +34,10 @@ def json_depth(text: str) -> int:
         char = token.group()
         if char in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    break
         elif char in "]}":
             depth -= 1
     return deepest
@@ -48,7 +52,9 @@ def parse_json(raw: bytes | str | None, *, max_depth: int = MAX_JSON_DEPTH) -> A
         text = raw.decode() if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         raise BadRequestError("Request body is not valid JSON (it is not UTF-8)") from exc
-    if json_depth(text) > max_depth:
+    # Fewer brackets than the limit cannot nest past it: most bodies skip the scan.
+    if text.count("[") + text.count("{") > max_depth and \
+            json_depth(text, stop_above=max_depth) > max_depth:
         raise BadRequestError(
             f"Request body nests arrays or objects more than {max_depth} levels deep")
     try:
