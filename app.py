@@ -258,6 +258,7 @@ def sandbox_checkout_pay(session_id: str) -> Response:
                     batch_size=1,
                     maximum_concurrency=int(os.environ.get("PROCESSOR_MAX_CONCURRENCY", "5")))
 def process_video(event: Any) -> None:
+    guard.check_safe()  # every entry point, not only HTTP (docs/DESIGN.md section 9)
     for record in event:
         receive_count = int(record.to_dict().get("attributes", {})
                             .get("ApproximateReceiveCount", 1))
@@ -267,12 +268,14 @@ def process_video(event: Any) -> None:
 @app.on_sqs_message(queue=os.environ.get("DEAD_LETTER_QUEUE_NAME",
                                          "study-buddy-dev-videos-dlq"), batch_size=1)
 def dead_letter(event: Any) -> None:
+    guard.check_safe()
     for record in event:
         handlers.handle_dead_letter(record.body)
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))
 def cleanup(event: Any) -> None:
+    guard.check_safe()
     stuck_jobs.cleanup()
 
 

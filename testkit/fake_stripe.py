@@ -167,3 +167,66 @@ class FakeStripe:
             "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:24]}",
             "metadata": request.nested("metadata"), "status": "requires_payment_method",
         }
+
+
+# --- events, in the shape Stripe sends them -------------------------------------
+# The envelope of a webhook event (https://docs.stripe.com/api/events/object) and
+# the objects our webhook reads: Charge, Refund, Dispute. Fields we do not read are
+# kept where they matter to the shape (balance_transactions, evidence_details...).
+
+API_VERSION = "2024-06-20"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:24]}"
+
+
+def event(kind: str, obj: dict, *, previous_attributes: dict | None = None,
+          api_version: str = API_VERSION) -> dict:
+    """A webhook event as Stripe delivers it."""
+    import time
+
+    data: dict[str, Any] = {"object": obj}
+    if previous_attributes is not None:
+        data["previous_attributes"] = previous_attributes
+    return {
+        "id": new_id("evt"), "object": "event", "api_version": api_version,
+        "created": int(time.time()), "data": data, "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": new_id("req"), "idempotency_key": str(uuid.uuid4())},
+        "type": kind,
+    }
+
+
+def refund(charge: str, payment_intent: str, amount: int, *, status: str = "succeeded",
+           failure_reason: str | None = None, refund_id: str | None = None,
+           currency: str = "usd") -> dict:
+    """A Refund object (status pending, requires_action, succeeded, failed, canceled)."""
+    failed = status == "failed"
+    return {
+        "id": refund_id or new_id("re"), "object": "refund", "amount": amount,
+        "balance_transaction": new_id("txn"), "charge": charge, "created": 1_700_000_000,
+        "currency": currency, "destination_details": {"type": "card", "card": {
+            "type": "refund", "reference_status": "pending"}},
+        "failure_balance_transaction": new_id("txn") if failed else None,
+        "failure_reason": (failure_reason or "expired_or_canceled_card") if failed else None,
+        "metadata": {}, "payment_intent": payment_intent, "reason": "requested_by_customer",
+        "receipt_number": None, "source_transfer_reversal": None, "status": status,
+        "transfer_reversal": None,
+    }
+
+
+def dispute(charge: str, payment_intent: str, amount: int, *, status: str = "needs_response",
+            dispute_id: str | None = None, currency: str = "usd",
+            reason: str = "fraudulent") -> dict:
+    """A Dispute object (status warning_needs_response, warning_under_review,
+    warning_closed, needs_response, under_review, won, lost)."""
+    return {
+        "id": dispute_id or new_id("du"), "object": "dispute", "amount": amount,
+        "balance_transactions": [], "charge": charge, "created": 1_700_000_000,
+        "currency": currency, "evidence": {"uncategorized_text": None},
+        "evidence_details": {"due_by": 1_701_000_000, "has_evidence": False,
+                             "past_due": False, "submission_count": 0},
+        "is_charge_refundable": False, "livemode": False, "metadata": {},
+        "payment_intent": payment_intent, "reason": reason, "status": status,
+    }

@@ -52,6 +52,9 @@ def stack() -> Iterator[dict]:
         os.environ.update(saved)
 
 
+_REAL_ENVIRON = os.environ
+
+
 @pytest.fixture
 def client(stack: dict) -> Iterator[Client]:
     from app import app
@@ -59,6 +62,10 @@ def client(stack: dict) -> Iterator[Client]:
     # "test" is no stage of .chalice/config.json, so the client adds no stage env.
     with Client(app, stage_name="test") as test_client:
         yield test_client
+    # chalice.test swaps os.environ for a copy during each call and puts the previous
+    # object back after; concurrent calls can leave a copy in place, which then keeps
+    # the test's monkeypatched settings (STRIPE_API_BASE...) for every later test.
+    os.environ = _REAL_ENVIRON
 
 
 def call(client: Client, method: str, path: str, token: str | None = None,

@@ -1,12 +1,15 @@
 """Sign-up and sign-in through Amazon Cognito (boto3 cognito-idp).
 
 Cognito's exception names never reach the client: each is mapped to a 4xx
-with a message a person can act on. Password reset answers the same whether or
-not the account exists, so it cannot be used to discover accounts.
+with a message a person can act on. Outside the local stage, register, confirm
+and forgot-password answer the same whether or not the email has an account, so
+they cannot be used to discover accounts (issue 13; the local stage auto-confirms
+and signs in at once, so it cannot hide that anyway).
 """
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, NoReturn
 
 from chalicelib.core import aws, config
@@ -24,6 +27,16 @@ PASSWORD_POLICY = ("Password must be 8 to 256 characters and include an upper-ca
 BAD_CREDENTIALS = "Incorrect email or password"
 BAD_CODE = "The code is incorrect or has expired; request a new one"
 RESET_ACCEPTED = "If an account exists for that email, a reset code has been sent to it"
+# One answer for a wrong code, an expired one, an unknown account and an account
+# that is already confirmed (outside the local stage).
+CONFIRM_FAILED = ("The code is incorrect or has expired, or the account is already "
+                  "confirmed: check the code in the email, or sign in")
+# Cognito answers these only for an account that exists: outside the local stage
+# they are answered as if it did not.
+_EXISTENCE_ERRORS = ("UserNotFoundException", "NotAuthorizedException",
+                     "CodeMismatchException", "ExpiredCodeException",
+                     "AliasExistsException", "LimitExceededException",
+                     "TooManyFailedAttemptsException")
 
 _SYMBOL_RE = re.compile(r"[\^$*.\[\]{}()?\"!@#%&/\\,><':;|_~`=+\- ]")
 
@@ -100,6 +113,8 @@ def register(body: Any) -> dict:
         response = _cognito().sign_up(ClientId=config.user_pool_client_id(), Username=email,
                                       Password=password, UserAttributes=attributes)
     except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+        if not config.is_local() and aws.is_error(exc, "UsernameExistsException"):
+            return _already_registered(email)
         _raise_mapped(exc, UsernameExistsException=ConflictError(
             "An account with this email already exists; sign in or reset the password"))
     result: dict[str, Any] = {"user_id": response["UserSub"], "email": email}
@@ -117,6 +132,13 @@ def register(body: Any) -> dict:
     return result
 
 
+def _already_registered(email: str) -> dict:
+    """What register answers outside the local stage when the email has an account:
+    the shape of a new sign-up, with a user id that names nobody, so the answer does
+    not say the account exists. Nothing is changed or sent."""
+    return {"user_id": str(uuid.uuid4()), "email": email, "confirmation_required": True}
+
+
 def confirm(body: Any) -> dict:
     body = validation.object_body(body, required=("email", "code"))
     email = validation.email(body["email"])
@@ -125,6 +147,8 @@ def confirm(body: Any) -> dict:
         _cognito().confirm_sign_up(ClientId=config.user_pool_client_id(), Username=email,
                                    ConfirmationCode=code)
     except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+        if not config.is_local() and aws.is_error(exc, *_EXISTENCE_ERRORS):
+            raise BadRequestError(CONFIRM_FAILED) from exc
         _raise_mapped(exc, UserNotFoundException=BadRequestError(BAD_CODE),
                       NotAuthorizedException=ConflictError(
                           "This account is already confirmed; sign in"))
@@ -164,7 +188,10 @@ def forgot_password(body: Any) -> dict:
     try:
         _cognito().forgot_password(ClientId=config.user_pool_client_id(), Username=email)
     except Exception as exc:  # noqa: BLE001 - all but throttling look like success
-        if aws.is_error(exc, "TooManyRequestsException", "LimitExceededException"):
+        # LimitExceededException counts attempts per account, so outside the local
+        # stage it would tell an existing account apart: it looks like success too.
+        per_account = () if not config.is_local() else ("LimitExceededException",)
+        if aws.is_error(exc, "TooManyRequestsException", *per_account):
             _raise_mapped(exc)
         if not aws.error_code(exc):
             raise

@@ -30,6 +30,9 @@ class Identity:
     email: str
     name: str
     expires_at: int
+    # Cognito's `email_verified` (true once the user confirmed the emailed code, or
+    # when a federated provider vouched for the address): the sign-up bonus needs it.
+    email_verified: bool = False
 
 
 class _KeyCache:
@@ -125,6 +128,9 @@ def verify(token: str) -> Identity:
         email=email if isinstance(email, str) else "",
         name=claims.get("name") if isinstance(claims.get("name"), str) else "",
         expires_at=int(claims["exp"]),
+        # A boolean in Cognito's ID tokens; the string "true" from some providers'
+        # attribute mappings (and from the emulator).
+        email_verified=claims.get("email_verified") in (True, "true"),
     )
 
 

@@ -2,7 +2,10 @@
 
 A record is created on first sight of a valid token, not at registration,
 because users who sign in through a hosted OAuth provider never call
-/auth/register. The sign-up bonus comes with it, exactly once (credits module).
+/auth/register. The sign-up bonus comes with it once per real person
+(docs/DESIGN.md section 5): only for a verified email (held back until it is),
+and never twice for one normalised email (chalicelib.accounts.emails), which a
+claim record in the ledger remembers after the account is gone.
 """
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ from typing import Any
 
 from chalicelib.core import aws, config, db
 from chalicelib.http import validation
-from chalicelib.ledger import movements
+from chalicelib.ledger import ids, movements
 from chalicelib.core.errors import BadRequestError
+from chalicelib.accounts import emails
 from chalicelib.accounts.tokens import Identity
 
 NOTE_STYLES = ("concise", "detailed")
@@ -31,21 +35,56 @@ _known_lock = threading.Lock()
 _MAX_KNOWN = 10_000
 
 
+def _bonus_claim(identity: Identity) -> str | None:
+    """The claim id of this person's sign-up bonus; None without a verified email."""
+    person = emails.normalise(identity.email) if identity.email_verified else ""
+    return ids.signup_claim(person) if person else None
+
+
+def _another_account_has(email: str, user_id: str) -> bool:
+    """Whether another user record holds this exact email (EmailIndex): accounts
+    opened before claim records existed have no claim, but are on the index."""
+    page = aws.client("dynamodb").query(
+        TableName=config.users_table(), IndexName="EmailIndex",
+        KeyConditionExpression="email = :email",
+        ExpressionAttributeValues=db.values(email=email), Limit=10)
+    return any(db.from_item(item).get("user_id") != user_id for item in page["Items"])
+
+
 def ensure_user(identity: Identity) -> None:
     if identity.user_id in _known:
         return
     table = config.users_table()
-    if db.get(table, {"user_id": identity.user_id}) is None:
+    record = db.get(table, {"user_id": identity.user_id})
+    claim = _bonus_claim(identity)
+    settled = True
+    if record is None:
+        if claim is None:
+            bonus = "pending"
+        elif _another_account_has(identity.email, identity.user_id):
+            bonus = "none"
+        else:
+            bonus = "grant"
         movements.open_account({
             "user_id": identity.user_id,
             "email": identity.email or None,
             "name": identity.name,
             "preferences": {k: v for k, v in DEFAULT_PREFERENCES.items() if v is not None},
-        })
-    with _known_lock:
-        if len(_known) >= _MAX_KNOWN:
-            _known.clear()
-        _known.add(identity.user_id)
+        }, claim_id=claim, bonus=bonus)
+        settled = bonus != "pending"
+    elif record.get("signup_bonus_pending"):
+        if claim is not None:
+            movements.grant_pending_bonus(
+                identity.user_id, claim,
+                grant=not _another_account_has(identity.email, identity.user_id))
+        else:
+            settled = False
+    # A held-back bonus is looked at again on the next request, once verified.
+    if settled:
+        with _known_lock:
+            if len(_known) >= _MAX_KNOWN:
+                _known.clear()
+            _known.add(identity.user_id)
 
 
 def get_record(user_id: str) -> dict:

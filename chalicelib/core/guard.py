@@ -10,7 +10,10 @@ from chalicelib.core.config import ConfigError, env, is_prod, required, stage
 
 PROD_REQUIRED = ("PAGINATION_SECRET", "USER_POOL_ID", "USER_POOL_CLIENT_ID",
                  "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
-LOCAL_ONLY = ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL")
+# Endpoints and base-URL overrides: in prod they would send the prod keys (AWS
+# credentials, the Anthropic key, the Stripe secret key) to another host
+# (docs/DESIGN.md section 9).
+LOCAL_ONLY = ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL", "ANTHROPIC_BASE_URL", "STRIPE_API_BASE")
 _checked: tuple | None = None
 
 
@@ -18,8 +21,9 @@ def check_safe() -> None:
     """Refuse to serve prod with local-only settings or without its secrets
     (read where they live: Secrets Manager or SSM in AWS, see chalicelib.core.secrets).
 
-    Run before every request and job; the checks run again only when the settings change
-    (never, in a Lambda container).
+    Run at every entry point: app.py's HTTP middleware, the SQS processor, the
+    dead-letter handler and the cleanup (docs/DESIGN.md section 9). The checks run
+    again only when the settings change (never, in a Lambda container).
     """
     global _checked
     needed = [*PROD_REQUIRED, "NOTES_MODEL" if (env("NOTES_PROVIDER") or "").lower() ==

@@ -17,15 +17,49 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 MAX_EMAIL_LENGTH = 254
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# No request body of the contract nests deeper than a few levels; the json module
+# recurses once per level, so deep nesting would be a RecursionError (a 500).
+MAX_JSON_DEPTH = 20
+_JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def parse_json(raw: bytes | None) -> Any:
-    """The request body as JSON; an empty body is an empty object."""
+def json_depth(text: str, stop_above: int | None = None) -> int:
+    """How deeply arrays and objects nest in `text`, brackets inside strings aside
+    (counting stops once it passes stop_above).
+
+    One linear pass (no recursion), so it is safe on any input the body-size limit
+    lets through."""
+    depth = deepest = 0
+    for token in _JSON_TOKEN_RE.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    break
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_json(raw: bytes | str | None, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The request body as JSON; an empty body is an empty object. Bodies nested
+    deeper than max_depth are a 400 (the size is bounded by chalicelib.http.limits)."""
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise BadRequestError("Request body is not valid JSON (it is not UTF-8)") from exc
+    # Fewer brackets than the limit cannot nest past it: most bodies skip the scan.
+    if text.count("[") + text.count("{") > max_depth and \
+            json_depth(text, stop_above=max_depth) > max_depth:
+        raise BadRequestError(
+            f"Request body nests arrays or objects more than {max_depth} levels deep")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise BadRequestError("Request body is not valid JSON") from exc
 
 

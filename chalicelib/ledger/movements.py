@@ -16,7 +16,7 @@ from chalicelib.core import aws, config, db
 from chalicelib.ledger import ids
 
 MAX_ATTEMPTS = 60
-TYPES = ("signup_bonus", "purchase", "usage", "refund", "adjustment")
+TYPES = ("signup_bonus", "purchase", "usage", "refund", "dispute", "adjustment")
 
 
 @dataclass(frozen=True)
@@ -90,31 +90,104 @@ def _ledger_put(movement: Movement, balance_after: int, created_at: str) -> dict
     }}
 
 
-def open_account(user: dict) -> bool:
-    """Create the user's record with the sign-up bonus, exactly once.
+def _claim_put(claim_id: str, user_id: str, now: str) -> dict:
+    """The record that this person's sign-up bonus is granted: no user_id or type,
+    so it is in no user's history and no type's listing; it outlives the account."""
+    return {"Put": {
+        "TableName": config.transactions_table(),
+        "Item": db.to_item({"transaction_id": claim_id, "claimed_by": user_id,
+                            "created_at": now}),
+        "ConditionExpression": "attribute_not_exists(transaction_id)",
+    }}
 
-    Returns False when the record existed already (a concurrent first request).
+
+def _signup_movement(user_id: str, bonus: int) -> Movement:
+    return Movement(ids.signup(user_id), user_id, bonus, "signup_bonus",
+                    {"reason": "Sign-up bonus"})
+
+
+def open_account(user: dict, *, claim_id: str | None = None, bonus: str = "grant") -> bool:
+    """Create the user's record, exactly once, with the sign-up bonus as `bonus` says.
+
+    "grant": the bonus, and with claim_id (ids.signup_claim) only if no one claimed
+    that person's bonus before (else the account opens without it); "pending": no
+    bonus yet (the email is not verified), grant_pending_bonus may give it later;
+    "none": no bonus. Returns False when the record existed already (a concurrent
+    first request).
     """
-    bonus = config.signup_credits()
+    amount = config.signup_credits() if bonus == "grant" else 0
     now = db.now_iso()
-    record = {**user, "credits": bonus, "created_at": now, "updated_at": now}
+    record = {**user, "credits": amount, "created_at": now, "updated_at": now}
+    if bonus == "pending":
+        record["signup_bonus_pending"] = True
     items: list[dict] = [{"Put": {
         "TableName": config.users_table(),
         "Item": db.to_item(record),
         "ConditionExpression": "attribute_not_exists(user_id)",
     }}]
-    if bonus:
-        movement = Movement(ids.signup(user["user_id"]), user["user_id"], bonus,
-                            "signup_bonus", {"reason": "Sign-up bonus"})
-        items.append(_ledger_put(movement, bonus, now))
+    if amount:
+        items.append(_ledger_put(_signup_movement(user["user_id"], amount), amount, now))
+        if claim_id is not None:
+            items.append(_claim_put(claim_id, user["user_id"], now))
     try:
         db.transact(items)
     except Exception as exc:  # noqa: BLE001 - only a cancelled transaction is expected
-        if aws.is_error(exc, aws.TRANSACTION_CANCELLED) and \
-                "ConditionalCheckFailed" in db.cancellation_codes(exc):
+        codes = db.cancellation_codes(exc) \
+            if aws.is_error(exc, aws.TRANSACTION_CANCELLED) else []
+        if codes[:1] == ["ConditionalCheckFailed"]:
             return False
+        if "ConditionalCheckFailed" in codes[1:]:
+            # This person's bonus was granted before (another account, or this one's
+            # record was deleted and is opening again).
+            return open_account(user, bonus="none")
         raise
     return True
+
+
+def grant_pending_bonus(user_id: str, claim_id: str, *, grant: bool = True) -> bool:
+    """Grant the sign-up bonus held back while the user's email was unverified, once,
+    and only if no one claimed that person's bonus before (grant=False: the caller
+    knows it was; the hold is just cleared). Returns True if granted."""
+    bonus = config.signup_credits() if grant else 0
+    dynamo = aws.client("dynamodb")
+    for attempt in range(MAX_ATTEMPTS):
+        user = db.get(config.users_table(), {"user_id": user_id}, consistent=True)
+        if user is None or not user.get("signup_bonus_pending"):
+            return False
+        current, now = int(user.get("credits", 0)), db.now_iso()
+        update = {"Update": {
+            "TableName": config.users_table(),
+            "Key": db.to_item({"user_id": user_id}),
+            "UpdateExpression": "SET credits = :new, updated_at = :now "
+                                "REMOVE signup_bonus_pending",
+            "ConditionExpression": "credits = :old AND signup_bonus_pending = :yes",
+            "ExpressionAttributeValues": db.values(new=current + bonus, old=current,
+                                                   now=now, yes=True),
+        }}
+        items = [update]
+        if bonus:
+            items += [_ledger_put(_signup_movement(user_id, bonus), current + bonus, now),
+                      _claim_put(claim_id, user_id, now)]
+        try:
+            dynamo.transact_write_items(TransactItems=items)
+            return bool(bonus)
+        except Exception as exc:  # noqa: BLE001 - classified below
+            if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
+                raise
+            codes = db.cancellation_codes(exc)
+        if "ConditionalCheckFailed" in codes[1:]:
+            # Granted before, or this person's bonus went to another account: no bonus.
+            try:
+                dynamo.update_item(
+                    TableName=config.users_table(), Key=db.to_item({"user_id": user_id}),
+                    UpdateExpression="REMOVE signup_bonus_pending",
+                    ConditionExpression="attribute_exists(user_id)")
+            except Exception as exc:  # noqa: BLE001 - the record is gone: nothing to do
+                if not aws.is_error(exc, aws.CONDITION_FAILED):
+                    raise
+            return False
+        time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+    raise RuntimeError(f"sign-up bonus of {user_id} did not settle")
 
 
 def apply(

@@ -2,7 +2,8 @@
 
 chalicelib.payments.webhook reads the signed Stripe event and hands over what it
 says (Payment); the credits granted come from the package catalogue, and only
-when the amount actually paid is that package's price.
+when the amount actually paid is that package's price. A paid payment that
+cannot be credited is recorded for the operator (chalicelib.ledger.uncredited).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.core import observability
-from chalicelib.ledger import ids, movements
+from chalicelib.ledger import ids, movements, uncredited
 from chalicelib.ledger.packages import PACKAGES
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,17 @@ class Payment:
     event_type: str
 
 
+def not_credited(payment: Payment, reason: str) -> str:
+    """Record a paid payment that cannot be credited, for the operator; returns the
+    outcome for the log."""
+    uncredited.record(
+        payment_id=payment.payment_id, reason=reason, user_id=payment.user_id,
+        package_id=payment.package_id, amount_paid=payment.amount_paid,
+        currency=payment.currency, event_id=payment.event_id,
+        event_type=payment.event_type, checkout_session_id=payment.checkout_session_id)
+    return f"not credited ({reason}): recorded for the operator"
+
+
 def credit_purchase(payment: Payment) -> str:
     """Grant the package's credits for a paid payment, once. Returns what happened."""
     package = PACKAGES.get(str(payment.package_id))
@@ -36,13 +48,15 @@ def credit_purchase(payment: Payment) -> str:
     if package is None:
         log.error("stripe payment %s names no package of ours (%r): not credited",
                   payment_id, payment.package_id)
-        return "not credited (unknown package)"
-    if payment.amount_paid != package.amount or \
-            str(payment.currency).lower() != package.currency:
-        log.error("stripe payment %s paid %r %r but package %s costs %s %s: not credited",
-                  payment_id, payment.amount_paid, payment.currency, package.id,
-                  package.amount, package.currency)
-        return "not credited (amount mismatch)"
+        return not_credited(payment, "unknown package")
+    if str(payment.currency).lower() != package.currency:
+        log.error("stripe payment %s was paid in %r, package %s costs %s: not credited",
+                  payment_id, payment.currency, package.id, package.currency)
+        return not_credited(payment, "another currency")
+    if payment.amount_paid != package.amount:
+        log.error("stripe payment %s paid %r but package %s costs %s: not credited",
+                  payment_id, payment.amount_paid, package.id, package.amount)
+        return not_credited(payment, "amount mismatch")
     details = {
         "reason": f"Bought the {package.id} package",
         "package": package.id,
@@ -62,7 +76,7 @@ def credit_purchase(payment: Payment) -> str:
     except movements.AccountMissing:
         log.error("stripe payment %s is for user %s, who has no account: not credited",
                   payment_id, payment.user_id)
-        return "not credited (no such user)"
+        return not_credited(payment, "no such user")
     if applied.duplicate:
         return f"already credited ({movement.transaction_id})"
     observability.metric("CreditsSold", package.credits, Package=package.id)

@@ -1,7 +1,9 @@
 """The Stripe webhook: verify the signed event, read the Stripe objects, and hand
 what they say to the ledger (chalicelib.ledger.purchases, .refunds), which
-decides what is credited or taken back. However often (or concurrently) Stripe
-delivers an event, the ledger's ids make it count once.
+decides what is credited or taken back: paid events, refunds (charge.refunded),
+refunds that failed (charge.refund.updated, refund.failed) and disputes
+(charge.dispute.*). However often (or concurrently) Stripe delivers an event,
+the ledger's ids make it count once.
 
 The stripe SDK is imported inside the functions that use it (cold starts).
 """
@@ -22,6 +24,15 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 CREDIT_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
                  "payment_intent.succeeded")
 REFUND_EVENT = "charge.refunded"
+# A refund's later updates: Stripe reports a refund that failed (card expired or
+# cancelled) with status "failed" on these (refund.* on newer API versions).
+REFUND_UPDATE_EVENTS = ("charge.refund.updated", "refund.updated", "refund.failed")
+# Disputes (chargebacks): created, funds withdrawn and lost take the credits back;
+# won (or an inquiry closed) and funds reinstated give them back.
+DISPUTE_TAKE_EVENTS = ("charge.dispute.created", "charge.dispute.funds_withdrawn")
+DISPUTE_GIVE_EVENTS = ("charge.dispute.funds_reinstated",)
+DISPUTE_CLOSED = "charge.dispute.closed"
+DISPUTE_WON = ("won", "warning_closed")
 
 
 def verify_event(raw_body: bytes | None, signature: str | None) -> dict:
@@ -62,6 +73,10 @@ def handle_webhook(raw_body: bytes | None, signature: str | None) -> dict:
         outcome = _credit_purchase(event, obj)
     elif kind == REFUND_EVENT:
         outcome = _reverse_refund(event, obj)
+    elif kind in REFUND_UPDATE_EVENTS:
+        outcome = _failed_refund(event, obj)
+    elif kind in DISPUTE_TAKE_EVENTS or kind in DISPUTE_GIVE_EVENTS or kind == DISPUTE_CLOSED:
+        outcome = _dispute(event, obj)
     else:
         outcome = "ignored (event type not handled)"
     log.info("stripe event %s (%s): %s", event.get("id"), kind, outcome)
@@ -92,16 +107,17 @@ def _credit_purchase(event: dict, obj: dict) -> str:
     user_id = metadata.get("user_id")
     if payment_id is None or not isinstance(user_id, str) or not user_id:
         return "ignored (not one of our credit purchases)"
+    payment = purchases.Payment(
+        payment_id=payment_id, user_id=user_id, package_id=metadata.get("package"),
+        amount_paid=paid, currency=currency, checkout_session_id=session_id,
+        event_id=event.get("id"), event_type=kind)
     reference = obj.get("client_reference_id")
     if kind.startswith("checkout.session.") and reference not in (None, user_id) and \
             str(metadata.get("package")) in PACKAGES:
         log.error("stripe payment %s: client_reference_id %r is not metadata user %r: "
                   "not credited", payment_id, reference, user_id)
-        return "not credited (user mismatch)"
-    return purchases.credit_purchase(purchases.Payment(
-        payment_id=payment_id, user_id=user_id, package_id=metadata.get("package"),
-        amount_paid=paid, currency=currency, checkout_session_id=session_id,
-        event_id=event.get("id"), event_type=kind))
+        return purchases.not_credited(payment, "user mismatch")
+    return purchases.credit_purchase(payment)
 
 
 def _reverse_refund(event: dict, charge: dict) -> str:
@@ -120,3 +136,41 @@ def _reverse_refund(event: dict, charge: dict) -> str:
         # A non-2xx answer makes Stripe deliver this refund again later.
         raise ConflictError("The purchase this refund belongs to is not credited yet; "
                             "retry later") from exc
+
+
+def _failed_refund(event: dict, refund: dict) -> str:
+    if refund.get("object") != "refund" or refund.get("status") != "failed":
+        return f"ignored (refund status {refund.get('status')!r})"
+    refund_id, charge_id = _id_of(refund), _id_of(refund.get("charge"))
+    payment_id, amount = _id_of(refund.get("payment_intent")), refund.get("amount")
+    if refund_id is None or charge_id is None or payment_id is None or \
+            not isinstance(amount, int) or isinstance(amount, bool):
+        return "ignored (not a refund of one of our payments)"
+    try:
+        return refunds.restore_failed_refund(refunds.FailedRefund(
+            refund_id=refund_id, charge_id=charge_id, payment_id=payment_id, amount=amount,
+            currency=refund.get("currency"), failure_reason=refund.get("failure_reason"),
+            event_id=event.get("id")))
+    except refunds.RefundNotRecordedYet as exc:
+        raise ConflictError("The refund that failed is not taken back yet; retry later") \
+            from exc
+
+
+def _dispute(event: dict, dispute: dict) -> str:
+    kind, status = event["type"], dispute.get("status")
+    dispute_id, payment_id = _id_of(dispute), _id_of(dispute.get("payment_intent"))
+    amount = dispute.get("amount")
+    if dispute.get("object") != "dispute" or dispute_id is None or payment_id is None or \
+            not isinstance(amount, int) or isinstance(amount, bool):
+        return "ignored (not a dispute of one of our payments)"
+    found = refunds.Dispute(
+        dispute_id=dispute_id, charge_id=_id_of(dispute.get("charge")),
+        payment_id=payment_id, amount=amount, currency=dispute.get("currency"),
+        status=status if isinstance(status, str) else None,
+        reason=dispute.get("reason") if isinstance(dispute.get("reason"), str) else None,
+        event_id=event.get("id"), event_type=kind)
+    if kind in DISPUTE_GIVE_EVENTS or (kind == DISPUTE_CLOSED and status in DISPUTE_WON):
+        return refunds.give_back_dispute(found)
+    if kind in DISPUTE_TAKE_EVENTS or (kind == DISPUTE_CLOSED and status == "lost"):
+        return refunds.take_back_dispute(found)
+    return f"ignored (dispute closed as {status!r})"

@@ -601,6 +601,11 @@ def deploy(stage: str, region: str, parameters: Mapping[str, str], *,
     name = stack_name(stage)
     template_body = TEMPLATE_PATH.read_text()
     given = {"Stage": stage, **parameters}
+    # The /auth/* rate rule attaches to the REST API chalice made on an earlier deploy
+    # (template parameter RestApiId; kept by later deploys once given).
+    known_api = rest_api_id(project_dir, stage)
+    if known_api and "RestApiId" not in given:
+        given["RestApiId"] = known_api
 
     outputs = deploy_stack(session.client("cloudformation"), name, template_body, given,
                            tags={"app": "youtube-study-buddy", "stage": stage})

@@ -618,6 +618,12 @@ def test_deploy_command_end_to_end(emulator: dict, tmp_path: Path,
     # The deployed commit is recorded beside Chalice's record, for `make rollback`.
     history = deploy.read_history(emulator["s3"], "deploy-state-e2e", "prod")
     assert [entry["commit"] for entry in history] == ["unknown-dirty"]
+    assert not any(p["ParameterKey"] == "RestApiId" and p.get("ParameterValue")
+                   for p in request["Parameters"])
+    # The next deploy attaches the /auth/* rate rule (WAF) to the API the first one made.
+    deploy.deploy("prod", REGION, {}, project_dir=project)
+    request = [kwargs for name, kwargs in fake_cfn.calls if name == "create_change_set"][-1]
+    assert {"ParameterKey": "RestApiId", "ParameterValue": api_id} in request["Parameters"]
 
 
 def test_deploy_refuses_prod_from_a_shell_pointed_at_an_emulator(monkeypatch, capsys) -> None:

@@ -252,6 +252,7 @@ def test_the_alarms_the_issue_asks_for() -> None:
         "QueueAgeAlarm": ("ApproximateAgeOfOldestMessage", 3600),
         "VideosFailedAlarm": ("VideosFailed", 10),
         "ProcessorDurationAlarm": ("Duration", 720_000),  # 80% of the 900 s timeout
+        "PaymentsNotCreditedAlarm": ("PaymentsNotCredited", 0),
     }
     assert set(alarms) == set(expected)
     for logical_id, (metric, threshold) in expected.items():

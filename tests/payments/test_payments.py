@@ -19,36 +19,11 @@ from chalicelib.ledger import refunds as refund_rules
 from chalicelib.ledger.packages import PACKAGES
 from chalicelib.payments import stripe_client
 from chalicelib.core.errors import ServiceUnavailableError
-from tests.conftest import ORIGIN, balance, call, ledger, register
-from testkit.fake_stripe import FakeStripe
+from tests.conftest import ORIGIN, balance, call, ledger
+from tests.payments.conftest import SECRET_KEY, WEBHOOK_SECRET
+from testkit import fake_stripe as fake_stripe_shapes
 
-SECRET_KEY = "sk_test_fake_0123456789"
-WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 OTHER_ORIGIN = "https://app.example.org"  # the second of conftest's ALLOWED_ORIGINS
-
-
-@pytest.fixture
-def fake_stripe(stack, monkeypatch):
-    fake = FakeStripe().start()
-    monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET_KEY)
-    monkeypatch.setenv("STRIPE_API_BASE", fake.url)
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
-def user(client):
-    """A user who has used the app once, so their account (3 free credits) exists.
-
-    Accounts open on the first authenticated request, and a buyer has always
-    made one (POST /credits/checkout or /credits/purchase) before paying.
-    """
-    new_user = register(client)
-    assert call(client, "GET", "/credits", token=new_user["id_token"]).json_body["credits"] == 3
-    return new_user
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -66,8 +41,8 @@ def new_id(prefix: str) -> str:
 
 
 def event(kind: str, obj: dict) -> dict:
-    return {"id": new_id("evt"), "object": "event", "type": kind, "livemode": False,
-            "created": int(time.time()), "data": {"object": obj}}
+    """An event in Stripe's envelope (api_version, livemode, request, pending_webhooks)."""
+    return fake_stripe_shapes.event(kind, obj)
 
 
 def metadata(user_id: str, package: str = "basic") -> dict:
