@@ -65,7 +65,6 @@ def test_caption_files_are_checked_and_priced_before_upload(page, site) -> None:
     expect(price).to_contain_text("1 more per started hour")  # no file accepted: back to the link's price
 
 
-@pytest.mark.xfail(reason="needs backend feature (a): `transcript` on POST /videos", strict=False)
 def test_upload_captions_for_another_video(page, site) -> None:
     user = site.register()
     sign_in(page, user)
