@@ -35,12 +35,12 @@ def handle_message(body: str, receipt_handle: str | None = None, receive_count: 
 
 def _handle(parsed: job.Job, receipt_handle: str | None, receive_count: int) -> str:
     started = time.monotonic()
+    base = int(config.env("JOB_RETRY_BASE_SECONDS", "60") or 60)
+    delay = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(receive_count - 1, 0))
     try:
-        outcome = job.process(parsed)
+        outcome = job.process(parsed, retry_delay=delay)
     except job.TRANSIENT_ERRORS:
         if receipt_handle:
-            base = int(config.env("JOB_RETRY_BASE_SECONDS", "60") or 60)
-            delay = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(receive_count - 1, 0))
             job_queue.retry_later(receipt_handle, delay)
         raise
     log.info("job for video %s: %s", parsed.video_id, outcome)
@@ -52,9 +52,16 @@ def _handle(parsed: job.Job, receipt_handle: str | None, receive_count: int) -> 
 
 
 def handle_dead_letter(body: str) -> str:
-    """SQS gave up on this job: fail the video and refund it (once)."""
+    """SQS gave up on this job: fail the video and refund it (once), unless another
+    attempt holds it live (a duplicate delivery or cleanup's requeue is running it);
+    conditioned on the attempt as read, so a claim taken meanwhile is never failed."""
     parsed = job.parse_job(body)
     record = video_store.load(parsed.video_id, parsed.user_id) if parsed else None
     if record is None:
         return "dropped"
-    return "failed" if video_store.fail(record, *GAVE_UP) else f"left alone: {record['status']}"
+    if video_store.fail(record, *GAVE_UP, unless=video_store.live_claim):
+        job.after_failure(record, remember=True)
+        return "failed"
+    current = video_store.load(parsed.video_id, parsed.user_id) or record
+    held = " (held by a live attempt)" if video_store.live_claim(current) else ""
+    return f"left alone: {current['status']}{held}"

@@ -384,7 +384,7 @@ def test_a_crash_after_the_note_file_then_redelivery_makes_one_note(client, stac
     assert stuck["status"] == "processing" and stuck["progress"] == 90
     files = aws.client("s3").list_objects_v2(Bucket=stack["NotesBucketName"],
                                              Prefix=f"notes/{user['user_id']}/")
-    assert files["KeyCount"] == 1
+    assert len([f for f in files["Contents"] if f["Key"].endswith(".md")]) == 1  # staged
     # Time passes: the lease runs out and SQS redelivers the message.
     aws.client("dynamodb").update_item(
         TableName=config.videos_table(), Key=db.to_item({"video_id": submitted["video_id"]}),
@@ -396,6 +396,10 @@ def test_a_crash_after_the_note_file_then_redelivery_makes_one_note(client, stac
     assert done["status"] == "completed"
     assert call(client, "GET", "/notes", token=user["id_token"]).json_body["count"] == 1
     assert ledger_total(client, user) == (2, 2)
+    files = aws.client("s3").list_objects_v2(Bucket=stack["NotesBucketName"],
+                                             Prefix=f"notes/{user['user_id']}/")
+    prefix = f"notes/{user['user_id']}/{done['note_id']}"
+    assert sorted(f["Key"] for f in files["Contents"]) == [f"{prefix}.json", f"{prefix}.md"]
 
 
 def test_a_video_deleted_mid_processing_is_dropped_and_refunded_once(client, stack, user,
