@@ -122,7 +122,8 @@ BODIES = {
                                "description": "A YouTube link or an 11-character video id"},
                        "subject": {"type": "string", "maxLength": 100},
                        "languages": {"type": "array", "maxItems": 5,
-                                     "items": {"type": "string", "maxLength": 16}}},
+                                     "items": {"type": "string", "maxLength": 16}},
+                       "reprocess": BOOL},
                       ("url",)),
     "/credits/checkout": strict({"package": {"enum": ["basic", "standard", "premium"]},
                                  "success_url": {"type": "string", "format": "uri"},
@@ -160,7 +161,7 @@ OPERATIONS: dict[tuple[str, str], tuple] = {
     ("GET", "/user"): ("Your profile", 200, "Profile", (), []),
     ("PUT", "/user"): ("Update your name and preferences", 200, "Profile", (), []),
     ("POST", "/videos"): ("Submit a YouTube lecture (reserves one credit)", 202, "Video",
-                          (402, 503), []),
+                          (402, 409, 429, 503), []),
     ("GET", "/videos"): ("Your videos, newest first", 200, "VideoList", (), [
         LIMIT, LAST_KEY, {"name": "status", "in": "query", "schema": {
             "enum": ["queued", "processing", "completed", "failed"]}}]),

@@ -12,8 +12,13 @@ import logging
 import uuid
 from typing import Any
 
-from chalicelib.core import aws, db
-from chalicelib.core.errors import PaymentRequired, ServiceUnavailableError
+from chalicelib.core import aws, config, db
+from chalicelib.core.errors import (
+    ConflictError,
+    PaymentRequired,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+)
 from chalicelib.http import validation
 from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
@@ -24,11 +29,43 @@ from chalicelib.youtube import links
 log = logging.getLogger(__name__)
 
 MAX_SUBJECT_LENGTH = 100
+MAX_SUBMIT_TRIES = 5
+
+
+class AlreadySubmitted(Exception):
+    """409: the user already has this YouTube video (docs/DESIGN.md section 4)."""
+
+    def __init__(self, video_id: str) -> None:
+        super().__init__(video_id)
+        self.video_id = video_id
+
+    def body(self) -> dict:
+        return {"Code": "AlreadySubmitted", "video_id": self.video_id,
+                "Message": "You have already submitted this video (it is queued, processing "
+                           "or done), so nothing was charged. Open the existing one, or "
+                           "submit again with \"reprocess\": true to pay for a fresh note."}
+
+
+# Per-user submission limits (429): (window seconds, default, the setting that changes it).
+SUBMISSION_LIMITS = ((3600, 30, "SUBMIT_LIMIT_PER_HOUR"), (86400, 100, "SUBMIT_LIMIT_PER_DAY"))
+
+
+def submission_limits() -> tuple[tuple[int, int], ...]:
+    """(window seconds, limit) of each limit that is on (a setting of 0 turns one off)."""
+    limits = []
+    for seconds, default, name in SUBMISSION_LIMITS:
+        limit = int(config.env(name, str(default)) or default)
+        if limit > 0:
+            limits.append((seconds, limit))
+    return tuple(limits)
 
 
 def submit(user_id: str, body: Any) -> dict:
-    body = validation.object_body(body, required=("url",), optional=("subject", "languages"))
+    body = validation.object_body(body, required=("url",),
+                                  optional=("subject", "languages", "reprocess"))
     youtube_id = links.parse_video_id(body["url"])
+    reprocess = validation.boolean(body["reprocess"], "reprocess") \
+        if body.get("reprocess") is not None else False
     subject = validation.string(body["subject"], "subject", max_length=MAX_SUBJECT_LENGTH) \
         if body.get("subject") is not None else None
     languages = validation.languages(body["languages"]) \
@@ -42,10 +79,7 @@ def submit(user_id: str, body: Any) -> dict:
         "status_message": "Queued", "subject": subject or None, "languages": languages,
         "credits_charged": pricing.RESERVED_CREDITS, "created_at": now, "updated_at": now,
     }
-    try:
-        applied = video_store.create(record)
-    except movements.InsufficientCredits as exc:
-        raise PaymentRequired(str(exc)) from exc
+    applied = _create(record, reprocess=reprocess)
     try:
         job_queue.enqueue(video_id, user_id)
     except Exception as exc:  # noqa: BLE001 - any failure to queue undoes the reservation
@@ -56,6 +90,31 @@ def submit(user_id: str, body: Any) -> dict:
             "The video could not be queued; your credit was returned. Try again shortly.") \
             from exc
     return {**video_store.public_video(record), "credits_remaining": applied.balance_after}
+
+
+def _create(record: dict, *, reprocess: bool) -> movements.Applied:
+    """Create the video unless the user already has it (409), within the submission
+    limits (429) and the balance (402). The check is read first (so a user out of
+    credits still hears 409) and enforced again by the transaction's conditions, so
+    concurrent submits of one video accept one."""
+    for _ in range(MAX_SUBMIT_TRIES):
+        named, existing = video_store.current_submission(record["user_id"],
+                                                         record["youtube_video_id"])
+        if video_store.holds_submission(existing) and not reprocess:
+            raise AlreadySubmitted(existing["video_id"])
+        try:
+            return video_store.create(record, replaces=named, reprocess=reprocess,
+                                      limits=submission_limits())
+        except video_store.SubmissionChanged:
+            continue  # a concurrent submit of this video: read what it left
+        except video_store.LimitReached as exc:
+            window = "hour" if exc.window_seconds == 3600 else "day"
+            raise TooManyRequestsError(
+                f"You can submit at most {exc.limit} videos per {window}; nothing was "
+                "charged. Try again later.") from exc
+        except movements.InsufficientCredits as exc:
+            raise PaymentRequired(str(exc)) from exc
+    raise ConflictError("This video is being submitted right now; try again")
 
 
 def list_videos(user_id: str, params: dict | None) -> dict:

@@ -106,15 +106,103 @@ def stuck_candidates(status: str, cutoff: str, page_size: int) -> Any:
 
 
 # --- creating ------------------------------------------------------------------------
+#
+# Two kinds of small items live in the videos table beside the videos, with no
+# user_id or status attribute (so no index sees them, and no list shows them):
+# a user's submission marker per YouTube video ("submitted#{user}#{youtube id}",
+# naming the video that holds it), and a user's submission counter per time
+# window ("submits#{user}#{seconds}#{window start}", expiring by the table's TTL).
+# Both are written in the transaction that creates the video and reserves its
+# credit, under conditions, so concurrent submits cannot slip past either
+# (docs/DESIGN.md section 4: duplicates are 409, limits are 429).
 
-def create(record: dict) -> dict:
-    """Create a submitted video and reserve its first credit, in one transaction.
+HOLDING_STATUSES = ("queued", "processing", "completed")
 
-    Returns the ledger's Applied (raises movements.InsufficientCredits)."""
+
+class SubmissionChanged(Exception):
+    """The user's marker for this YouTube video moved since it was read: read again."""
+
+
+class LimitReached(Exception):
+    """The user reached a submission limit (`window_seconds`, `limit`)."""
+
+    def __init__(self, window_seconds: int, limit: int) -> None:
+        super().__init__(f"{limit} submissions per {window_seconds} s")
+        self.window_seconds = window_seconds
+        self.limit = limit
+
+
+def submission_key(user_id: str, youtube_video_id: str) -> str:
+    return f"submitted#{user_id}#{youtube_video_id}"
+
+
+def current_submission(user_id: str, youtube_video_id: str) -> tuple[str | None, dict | None]:
+    """(the video id the user's marker names, that video if it still exists)."""
+    marker = db.get(_table(), {"video_id": submission_key(user_id, youtube_video_id)},
+                    consistent=True)
+    if marker is None:
+        return None, None
+    named = marker.get("current_video")
+    video = db.get(_table(), {"video_id": named}, consistent=True) if named else None
+    if video is not None and video.get("user_id") != user_id:
+        video = None
+    return named, video
+
+
+def holds_submission(video: dict | None) -> bool:
+    """The user already has this video: a failed or deleted one may be submitted again."""
+    return video is not None and video.get("status") in HOLDING_STATUSES
+
+
+def _marker_put(record: dict, replaces: str | None, force: bool) -> dict:
+    put: dict = {"TableName": _table(), "Item": db.to_item({
+        "video_id": submission_key(record["user_id"], record["youtube_video_id"]),
+        "current_video": record["video_id"], "created_at": record["created_at"]})}
+    if not force:  # as read: absent, or still naming the video we saw
+        if replaces is None:
+            put["ConditionExpression"] = "attribute_not_exists(video_id)"
+        else:
+            put["ConditionExpression"] = "current_video = :previous"
+            put["ExpressionAttributeValues"] = db.values(previous=replaces)
+    return {"Put": put}
+
+
+def _counter_update(user_id: str, window_seconds: int, limit: int, now: float) -> dict:
+    start = int(now // window_seconds) * window_seconds
+    return {"Update": {
+        "TableName": _table(),
+        "Key": db.to_item({"video_id": f"submits#{user_id}#{window_seconds}#{start}"}),
+        "UpdateExpression": "SET expires_at = :expires ADD submissions :one",
+        "ConditionExpression": "attribute_not_exists(submissions) OR submissions < :limit",
+        "ExpressionAttributeValues": db.values(expires=start + window_seconds + 3600, one=1,
+                                               limit=limit),
+    }}
+
+
+def create(record: dict, *, replaces: str | None = None, reprocess: bool = False,
+           limits: tuple[tuple[int, int], ...] = ()) -> dict:
+    """Create a submitted video and reserve its first credit, in one transaction,
+    with the user's submission marker for this YouTube video (it must still be as
+    read: `replaces` is the video it named, None for none; `reprocess` takes it
+    whatever it names) and a count in each (window seconds, limit) of `limits`.
+
+    Returns the ledger's Applied. Raises movements.InsufficientCredits,
+    SubmissionChanged (a concurrent submit of the same video), LimitReached."""
     put = {"Put": {"TableName": _table(), "Item": db.to_item(record),
                    "ConditionExpression": "attribute_not_exists(video_id)"}}
-    return charges.reserve(record["user_id"], record["video_id"],
-                           record["youtube_video_id"], extra=[put])
+    now = time.time()
+    extra = [put, _marker_put(record, replaces, reprocess),
+             *(_counter_update(record["user_id"], seconds, limit, now)
+               for seconds, limit in limits)]
+    try:
+        return charges.reserve(record["user_id"], record["video_id"],
+                               record["youtube_video_id"], extra=extra)
+    except movements.ConditionFailed as exc:
+        if exc.index == 1:
+            raise SubmissionChanged(record["youtube_video_id"]) from exc
+        if exc.index >= 2:
+            raise LimitReached(*limits[exc.index - 2]) from exc
+        raise
 
 
 # --- the worker's writes ---------------------------------------------------------------
