@@ -208,7 +208,7 @@ def save_note(
         "user_title": title_key(user_id, title), "category": category,
         "user_category": category_key(user_id, category), "tags": list(tags),
         "related": list(related), "content_length": len(body),
-        "embedding": _packed(embedding), "has_draft": draft is not None,
+        "embedding": _packed(embedding),
         "created_at": previous.get("created_at", now) if previous else now, "updated_at": now,
     }
     if attempt:
