@@ -137,3 +137,15 @@ def delete(user_id: str, video_id: str, reason: str = "deleted") -> None:
     """Delete a video, its notes and files; refund it if it was still active."""
     video_store.delete(user_id, video_id, reason=reason,
                        before=lambda record: note_store.delete_for_video(user_id, video_id))
+    _delete_uploaded_captions(user_id, video_id)
+
+
+def _delete_uploaded_captions(user_id: str, video_id: str) -> None:
+    """A deleted video leaves no file: its uploaded captions go too (docs/DESIGN.md
+    section 4: uploads/{user_id}/{video_id}.json; absent for most videos)."""
+    try:
+        aws.client("s3").delete_object(Bucket=config.notes_bucket(),
+                                       Key=f"uploads/{user_id}/{video_id}.json")
+    except Exception as exc:  # noqa: BLE001 - the video is deleted; say what was left
+        log.error("deleting the uploaded captions of video %s failed (%s)", video_id,
+                  aws.describe(exc))

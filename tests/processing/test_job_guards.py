@@ -158,7 +158,11 @@ def test_deleting_a_video_removes_every_file_it_had(client, stack, user, youtube
     video_id = submit(client, user, youtube.add(lecture(10)))["video_id"]
     crash_while_saving(stack, user, monkeypatch)
     assert note_files(stack, user["user_id"], video_id)
+    upload = f"uploads/{user['user_id']}/{video_id}.json"  # uploaded captions, if any
+    aws.client("s3").put_object(Bucket=stack["NotesBucketName"], Key=upload, Body=b"{}")
     response = call(client, "DELETE", f"/videos/{video_id}", token=user["id_token"])
     assert response.status_code == 204
     assert note_files(stack, user["user_id"], video_id) == []
+    listed = aws.client("s3").list_objects_v2(Bucket=stack["NotesBucketName"], Prefix=upload)
+    assert listed.get("KeyCount", 0) == 0
     drain(stack["VideoQueueUrl"])
