@@ -148,7 +148,10 @@ def update_user() -> dict:
 @app.route("/videos", methods=["POST"], authorizer=authorizer)
 def submit_video() -> Response:
     user_id = _user_id()
-    return Response(body=video_api.submit(user_id, _body()), status_code=202)
+    try:
+        return Response(body=video_api.submit(user_id, _body()), status_code=202)
+    except video_api.AlreadySubmitted as exc:  # 409 with the existing video's id
+        return Response(body=exc.body(), status_code=409)
 
 
 @app.route("/videos", authorizer=authorizer)

@@ -54,6 +54,7 @@ def main() -> int:
              f"{platform.python_version()}. One run; figures are wall-clock seconds.", ""]
     lines += processing.report(processing.run(stack, env))
     lines += fallback.report(fallback.run(stack, env))
+    lines += processing.report_adversarial(processing.run_adversarial(stack, env))
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     text = "\n".join(lines) + "\n"

@@ -124,7 +124,8 @@ BODIES = {
                        "languages": {"type": "array", "maxItems": 5,
                                      "items": {"type": "string", "maxLength": 16}},
                        "transcript": {"type": "string", "description":
-                                      "Uploaded captions: a WebVTT or SRT file, 2 MiB at most"}},
+                                      "Uploaded captions: a WebVTT or SRT file, 2 MiB at most"},
+                       "reprocess": BOOL},
                       ("url",)),
     "/credits/checkout": strict({"package": {"enum": ["basic", "standard", "premium"]},
                                  "success_url": {"type": "string", "format": "uri"},
@@ -164,7 +165,7 @@ OPERATIONS: dict[tuple[str, str], tuple] = {
     ("GET", "/user"): ("Your profile", 200, "Profile", (), []),
     ("PUT", "/user"): ("Update your name and preferences", 200, "Profile", (), []),
     ("POST", "/videos"): ("Submit a YouTube lecture (reserves one credit)", 202, "Video",
-                          (402, 503), []),
+                          (402, 409, 429, 503), []),
     ("GET", "/videos"): ("Your videos, newest first", 200, "VideoList", (), [
         LIMIT, LAST_KEY, {"name": "status", "in": "query", "schema": {
             "enum": ["queued", "processing", "completed", "failed"]}}]),

@@ -33,6 +33,7 @@ DEFAULT_CHUNK_TOKENS = 20_000
 DEFAULT_CONCURRENCY = 4
 MAX_OUTPUT_TOKENS = 16_000
 LINE_SECONDS = 20.0  # transcript lines of about this length keep timestamp overhead small
+LINE_CHARS = 2000  # and no longer: a chunk is whole lines, so a line must fit in one
 
 SYSTEM_PROMPT = """You write study notes from the transcript of a recorded lecture.
 
@@ -105,12 +106,13 @@ def estimate_tokens(text: str) -> int:
 def transcript_lines(segments: Sequence[Segment]) -> list[tuple[float, str]]:
     """Segments joined into lines of about LINE_SECONDS, each with its start time."""
     lines: list[tuple[float, str]] = []
-    start, parts = None, []
+    start, parts, size = None, [], 0
     for segment in segments:
         if start is None:
-            start = segment.start
+            start, size = segment.start, 0
         parts.append(segment.text.strip())
-        if segment.start + segment.duration - start >= LINE_SECONDS:
+        size += len(parts[-1]) + 1
+        if segment.start + segment.duration - start >= LINE_SECONDS or size >= LINE_CHARS:
             lines.append((start, " ".join(parts)))
             start, parts = None, []
     if parts and start is not None:

@@ -15,7 +15,9 @@ resolves [[Name]] by file name, so every link is rewritten to name its file
 becomes plain text. Every [[link]] in the vault resolves to a file in it.
 
 Anki: the review questions as "Basic" cards, tab-separated front/back with
-#separator, #html, #tags column headers, tagged with the note's category.
+#separator, #html, #tags column headers, tagged with the note's category. The
+cards come from the draft stored with the note (note_store.read_draft), never from
+re-parsing its Markdown: text inside a note cannot make cards of its own.
 """
 from __future__ import annotations
 
@@ -31,7 +33,9 @@ from typing import Any, Iterator
 
 from chalicelib.core import aws, config, db
 from chalicelib.http import validation
-from chalicelib.notes import note_store
+from chalicelib.notes import note_store, safe_text
+from chalicelib.notes.markdown import clock
+from chalicelib.youtube.links import canonical_url
 from chalicelib.core.errors import BadRequestError
 
 EXPORT_EXPIRES_IN = 900
@@ -39,8 +43,6 @@ FORMATS = ("obsidian", "anki")
 VAULT_ROOT = "Study Buddy"
 ROOT_INDEX = "Index"
 _LINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-_QUESTION = re.compile(r"^> \[!question\]-?\s*(?:\d+\.\s*)?(.*)$")
-_TIMESTAMP = re.compile(r"\s*\(\[([\d:]+)\]\((https://www\.youtube\.com/watch\?v=[\w-]+&t=\d+s)\)\)")
 
 
 @dataclass
@@ -197,7 +199,7 @@ def write_vault(path: str, entries: list[Entry]) -> dict:
             del content
         for category, index in indexes.items():
             members = [e for e in entries if e.category == category]
-            lines = [f"# {category}", "", f"{len(members)} note"
+            lines = [f"# {safe_text.inline(category)}", "", f"{len(members)} note"
                      f"{'' if len(members) == 1 else 's'}.", ""]
             lines += [f"- {_link(e.stem, e.title)}" for e in
                       sorted(members, key=lambda e: e.title.casefold())]
@@ -214,46 +216,38 @@ def write_vault(path: str, entries: list[Entry]) -> dict:
 def _link(stem: str, shown: str) -> str:
     if shown == stem:
         return f"[[{stem}]]"
-    return f"[[{stem}|{shown.replace('|', '-').replace('[', '(').replace(']', ')')}]]"
+    return f"[[{stem}|{safe_text.alias(shown)}]]"
 
 
 # --- Anki ------------------------------------------------------------------------
 
-def review_cards(content: str) -> Iterator[tuple[str, str]]:
-    """(question, answer) of each review question: the note's collapsed callouts."""
-    lines = content.split("\n")
-    inside = False
-    for number, line in enumerate(lines):
-        if line.startswith("## "):
-            inside = line.strip() == "## Review Questions"
-            continue
-        match = _QUESTION.match(line) if inside else None
-        if not match:
-            continue
-        answer_lines = []
-        for following in lines[number + 1:]:
-            if not following.startswith(">") or _QUESTION.match(following):
-                break
-            answer_lines.append(following[1:].strip())
-        yield match.group(1).strip(), " ".join(answer_lines).strip()
-
-
-def _anki_field(text: str) -> str:
-    """Markdown text as one HTML field: escaped, timestamps as links, [[links]] as text."""
-    text = _LINK.sub(lambda m: m.group(2).partition("|")[2] or m.group(2).partition("|")[0],
-                     text)
-    parts, position = [], 0
-    for match in _TIMESTAMP.finditer(text):
-        parts.append(html.escape(text[position:match.start()]))
-        parts.append(f' (<a href="{html.escape(match.group(2))}">{match.group(1)}</a>)')
-        position = match.end()
-    parts.append(html.escape(text[position:]))
-    return re.sub(r"[\t\r\n]+", " ", "".join(parts)).strip()
-
-
 def anki_tag(category: str) -> str:
     """Anki tags are space-separated: "Computer Science" -> "Computer_Science"."""
     return re.sub(r"\s+", "_", category.strip()) or "General"
+
+
+def draft_cards(stored: dict | None) -> Iterator[tuple[str, str]]:
+    """(front, back) HTML of each review question of a stored draft: text escaped,
+    the timestamp a link to that second of the video."""
+    if not stored or not stored.get("include_questions", True):
+        return
+    draft = stored.get("draft") if isinstance(stored.get("draft"), dict) else {}
+    video_id = str(stored.get("youtube_video_id") or "")
+    for question in draft.get("review_questions") or []:
+        if not isinstance(question, dict):
+            continue
+        front = _plain_field(question.get("question"))
+        timestamp = question.get("timestamp")
+        if video_id and isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+            url = f"{canonical_url(video_id)}&t={int(timestamp)}s"
+            front += f' (<a href="{html.escape(url)}">{clock(timestamp)}</a>)'
+        answer = _plain_field(question.get("answer"))
+        if front and answer:
+            yield front, answer
+
+
+def _plain_field(value: object) -> str:
+    return html.escape(" ".join(safe_text.clean(str(value or "")).split()))
 
 
 def write_anki(path: str, entries: list[Entry]) -> dict:
@@ -261,11 +255,10 @@ def write_anki(path: str, entries: list[Entry]) -> dict:
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write("#separator:tab\n#html:true\n#notetype:Basic\n#tags column:3\n")
         for entry in entries:
-            content = note_store.read_content({"user_id": entry.user_id, "note_id": entry.note_id})
-            for question, answer in review_cards(content):
-                front = _anki_field(question)
-                back = _anki_field(answer) + f"<br><small>{html.escape(entry.title)}</small>"
+            stored = note_store.read_draft({"user_id": entry.user_id, "note_id": entry.note_id})
+            for front, answer in draft_cards(stored):
+                back = answer + f"<br><small>{_plain_field(entry.title)}</small>"
                 out.write(f"{front}\t{back}\t{anki_tag(entry.category)}\n")
                 cards += 1
-            del content
+            del stored
     return {"card_count": cards}

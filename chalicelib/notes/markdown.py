@@ -7,9 +7,9 @@ Obsidian callouts) and, once there are any, Related Notes.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Mapping, Sequence
 
+from chalicelib.notes import safe_text
 from chalicelib.notes.note_store import safe_filename
 from chalicelib.youtube.links import canonical_url
 
@@ -46,21 +46,16 @@ def wikilink(title: str, shown: str | None = None) -> str:
     shown = title if shown is None else shown
     if shown == target:
         return f"[[{target}]]"
-    alias = shown.replace("|", "-").replace("[", "(").replace("]", ")").replace("\n", " ")
-    return f"[[{target}|{alias}]]"
+    return f"[[{target}|{safe_text.alias(shown)}]]"
 
 
 def _yaml_string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return safe_text.yaml_string(value)
 
 
 def _yaml_scalar(value: str) -> str:
     """Plain when YAML reads it back as the same string, quoted otherwise."""
-    plain = value and not any(c in value for c in ",[]{}:#\"'&*!|>%@`") \
-        and value == value.strip() and value.lower() not in ("true", "false", "null", "yes",
-                                                              "no", "on", "off", "~") \
-        and not value[0].isdigit() and not value.startswith("-")
-    return value if plain else _yaml_string(value)
+    return safe_text.yaml_scalar(value)
 
 
 def _yaml_list(values: Iterable[str]) -> str:
@@ -68,8 +63,8 @@ def _yaml_list(values: Iterable[str]) -> str:
 
 
 def _escape_line(text: str) -> str:
-    """Keep model text from opening Markdown structures of its own."""
-    return text.replace("\n", " ").lstrip("#>").strip()
+    """Keep outside text from opening Markdown structures of its own (safe_text)."""
+    return safe_text.inline(text)
 
 
 def render(
@@ -106,7 +101,7 @@ def render(
         f"# {_escape_line(title)}",
         "",
         "## Summary",
-        draft["summary"].strip(),
+        safe_text.block(draft["summary"]),
         "",
     ]
     if draft["core_concepts"]:

@@ -13,6 +13,7 @@ one GetItem.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 import uuid
@@ -26,12 +27,31 @@ from chalicelib.core.errors import NotFoundError
 DOWNLOAD_EXPIRES_IN = 900
 MAX_CATEGORY_LENGTH = 100
 MAX_FILENAME_LENGTH = 120
+MAX_FILENAME_BYTES = 200  # 255 on most file systems, with room for " (2)" and ".md"
+# Windows device names, reserved whatever follows a dot ("con.md", "LPT1.txt").
+_DEVICE_NAME = re.compile(r"^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|"
+                          r"lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$)(\s*\..*)?$",
+                          re.IGNORECASE)
 PUBLIC_FIELDS = ("note_id", "video_id", "title", "category", "tags", "related",
                  "content_length", "created_at", "updated_at")
 
 
 def object_key(user_id: str, note_id: str) -> str:
     return f"notes/{user_id}/{note_id}.md"
+
+
+def draft_key(user_id: str, note_id: str) -> str:
+    """The draft the note was rendered from (the Anki export reads it, not the Markdown)."""
+    return f"notes/{user_id}/{note_id}.json"
+
+
+def files_prefix(user_id: str, note_id: str) -> str:
+    """Every file of a note starts so: the note, its draft, an attempt's staged copies."""
+    return f"notes/{user_id}/{note_id}."
+
+
+def _staged_key(user_id: str, note_id: str, attempt: str, extension: str) -> str:
+    return f"notes/{user_id}/{note_id}.{attempt}{extension}"
 
 
 def category_key(user_id: str, category: str) -> str:
@@ -104,11 +124,24 @@ def title_key(user_id: str, title: str) -> str:
 
 
 def safe_filename(title: str, extension: str = ".md") -> str:
-    """A file name that every OS and Obsidian accept, derived from the title."""
+    """A file name that every OS and Obsidian accept, derived from the title.
+
+    Windows: no reserved characters, no trailing dot or space, no device name
+    (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension); macOS and Linux: no
+    leading dot (hidden), at most MAX_FILENAME_BYTES of UTF-8; everywhere: no control
+    or format characters (right-to-left overrides disguise an extension)."""
     name = unicodedata.normalize("NFC", title)
-    name = re.sub(r'[\\/:*?"<>|#^\[\]\x00-\x1f\x7f]', " ", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")[:MAX_FILENAME_LENGTH].strip(" .")
-    return (name or "Untitled") + extension
+    name = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+                   for ch in name if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    name = re.sub(r'[\\/:*?"<>|#^\[\]]', " ", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")[:MAX_FILENAME_LENGTH]
+    while len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
+        name = name[:-1]
+    name = name.strip(" .") or "Untitled"
+    if _DEVICE_NAME.match(name):  # Windows reads the name up to its first dot
+        head, dot, rest = name.partition(".")
+        name = f"{head.rstrip()} (note){dot}{rest}"
+    return name + extension
 
 
 def unique_title(user_id: str, title: str, note_id: str | None = None) -> str:
@@ -140,13 +173,22 @@ def save_note(
     embedding: Any = None,
     note_id: str | None = None,
     extra: Sequence[dict] = (),
+    draft: dict | None = None,
+    attempt: str | None = None,
 ) -> dict:
-    """Write the note file, then its record, the user's category counts and `extra`
-    items in one transaction.
+    """Write the note's files, then its record, the user's category counts and
+    `extra` items in one transaction.
 
     Saving the same note_id again overwrites it: a redelivered job rewrites its
     note instead of adding a second one (and counts it once). `embedding` is a
-    vector (packed here) or already packed bytes.
+    vector (packed here) or already packed bytes. `draft` (what the note was
+    rendered from) is stored beside it.
+
+    With `attempt` (the worker's), the files are written under the attempt's
+    guard: staged under keys of this attempt, promoted to the note's keys only
+    after the transaction (conditioned on the attempt by `extra`) committed, so a
+    superseded attempt never overwrites the committed note, and a cancelled one
+    removes what it staged (docs/DESIGN.md section 6).
     """
     note_id = note_id or uuid.uuid4().hex
     previous = db.get(config.notes_table(), {"note_id": note_id}, consistent=True)
@@ -154,9 +196,12 @@ def save_note(
         raise ValueError(f"note {note_id} belongs to another user")
     title = unique_title(user_id, title, note_id)
     body = content.encode("utf-8")
-    aws.client("s3").put_object(
-        Bucket=config.notes_bucket(), Key=object_key(user_id, note_id), Body=body,
-        ContentType="text/markdown; charset=utf-8")
+    staged = {(_staged_key(user_id, note_id, attempt, extension) if attempt
+               else _final_key(user_id, note_id, extension)): value
+              for extension, value in _files(body, draft).items()}
+    for key, (data, content_type) in staged.items():
+        aws.client("s3").put_object(Bucket=config.notes_bucket(), Key=key, Body=data,
+                                    ContentType=content_type)
     now = db.now_iso()
     record = {
         "note_id": note_id, "user_id": user_id, "video_id": video_id, "title": title,
@@ -166,6 +211,8 @@ def save_note(
         "embedding": _packed(embedding),
         "created_at": previous.get("created_at", now) if previous else now, "updated_at": now,
     }
+    if attempt:
+        record["pending_attempt"] = attempt
     put: dict = {"TableName": config.notes_table(), "Item": db.to_item(record)}
     changes = {category: 1}
     before = previous.get("category") if previous else None
@@ -178,7 +225,14 @@ def save_note(
         put["ExpressionAttributeValues"] = db.values(previous=before)
         changes[before] = changes.get(before, 0) - 1
     counted = count_update(user_id, changes)
-    db.transact([{"Put": put}, *([counted] if counted else []), *extra])
+    try:
+        db.transact([{"Put": put}, *([counted] if counted else []), *extra])
+    except Exception:
+        if attempt:  # this attempt lost the video: leave nothing behind
+            _delete_keys(list(staged))
+        raise
+    if attempt:
+        promote(record)
     if before is not None and before != category:
         _forget_empty(user_id, [before])
     return record
@@ -226,13 +280,98 @@ def link_back(user_id: str, note_id: str, newer: dict,
     return False
 
 
+_FILES = {".md": "text/markdown; charset=utf-8", ".json": "application/json"}
+
+
+def _final_key(user_id: str, note_id: str, extension: str) -> str:
+    return object_key(user_id, note_id) if extension == ".md" else draft_key(user_id, note_id)
+
+
+def _files(body: bytes, draft: dict | None) -> dict[str, tuple[bytes, str]]:
+    files = {".md": (body, _FILES[".md"])}
+    if draft is not None:
+        files[".json"] = (json.dumps(draft, ensure_ascii=False).encode("utf-8"),
+                          _FILES[".json"])
+    return files
+
+
+def promote(record: dict) -> None:
+    """Finish saving a committed note: its attempt's staged files become the note's,
+    then orphans (files of attempts that never committed) are removed. Idempotent:
+    a reader that finds the note still pending finishes it."""
+    attempt = record.get("pending_attempt")
+    if not attempt:
+        return
+    user_id, note_id = record["user_id"], record["note_id"]
+    s3 = aws.client("s3")
+    for extension in _FILES:
+        try:  # a note's files are small: read and write (the same two permissions)
+            data = s3.get_object(Bucket=config.notes_bucket(), Key=_staged_key(
+                user_id, note_id, attempt, extension))["Body"].read()
+        except Exception as exc:  # noqa: BLE001 - no draft, or promoted already
+            if not aws.is_error(exc, *aws.NOT_FOUND):
+                raise
+            continue
+        s3.put_object(Bucket=config.notes_bucket(), Key=_final_key(user_id, note_id, extension),
+                      Body=data, ContentType=_FILES[extension])
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=config.notes_table(), Key=db.to_item({"note_id": note_id}),
+            UpdateExpression="REMOVE pending_attempt",
+            ConditionExpression="pending_attempt = :a",
+            ExpressionAttributeValues=db.values(a=attempt))
+    except Exception as exc:  # noqa: BLE001 - finished by another reader, or deleted
+        if not aws.is_error(exc, aws.CONDITION_FAILED):
+            raise
+    record.pop("pending_attempt", None)
+    remove_orphans(user_id, note_id)
+
+
+def _note_files(user_id: str, note_id: str) -> list[str]:
+    response = aws.client("s3").list_objects_v2(Bucket=config.notes_bucket(),
+                                                Prefix=files_prefix(user_id, note_id))
+    return [item["Key"] for item in response.get("Contents", [])]
+
+
+def remove_orphans(user_id: str, note_id: str) -> None:
+    """Delete the note's files that are not the note or its draft (staged copies of
+    attempts that crashed or lost the video)."""
+    keep = {object_key(user_id, note_id), draft_key(user_id, note_id)}
+    _delete_keys([key for key in _note_files(user_id, note_id) if key not in keep])
+
+
+def delete_files(user_id: str, note_id: str) -> None:
+    """Every file of the note, whether or not a record names it (a failed video's)."""
+    _delete_keys(_note_files(user_id, note_id))
+
+
+def _delete_keys(keys: Sequence[str]) -> None:
+    for key in keys:
+        aws.client("s3").delete_object(Bucket=config.notes_bucket(), Key=key)
+
+
+def read_draft(record: dict) -> dict | None:
+    """The stored draft of the note ({"youtube_video_id", "draft", "include_questions"}),
+    or None for a note saved without one."""
+    promote(record)
+    try:
+        response = aws.client("s3").get_object(
+            Bucket=config.notes_bucket(), Key=draft_key(record["user_id"], record["note_id"]))
+    except Exception as exc:  # noqa: BLE001 - a note saved without a draft
+        if aws.is_error(exc, *aws.NOT_FOUND):
+            return None
+        raise
+    data = json.loads(response["Body"].read())
+    return data if isinstance(data, dict) else None
+
+
 def _packed(embedding: bytes | bytearray | None) -> bytes | None:
     """The stored form of a packed embedding (chalicelib.knowledge.embeddings.pack)."""
     return None if embedding is None else bytes(embedding)
 
 
 def delete_file(user_id: str, note_id: str) -> None:
-    aws.client("s3").delete_object(Bucket=config.notes_bucket(), Key=object_key(user_id, note_id))
+    delete_files(user_id, note_id)
 
 
 def public_note(record: dict, content: str | None = None) -> dict:
@@ -255,6 +394,7 @@ def owned_record(user_id: str, note_id: str) -> dict:
 
 
 def read_content(record: dict) -> str:
+    promote(record)
     response = aws.client("s3").get_object(
         Bucket=config.notes_bucket(), Key=object_key(record["user_id"], record["note_id"]))
     return response["Body"].read().decode("utf-8")
@@ -286,6 +426,7 @@ def get_note(user_id: str, note_id: str, params: dict | None) -> dict:
 
 def download(user_id: str, note_id: str) -> dict:
     record = owned_record(user_id, note_id)
+    promote(record)
     filename = safe_filename(record.get("title") or "Untitled")
     ascii_name = filename.encode("ascii", "ignore").decode() or "note.md"
     disposition = (f'attachment; filename="{ascii_name}"; '
@@ -309,7 +450,7 @@ def delete_for_video(user_id: str, video_id: str) -> int:
     for record in map(db.from_item, response.get("Items", [])):
         if record is None or record.get("user_id") != user_id:
             continue
-        delete_file(user_id, record["note_id"])
+        delete_files(user_id, record["note_id"])
         category = record.get("category")
         items = [{"Delete": {"TableName": config.notes_table(),
                              "Key": db.to_item({"note_id": record["note_id"]}),
@@ -324,6 +465,8 @@ def delete_for_video(user_id: str, video_id: str) -> int:
         if category:
             _forget_empty(user_id, [category])
         deleted += 1
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", video_id):
+        delete_files(user_id, video_id)  # a worker's note is named by its video: orphans too
     return deleted
 
 

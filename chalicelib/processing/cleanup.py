@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from chalicelib.core import db
-from chalicelib.processing import job_queue
+from chalicelib.processing import job, job_queue
 from chalicelib.videos import video_store
 
 QUEUED_DEADLINE_SECONDS = 3600
@@ -34,6 +34,10 @@ def _iso(epoch: float) -> str:
 
 
 def _stuck(record: dict, now: float) -> bool:
+    """Past its deadline: for a processing video, its lease ran out (a video waiting
+    for its retry keeps the retry's deadline as its lease: not stuck before it)."""
+    if record["status"] not in video_store.ACTIVE_STATUSES:
+        return False
     if record["status"] == "processing":
         return int(record.get("lease_until") or 0) < now
     requeued_at = record.get("requeued_at")
@@ -41,7 +45,13 @@ def _stuck(record: dict, now: float) -> bool:
 
 
 def _rescue(record: dict, now: float) -> str:
+    """Requeue once, else fail and refund: each write conditioned on the claim as read,
+    and the fail only if the video, read again, is still stuck (a fresh claim or a
+    pending retry is left alone)."""
     if not record.get("requeued") and video_store.requeue(record, _iso(now)):
         job_queue.enqueue(record["video_id"], record["user_id"])
         return "requeued"
-    return "failed" if video_store.fail(record, *TIMED_OUT) else "skipped"
+    if video_store.fail(record, *TIMED_OUT, unless=lambda current: not _stuck(current, now)):
+        job.after_failure(record)
+        return "failed"
+    return "skipped"

@@ -73,13 +73,14 @@ def handle_message(body: str, receipt_handle: str | None = None, receive_count: 
 
 def _handle(parsed: job.Job, receipt_handle: str | None, receive_count: int) -> str:
     started = time.monotonic()
+    delay = retry_delay(receive_count)
     try:
-        outcome = job.process(parsed)
+        outcome = job.process(parsed, retry_delay=delay)
     except Exception:
         # Transient errors, and any other (a bug, an outage of our own services):
         # either way SQS retries on the schedule above, never after 90 minutes.
         if receipt_handle:
-            job_queue.retry_later(receipt_handle, retry_delay(receive_count))
+            job_queue.retry_later(receipt_handle, delay)
         raise
     log.info("job for video %s: %s", parsed.video_id, outcome)
     if outcome == "completed":
@@ -90,10 +91,17 @@ def _handle(parsed: job.Job, receipt_handle: str | None, receive_count: int) -> 
 
 
 def handle_dead_letter(body: str) -> str:
-    """SQS gave up on this job: fail the video and refund it (once)."""
+    """SQS gave up on this job: fail the video and refund it (once), unless another
+    attempt holds it live (a duplicate delivery or cleanup's requeue is running it);
+    conditioned on the attempt as read, so a claim taken meanwhile is never failed."""
     parsed = job.parse_job(body)
     record = video_store.load(parsed.video_id, parsed.user_id) if parsed else None
     if record is None:
         return "dropped"
-    failed = video_store.fail(record, GAVE_UP[0], gave_up_message(record))
-    return "failed" if failed else f"left alone: {record['status']}"
+    if video_store.fail(record, GAVE_UP[0], gave_up_message(record),
+                        unless=video_store.live_claim):
+        job.after_failure(record, remember=True)
+        return "failed"
+    current = video_store.load(parsed.video_id, parsed.user_id) or record
+    held = " (held by a live attempt)" if video_store.live_claim(current) else ""
+    return f"left alone: {current['status']}{held}"

@@ -17,8 +17,9 @@ from typing import Any
 from chalicelib.accounts import users
 from chalicelib.core import aws, db
 from chalicelib.knowledge import embeddings, filing, library, tagging, wikilinks
-from chalicelib.ledger import movements
+from chalicelib.ledger import charges, movements
 from chalicelib.notes import drafts, generators, markdown, note_store
+from chalicelib.processing import cost_bound, failure_memory
 from chalicelib.videos import video_store
 from chalicelib.youtube import transcripts
 
@@ -50,16 +51,18 @@ def parse_job(body: str) -> Job | None:
         return None
 
 
-def step(record: dict, name: str, **fields: Any) -> None:
+def step(record: dict, name: str, removes: tuple[str, ...] = (), **fields: Any) -> None:
     progress, message = STEPS[name]
-    video_store.guarded(record, {"progress": progress, "status_message": message, **fields})
+    video_store.guarded(record, {"progress": progress, "status_message": message, **fields},
+                        removes=removes)
 
 
-def process(job: Job) -> str:
+def process(job: Job, retry_delay: int = 0) -> str:
     """Run one job to the end. Returns what happened, for logs and tests.
 
     Transient failures (YouTube blocking, model rate limits) are raised for SQS
-    to retry; permanent ones fail the video and refund it.
+    to retry (in `retry_delay` seconds: the video keeps that deadline); permanent
+    ones fail the video and refund it.
     """
     record = video_store.load(job.video_id, job.user_id)
     if record is None:
@@ -73,21 +76,16 @@ def process(job: Job) -> str:
         return _run(claimed)
     except video_store.Cancelled:
         return "cancelled: the video changed under this attempt"
-    except transcripts.TranscriptUnavailable as exc:
-        video_store.fail(claimed, exc.code, exc.message, claimed["attempt_id"])
-        return f"failed: {exc.code}"
+    except (transcripts.TranscriptUnavailable, failure_memory.Remembered) as exc:
+        return _fail(claimed, exc.code, exc.message)
     except movements.InsufficientCredits as exc:
-        video_store.fail(claimed, "insufficient_credits", str(exc), claimed["attempt_id"])
-        return "failed: insufficient_credits"
+        return _fail(claimed, "insufficient_credits", str(exc))
     except drafts.GenerationFailed as exc:
-        video_store.fail(claimed, exc.code, f"Notes could not be written: {exc}",
-                         claimed["attempt_id"])
-        return f"failed: {exc.code}"
+        return _fail(claimed, exc.code, f"Notes could not be written: {exc}")
     except Exception as exc:  # noqa: BLE001 - transient, or unforeseen: retried all the same
-        # Let the retry claim the video at once instead of waiting out the lease.
+        # The retry may claim the video at once; until its deadline it is not stuck.
         try:
-            video_store.guarded(claimed, {"status_message": waiting_message(exc)},
-                                removes=("lease_until",))
+            video_store.wait_for_retry(claimed, retry_delay, waiting_message(exc))
         except video_store.Cancelled:
             pass
         # The one line an expected transient error gets, with its cause (the worker
@@ -100,7 +98,8 @@ def process(job: Job) -> str:
 
 
 def waiting_message(exc: Exception) -> str:
-    """The real reason a video waits, in words a student can act on (DESIGN section 6)."""
+    """The real reason a video waits, in words a student can act on (docs/DESIGN.md
+    section 6)."""
     if isinstance(exc, drafts.GenerationTemporarilyFailed):
         return "Waiting to retry: the note writer is busy"
     if isinstance(exc, TRANSIENT_ERRORS):
@@ -108,18 +107,54 @@ def waiting_message(exc: Exception) -> str:
     return "Waiting to retry after an unexpected error"
 
 
+def _fail(claimed: dict, code: str, message: str) -> str:
+    """End this attempt's video as failed (refunded), leaving no file behind."""
+    if video_store.fail(claimed, code, message, claimed["attempt_id"]):
+        after_failure(claimed)
+    return f"failed: {code}"
+
+
+def after_failure(record: dict, *, remember: bool = False) -> None:
+    """What follows a video's failure, whoever failed it: files that no note record
+    names are removed (a crashed attempt's staged note), and with `remember` (the
+    dead-letter handler giving up while the model was writing), the failure is
+    remembered for this video and options (chalicelib.processing.failure_memory)."""
+    note_store.delete_files(record["user_id"], record["video_id"])
+    if remember and record.get("failure_key"):
+        failure_memory.remember(record["failure_key"], "processing_failed",
+                                "the model's notes failed on every attempt")
+
+
 def _run(record: dict) -> str:
     profile = users.preferences(users.get_record(record["user_id"]))
     languages = record.get("languages") or list(dict.fromkeys([profile["language"], "en"]))
-    step(record, "fetching")
-    transcript = transcripts.get_transcript(record["youtube_video_id"], languages,
-                                            uploaded_by=(record["user_id"], record["video_id"]))
-    record = video_store.charge(record, transcript.duration_seconds)
     options = drafts.Options(note_style=profile["note_style"], language=profile["language"],
                              include_questions=bool(profile["include_questions"]))
+    # What the model would be asked (the video with these options) failed recently:
+    # fail now, without fetching or charging (docs/DESIGN.md section 6).
+    failure_key = failure_memory.key(record["youtube_video_id"], options)
+    failure_memory.check(failure_key)
+    step(record, "fetching", removes=("failure_key",))
+    transcript = transcripts.get_transcript(record["youtube_video_id"], languages,
+                                            uploaded_by=(record["user_id"], record["video_id"]))
+    billing = cost_bound.bill(transcript)
+    try:
+        record = video_store.charge(record, billing.billed_seconds,
+                                    by_size=billing.by_size)
+    except movements.InsufficientCredits as exc:
+        if billing.by_size:
+            exc.args = (f"{billing.message} {exc}",)
+        raise
     step(record, "generating", title=transcript.title or None,
-         channel=transcript.channel or None, duration_seconds=transcript.duration_seconds)
-    generated = generators.generate(transcript, options)
+         channel=transcript.channel or None, duration_seconds=transcript.duration_seconds,
+         failure_key=failure_key,
+         **({"status_message": f"Generating notes. {billing.message}"}
+            if billing.by_size else {}))
+    try:
+        generated = generators.generate(cost_bound.split_long_segments(transcript), options)
+    except drafts.GenerationFailed as exc:
+        failure_memory.remember(failure_key, exc.code, str(exc))
+        raise
     draft = generated.draft
 
     step(record, "categorizing")
@@ -150,18 +185,25 @@ def _run(record: dict) -> str:
         include_questions=options.include_questions,
         transcript_info=transcripts.front_matter(transcript))
     content, _ = wikilinks.link_mentions(content, user_library.titles, own_title=title)
-    complete = video_store.completion(record, note_id=note_id, generator=generated.generator,
-                                      usage=generated.usage, cached=generated.cached)
+    complete = video_store.completion(
+        record, note_id=note_id, generator=generated.generator, usage=generated.usage,
+        cached=generated.cached,
+        message=f"Completed. {billing.message}" if billing.by_size else "Completed")
+    # The job's model tokens on its ledger row too (the row the video was charged on).
+    tokens = charges.record_tokens(record["video_id"], generated.usage)
+    stored_draft = {"youtube_video_id": record["youtube_video_id"], "draft": draft,
+                    "include_questions": options.include_questions}
     try:
+        # Under this attempt's guard: the files are staged, and become the note's only
+        # once the transaction (conditioned on this attempt) committed.
         note_store.save_note(user_id=record["user_id"], video_id=record["video_id"],
                              title=title, category=category, content=content, tags=tags,
                              related=related, embedding=embeddings.pack(vector),
-                             note_id=note_id, extra=[complete])
+                             note_id=note_id, extra=[complete, tokens], draft=stored_draft,
+                             attempt=record["attempt_id"])
     except Exception as exc:  # noqa: BLE001 - a failed condition means we lost the video
         if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
             raise
-        if video_store.load(record["video_id"], record["user_id"]) is None:
-            note_store.delete_file(record["user_id"], note_id)  # deleted meanwhile: leave nothing
         raise video_store.Cancelled(record["video_id"]) from exc
     _link_back(record["user_id"], {"note_id": note_id, "title": title}, related)
     return "completed"

@@ -12,26 +12,64 @@ import logging
 import uuid
 from typing import Any
 
-from chalicelib.core import aws, db
-from chalicelib.core.errors import PaymentRequired, ServiceUnavailableError
+from chalicelib.core import aws, config, db
+from chalicelib.core.errors import (
+    BadRequestError,
+    ConflictError,
+    PayloadTooLargeError,
+    PaymentRequired,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+)
 from chalicelib.http import validation
 from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
 from chalicelib.processing import job_queue
 from chalicelib.videos import video_store
 from chalicelib.youtube import links, uploads
-from chalicelib.core.errors import BadRequestError, PayloadTooLargeError
 
 log = logging.getLogger(__name__)
 
 MAX_SUBJECT_LENGTH = 100
+MAX_SUBMIT_TRIES = 5
+
+
+class AlreadySubmitted(Exception):
+    """409: the user already has this YouTube video (docs/DESIGN.md section 4)."""
+
+    def __init__(self, video_id: str) -> None:
+        super().__init__(video_id)
+        self.video_id = video_id
+
+    def body(self) -> dict:
+        return {"Code": "AlreadySubmitted", "video_id": self.video_id,
+                "Message": "You have already submitted this video (it is queued, processing "
+                           "or done), so nothing was charged. Open the existing one, or "
+                           "submit again with \"reprocess\": true to pay for a fresh note."}
+
+
+# Per-user submission limits (429): (window seconds, default, the setting that changes it).
+SUBMISSION_LIMITS = ((3600, 30, "SUBMIT_LIMIT_PER_HOUR"), (86400, 100, "SUBMIT_LIMIT_PER_DAY"))
+
+
+def submission_limits() -> tuple[tuple[int, int], ...]:
+    """(window seconds, limit) of each limit that is on (a setting of 0 turns one off)."""
+    limits = []
+    for seconds, default, name in SUBMISSION_LIMITS:
+        limit = int(config.env(name, str(default)) or default)
+        if limit > 0:
+            limits.append((seconds, limit))
+    return tuple(limits)
 
 
 def submit(user_id: str, body: Any) -> dict:
     body = validation.object_body(body, required=("url",),
-                                  optional=("subject", "languages", "transcript"))
+                                  optional=("subject", "languages", "transcript",
+                                            "reprocess"))
     youtube_id = links.parse_video_id(body["url"])
     upload = _uploaded(body.get("transcript"), youtube_id)
+    reprocess = validation.boolean(body["reprocess"], "reprocess") \
+        if body.get("reprocess") is not None else False
     subject = validation.string(body["subject"], "subject", max_length=MAX_SUBJECT_LENGTH) \
         if body.get("subject") is not None else None
     languages = validation.languages(body["languages"]) \
@@ -45,10 +83,7 @@ def submit(user_id: str, body: Any) -> dict:
         "status_message": "Queued", "subject": subject or None, "languages": languages,
         "credits_charged": pricing.RESERVED_CREDITS, "created_at": now, "updated_at": now,
     }
-    try:
-        applied = video_store.create(record)
-    except movements.InsufficientCredits as exc:
-        raise PaymentRequired(str(exc)) from exc
+    applied = _create(record, reprocess=reprocess)
     try:
         if upload is not None:  # stored before the job can look for it
             uploads.save(user_id, video_id, upload)
@@ -76,6 +111,31 @@ def _uploaded(text: Any, youtube_id: str) -> Any:
         raise PayloadTooLargeError(str(exc)) from exc
     except uploads.UploadRejected as exc:
         raise BadRequestError(str(exc)) from exc
+
+
+def _create(record: dict, *, reprocess: bool) -> movements.Applied:
+    """Create the video unless the user already has it (409), within the submission
+    limits (429) and the balance (402). The check is read first (so a user out of
+    credits still hears 409) and enforced again by the transaction's conditions, so
+    concurrent submits of one video accept one."""
+    for _ in range(MAX_SUBMIT_TRIES):
+        named, existing = video_store.current_submission(record["user_id"],
+                                                         record["youtube_video_id"])
+        if video_store.holds_submission(existing) and not reprocess:
+            raise AlreadySubmitted(existing["video_id"])
+        try:
+            return video_store.create(record, replaces=named, reprocess=reprocess,
+                                      limits=submission_limits())
+        except video_store.SubmissionChanged:
+            continue  # a concurrent submit of this video: read what it left
+        except video_store.LimitReached as exc:
+            window = "hour" if exc.window_seconds == 3600 else "day"
+            raise TooManyRequestsError(
+                f"You can submit at most {exc.limit} videos per {window}; nothing was "
+                "charged. Try again later.") from exc
+        except movements.InsufficientCredits as exc:
+            raise PaymentRequired(str(exc)) from exc
+    raise ConflictError("This video is being submitted right now; try again")
 
 
 def list_videos(user_id: str, params: dict | None) -> dict:

@@ -106,15 +106,103 @@ def stuck_candidates(status: str, cutoff: str, page_size: int) -> Any:
 
 
 # --- creating ------------------------------------------------------------------------
+#
+# Two kinds of small items live in the videos table beside the videos, with no
+# user_id or status attribute (so no index sees them, and no list shows them):
+# a user's submission marker per YouTube video ("submitted#{user}#{youtube id}",
+# naming the video that holds it), and a user's submission counter per time
+# window ("submits#{user}#{seconds}#{window start}", expiring by the table's TTL).
+# Both are written in the transaction that creates the video and reserves its
+# credit, under conditions, so concurrent submits cannot slip past either
+# (docs/DESIGN.md section 4: duplicates are 409, limits are 429).
 
-def create(record: dict) -> dict:
-    """Create a submitted video and reserve its first credit, in one transaction.
+HOLDING_STATUSES = ("queued", "processing", "completed")
 
-    Returns the ledger's Applied (raises movements.InsufficientCredits)."""
+
+class SubmissionChanged(Exception):
+    """The user's marker for this YouTube video moved since it was read: read again."""
+
+
+class LimitReached(Exception):
+    """The user reached a submission limit (`window_seconds`, `limit`)."""
+
+    def __init__(self, window_seconds: int, limit: int) -> None:
+        super().__init__(f"{limit} submissions per {window_seconds} s")
+        self.window_seconds = window_seconds
+        self.limit = limit
+
+
+def submission_key(user_id: str, youtube_video_id: str) -> str:
+    return f"submitted#{user_id}#{youtube_video_id}"
+
+
+def current_submission(user_id: str, youtube_video_id: str) -> tuple[str | None, dict | None]:
+    """(the video id the user's marker names, that video if it still exists)."""
+    marker = db.get(_table(), {"video_id": submission_key(user_id, youtube_video_id)},
+                    consistent=True)
+    if marker is None:
+        return None, None
+    named = marker.get("current_video")
+    video = db.get(_table(), {"video_id": named}, consistent=True) if named else None
+    if video is not None and video.get("user_id") != user_id:
+        video = None
+    return named, video
+
+
+def holds_submission(video: dict | None) -> bool:
+    """The user already has this video: a failed or deleted one may be submitted again."""
+    return video is not None and video.get("status") in HOLDING_STATUSES
+
+
+def _marker_put(record: dict, replaces: str | None, force: bool) -> dict:
+    put: dict = {"TableName": _table(), "Item": db.to_item({
+        "video_id": submission_key(record["user_id"], record["youtube_video_id"]),
+        "current_video": record["video_id"], "created_at": record["created_at"]})}
+    if not force:  # as read: absent, or still naming the video we saw
+        if replaces is None:
+            put["ConditionExpression"] = "attribute_not_exists(video_id)"
+        else:
+            put["ConditionExpression"] = "current_video = :previous"
+            put["ExpressionAttributeValues"] = db.values(previous=replaces)
+    return {"Put": put}
+
+
+def _counter_update(user_id: str, window_seconds: int, limit: int, now: float) -> dict:
+    start = int(now // window_seconds) * window_seconds
+    return {"Update": {
+        "TableName": _table(),
+        "Key": db.to_item({"video_id": f"submits#{user_id}#{window_seconds}#{start}"}),
+        "UpdateExpression": "SET expires_at = :expires ADD submissions :one",
+        "ConditionExpression": "attribute_not_exists(submissions) OR submissions < :limit",
+        "ExpressionAttributeValues": db.values(expires=start + window_seconds + 3600, one=1,
+                                               limit=limit),
+    }}
+
+
+def create(record: dict, *, replaces: str | None = None, reprocess: bool = False,
+           limits: tuple[tuple[int, int], ...] = ()) -> dict:
+    """Create a submitted video and reserve its first credit, in one transaction,
+    with the user's submission marker for this YouTube video (it must still be as
+    read: `replaces` is the video it named, None for none; `reprocess` takes it
+    whatever it names) and a count in each (window seconds, limit) of `limits`.
+
+    Returns the ledger's Applied. Raises movements.InsufficientCredits,
+    SubmissionChanged (a concurrent submit of the same video), LimitReached."""
     put = {"Put": {"TableName": _table(), "Item": db.to_item(record),
                    "ConditionExpression": "attribute_not_exists(video_id)"}}
-    return charges.reserve(record["user_id"], record["video_id"],
-                           record["youtube_video_id"], extra=[put])
+    now = time.time()
+    extra = [put, _marker_put(record, replaces, reprocess),
+             *(_counter_update(record["user_id"], seconds, limit, now)
+               for seconds, limit in limits)]
+    try:
+        return charges.reserve(record["user_id"], record["video_id"],
+                               record["youtube_video_id"], extra=extra)
+    except movements.ConditionFailed as exc:
+        if exc.index == 1:
+            raise SubmissionChanged(record["youtube_video_id"]) from exc
+        if exc.index >= 2:
+            raise LimitReached(*limits[exc.index - 2]) from exc
+        raise
 
 
 # --- the worker's writes ---------------------------------------------------------------
@@ -148,15 +236,55 @@ def _update(video_id: str, sets: dict, *, condition: str, values: dict,
 
 
 def claim(record: dict) -> dict | None:
-    """Take the video for this attempt: queued, or processing with an expired lease."""
+    """Take the video for this attempt: queued, processing with an expired lease, or
+    processing and waiting for its retry (this delivery is that retry)."""
     now = time.time()
     return _update(record["video_id"], {
         "status": "processing", "user_status": user_status(record["user_id"], "processing"),
         "attempt_id": uuid.uuid4().hex, "lease_until": int(now + lease_seconds()),
         "progress": 5, "status_message": "Starting", "updated_at": db.now_iso(),
     }, condition="#st = :queued OR (#st = :processing AND "
-                 "(attribute_not_exists(lease_until) OR lease_until < :now))",
-        values={"queued": "queued", "processing": "processing", "now": int(now)})
+                 "(attribute_not_exists(lease_until) OR lease_until < :now OR "
+                 "attribute_exists(retry_pending)))",
+        values={"queued": "queued", "processing": "processing", "now": int(now)},
+        removes=("retry_pending",))
+
+
+def wait_for_retry(record: dict, delay_seconds: int, message: str) -> None:
+    """This attempt hit a transient error and SQS retries in `delay_seconds`: the
+    video is not stuck. Its lease becomes the retry's deadline (the delay and a
+    lease more), so cleanup leaves it alone until then, and `retry_pending` lets
+    the retry claim it at once (docs/DESIGN.md section 6)."""
+    deadline = int(time.time() + max(0, delay_seconds) + lease_seconds())
+    guarded(record, {"status_message": message, "lease_until": deadline, "retry_pending": 1})
+
+
+def live_claim(record: dict, now: float | None = None) -> bool:
+    """A worker holds the video right now: processing, its lease running, no retry
+    pending (a video waiting for its retry is held by no one)."""
+    now = time.time() if now is None else now
+    return record.get("status") == "processing" and not record.get("retry_pending") \
+        and int(record.get("lease_until") or 0) >= now
+
+
+def pending_retry(record: dict, now: float | None = None) -> bool:
+    """Waiting for its scheduled retry, before the retry's deadline."""
+    now = time.time() if now is None else now
+    return record.get("status") == "processing" and bool(record.get("retry_pending")) \
+        and int(record.get("lease_until") or 0) >= now
+
+
+def _claim_as_read(record: dict) -> tuple[str, dict]:
+    """A condition that holds only while no claim changed the video since `record`
+    was read (its attempt and lease as read, or still absent)."""
+    parts, values = [], {}
+    for name, field in (("guard_attempt", "attempt_id"), ("guard_lease", "lease_until")):
+        if record.get(field) is None:
+            parts.append(f"attribute_not_exists({field})")
+        else:
+            parts.append(f"{field} = :{name}")
+            values[name] = record[field]
+    return " AND ".join(parts), values
 
 
 def guarded(record: dict, sets: dict, removes: tuple[str, ...] = ()) -> None:
@@ -170,8 +298,9 @@ def guarded(record: dict, sets: dict, removes: tuple[str, ...] = ()) -> None:
         raise Cancelled(record["video_id"])
 
 
-def charge(record: dict, duration_seconds: int) -> dict:
-    """Charge the rest of the price once the duration is known (one credit was reserved)."""
+def charge(record: dict, duration_seconds: int, *, by_size: bool = False) -> dict:
+    """Charge the rest of the price once the duration is known (one credit was reserved).
+    `by_size`: the seconds are what the captions' size is billed as."""
     cost = pricing.credits_for(duration_seconds)
     charged = int(record.get("credits_charged") or 0)
     if cost <= charged:
@@ -188,46 +317,57 @@ def charge(record: dict, duration_seconds: int) -> dict:
     try:
         charges.charge_duration(record["user_id"], record["video_id"],
                                 record["youtube_video_id"], duration_seconds=duration_seconds,
-                                already_charged=charged, extra=[update])
+                                already_charged=charged, extra=[update], by_size=by_size)
     except movements.ConditionFailed as exc:
         raise Cancelled(record["video_id"]) from exc
     return {**record, "credits_charged": cost}
 
 
 def completion(record: dict, *, note_id: str, generator: str, usage: dict,
-               cached: bool) -> dict:
-    """The transaction item that completes the video (written with its note)."""
+               cached: bool, message: str = "Completed") -> dict:
+    """The transaction item that completes the video (written with its note); `usage`
+    is the job's model tokens, kept on the video."""
     return {"Update": {
         "TableName": _table(), "Key": db.to_item({"video_id": record["video_id"]}),
         "UpdateExpression": "SET #st = :completed, user_status = :us, progress = :full, "
                             "status_message = :done, note_id = :note, completed_at = :now, "
                             "updated_at = :now, generator = :generator, #usage = :usage, "
-                            "draft_cached = :cached REMOVE lease_until, attempt_id",
+                            "draft_cached = :cached "
+                            "REMOVE lease_until, attempt_id, retry_pending",
         "ConditionExpression": "#st = :processing AND attempt_id = :attempt",
         "ExpressionAttributeNames": {"#st": "status", "#usage": "usage"},
         "ExpressionAttributeValues": db.values(
             completed="completed", us=user_status(record["user_id"], "completed"),
-            full=100, done="Completed", note=note_id, now=db.now_iso(),
+            full=100, done=message, note=note_id, now=db.now_iso(),
             generator=generator, usage=usage, cached=cached,
             processing="processing", attempt=record["attempt_id"]),
     }}
 
 
 def requeue(record: dict, requeued_at: str) -> bool:
-    """Put a stuck video back in the queue state, once (cleanup)."""
+    """Put a stuck video back in the queue state, once (cleanup): only as it was read,
+    so a claim taken meanwhile (a new attempt, a fresh lease) is never undone."""
+    claimed, values = _claim_as_read(record)
     updated = _update(record["video_id"], {
         "status": "queued", "user_status": user_status(record["user_id"], "queued"),
         "requeued": 1, "requeued_at": requeued_at, "status_message": "Requeued after a delay",
         "updated_at": db.now_iso(),
-    }, condition="#st = :s AND attribute_not_exists(requeued)",
-        values={"s": record["status"]}, removes=("lease_until", "attempt_id"))
+    }, condition=f"#st = :s AND attribute_not_exists(requeued) AND {claimed}",
+        values={"s": record["status"], **values},
+        removes=("lease_until", "attempt_id", "retry_pending"))
     return updated is not None
 
 
 # --- ending a video: failed or deleted, refunded in the same transaction -----------------
 
-def fail(record: dict, code: str, message: str, attempt_id: str | None = None) -> bool:
-    """Mark an active video failed and refund what it was charged, once."""
+def fail(record: dict, code: str, message: str, attempt_id: str | None = None, *,
+         unless: Callable[[dict], bool] | None = None) -> bool:
+    """Mark an active video failed and refund what it was charged, once.
+
+    With `attempt_id`, only while that attempt holds it (the worker ending its own
+    attempt). With `unless` (cleanup, the dead-letter handler: they hold no
+    attempt), only if `unless(video)` is false for the video as read again, and
+    only while no claim changed it since that read."""
     def mark(current: dict) -> dict:
         return {"Update": {
             "TableName": _table(), "Key": db.to_item({"video_id": current["video_id"]}),
@@ -236,7 +376,8 @@ def fail(record: dict, code: str, message: str, attempt_id: str | None = None) -
             "UpdateExpression": "SET #status = :failed, user_status = :us, #error = :error, "
                                 "status_message = :message, updated_at = :now, "
                                 "completed_at = :now, credits_charged = :zero, "
-                                "credits_refunded = :refunded REMOVE lease_until, attempt_id",
+                                "credits_refunded = :refunded "
+                                "REMOVE lease_until, attempt_id, retry_pending",
             "ExpressionAttributeNames": {"#status": "status", "#error": "error"},
             "ExpressionAttributeValues": db.values(
                 failed="failed", us=user_status(current["user_id"], "failed"),
@@ -246,7 +387,7 @@ def fail(record: dict, code: str, message: str, attempt_id: str | None = None) -
         }}
 
     done = settle(record["user_id"], record["video_id"], change=mark, reason=code,
-                  only_active=True, attempt_id=attempt_id)
+                  only_active=True, attempt_id=attempt_id, unless=unless)
     if done:
         log.info("video %s failed: %s", record["video_id"], code)
         observability.metric("VideosFailed", 1, ErrorCode=code)
@@ -274,6 +415,7 @@ def settle(
     reason: str,
     only_active: bool = False,
     attempt_id: str | None = None,
+    unless: Callable[[dict], bool] | None = None,
     attempts: int = 10,
 ) -> bool:
     """Apply one change to a video, refunding an active video's charge in the same
@@ -293,7 +435,8 @@ def settle(
             raise
         active = record["status"] in ACTIVE_STATUSES
         if (only_active and not active) or \
-                (attempt_id is not None and record.get("attempt_id") != attempt_id):
+                (attempt_id is not None and record.get("attempt_id") != attempt_id) or \
+                (unless is not None and unless(record)):
             return False
         charged = int(record.get("credits_charged") or 0)
         guard = {"guard_status": record["status"], "guard_charged": charged}
@@ -301,6 +444,10 @@ def settle(
         if attempt_id is not None:
             condition += " AND attempt_id = :guard_attempt"
             guard["guard_attempt"] = attempt_id
+        elif unless is not None:
+            claimed, values = _claim_as_read(record)
+            condition += f" AND {claimed}"
+            guard.update(values)
         item = change(record)
         body = next(iter(item.values()))
         body["ConditionExpression"] = condition

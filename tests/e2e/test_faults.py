@@ -79,7 +79,8 @@ def test_fifty_concurrent_submits_against_three_credits(tmp_path):
         with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
             responses = list(pool.map(lambda _: requests.post(
                 f"{stack.api}/videos", headers=user["headers"], timeout=30,
-                json={"url": "https://youtu.be/sbPhysics01"}), range(50)))
+                # reprocess: each pays for a fresh note (else one is 202, the rest 409)
+                json={"url": "https://youtu.be/sbPhysics01", "reprocess": True}), range(50)))
         codes = sorted(r.status_code for r in responses)
         assert codes == [202] * 3 + [402] * 47
         for response in responses:
@@ -146,7 +147,8 @@ def test_the_stack_restarted_under_load_loses_nothing(tmp_path):
             while not stop.is_set() and len(accepted) < 15:
                 try:
                     response = requests.post(f"{stack.api}/videos", headers=user["headers"],
-                                             timeout=5, json={"url": "https://youtu.be/sbHistory01"})
+                                             timeout=5, json={"url": "https://youtu.be/sbHistory01",
+                                                              "reprocess": True})
                     if response.status_code == 202:
                         accepted.append(response.json()["video_id"])
                 except requests.RequestException:

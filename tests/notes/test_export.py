@@ -16,9 +16,8 @@ from tests.conftest import call
 WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 
 
-def note_markdown(title: str, category: str, *, related=(), mentions=(), questions=2,
-                  padding: str = "") -> str:
-    draft = {
+def note_draft(title: str, *, mentions=(), questions=2, padding: str = "") -> dict:
+    return {
         "summary": f"About {title}. " + " ".join(f"It builds on {m}." for m in mentions)
                    + padding,
         "core_concepts": [{"term": "Entropy", "definition": "Disorder.", "timestamp": 5.0}],
@@ -29,6 +28,11 @@ def note_markdown(title: str, category: str, *, related=(), mentions=(), questio
                               "answer": f"Answer {i} <b>with</b>\ttab & HTML.",
                               "timestamp": 30.0 + i} for i in range(1, questions + 1)],
     }
+
+
+def note_markdown(title: str, category: str, *, related=(), mentions=(), questions=2,
+                  padding: str = "") -> str:
+    draft = note_draft(title, mentions=mentions, questions=questions, padding=padding)
     content = markdown.render(draft=draft, video_id="dQw4w9WgXcQ", title=title,
                                channel="Prof", duration_seconds=600, category=category,
                                tags=["a", "b", "c"], created="2026-11-22T10:00:00Z",
@@ -38,9 +42,13 @@ def note_markdown(title: str, category: str, *, related=(), mentions=(), questio
 
 
 def save(user, title, category, *, video_id=None, **markdown) -> dict:
+    stored = {"youtube_video_id": "dQw4w9WgXcQ", "include_questions": True,
+              "draft": note_draft(title, **{k: v for k, v in markdown.items()
+                                            if k != "related"})}
     return note_store.save_note(user_id=user["user_id"], video_id=video_id or title, title=title,
                            category=category, content=note_markdown(title, category,
-                                                                    **markdown))
+                                                                    **markdown),
+                           draft=stored)
 
 
 def fetch(client, user, query: str = "") -> tuple[dict, bytes]:

@@ -11,6 +11,7 @@ from chalicelib.notes import note_store
 from chalicelib.youtube import links
 from chalicelib.core.errors import BadRequestError
 from tests.conftest import balance, call, ledger, register
+from testkit.lectures import new_video_id
 
 VIDEO_ID = "dQw4w9WgXcQ"
 
@@ -59,8 +60,10 @@ def test_anything_else_is_refused(link):
         links.parse_video_id(link)
 
 
-def submit(client, user, link=VIDEO_ID, **extra):
-    return call(client, "POST", "/videos", token=user["id_token"], body={"url": link, **extra})
+def submit(client, user, link=None, **extra):
+    """Submit a link (by default a video the user has not submitted: duplicates are 409)."""
+    return call(client, "POST", "/videos", token=user["id_token"],
+                body={"url": link or new_video_id(), **extra})
 
 
 
