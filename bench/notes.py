@@ -148,8 +148,10 @@ def measure(draft: dict, content: str, data: dict, transcript: Any) -> dict:
         question, answer = q.get("question", ""), q.get("answer", "")
         content_words = {w for w in words(question) if w not in FUNCTION_WORDS and len(w) > 3}
         answer_words = set(words(answer))
+        asked_in_lecture = " ".join(words(question)) in " ".join(words(transcript.text))
         if TEMPLATE_RE.search(question) or (content_words and not content_words & answer_words
-                                             and not question.rstrip().endswith("___")):
+                                             and "___" not in question
+                                             and not asked_in_lecture):
             templates += 1
     shown = [draft.get("summary", "")] if False else []
     passages = [re.sub(r"\s+", " ", s) for s in re.split(r"(?<=[.!?…])\s+",
@@ -183,7 +185,8 @@ def measure(draft: dict, content: str, data: dict, transcript: Any) -> dict:
             "repeats": repeats, "passages": len(passages), "fragments": fragments,
             "items": len(items), "verified": verified, "timed": timed, "within": within,
             "key_points": len(draft.get("key_points", [])),
-            "length": note_words / max(1, transcript_words)}
+            "length": note_words / max(1, transcript_words),
+            "missed": [f["fact"] for f in facts if not any(p in note for p in f["any_of"])]}
 
 
 def render(draft: dict, transcript: Any, generator: str) -> str:
@@ -348,9 +351,11 @@ def run_claude() -> dict:
         except drafts.GenerationTemporarilyFailed as exc:
             scenarios["output-limit stop"] = f"raised for SQS to retry ({exc})"
         fake.output_limit = None
+        from chalicelib.notes import claude
+
         return {"lectures": rows, "usage": usage_total, "scenarios": scenarios,
-                "system_tokens": fake.system_tokens() if hasattr(fake, "system_tokens")
-                else None}
+                "system_tokens": fake_anthropic.count_tokens(claude.SYSTEM_PROMPT)
+                if hasattr(fake_anthropic, "count_tokens") else None}
 
     return _with_fake(body)
 

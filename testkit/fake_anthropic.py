@@ -9,6 +9,7 @@ request it received.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import uuid
@@ -56,8 +57,9 @@ def sent_lines(request: dict) -> list[tuple[int, int | None, str]]:
 
 
 def default_answer(request: dict) -> dict:
-    """A draft (or the synthesis of part drafts) built from what was sent: one bullet
-    per two transcript lines, so the answer grows with the input."""
+    """A draft (or the synthesis of part drafts) built from what was sent: a bullet for
+    every second transcript line (at most about 25, the last line included), so the
+    answer grows with the input and covers it to its end."""
     user = request["messages"][0]["content"]
     schema = request["output_config"]["format"]["schema"]
     if "sections" not in schema["properties"]:
@@ -72,7 +74,10 @@ def default_answer(request: dict) -> dict:
                      "tags": ["thermodynamics", "entropy", "heat"]}, schema)
     lines = sent_lines(request)
     first, last = lines[0][0], lines[-1][0]
+    # What a careful model quotes: lines with enough words to be found again.
+    lines = [line for line in lines if len(line[2].split()) >= 5] or lines
     head = lines[0]
+    step = max(2, math.ceil(len(lines) / 25))  # at most about 25 bullets, to the last line
     return _fit({
         "title": "Thermodynamics from first principles",
         "summary": f"Notes on the lecture from {first} s to {last} s.",
@@ -80,7 +85,8 @@ def default_answer(request: dict) -> dict:
                            "line": head[1], "quote": _quote(head[2])}],
         "key_points": [_item(*line) for line in lines[:3]],
         "sections": [{"title": f"Part from {first} s", "timestamp": first, "line": head[1],
-                      "bullets": [_item(*line) for line in lines[::2]]}],
+                      "bullets": [_item(*line) for line in lines[::step]] + (
+                          [_item(*lines[-1])] if (len(lines) - 1) % step else [])}],
         "review_questions": [{"question": "What is entropy?", "answer": head[2][:80],
                               "timestamp": first, "line": head[1], "quote": _quote(head[2]),
                               "kind": "recall"}],
