@@ -260,7 +260,13 @@ def run_offline() -> dict:
             right += 1
         else:
             misses.append(f"{entry['subject']}->{filed}")
-    return {"lectures": rows, "filing": (right, total), "filing_misses": misses}
+    off_topic = json.loads((CORPUS / "offtopic.json").read_text(encoding="utf-8")) \
+        if (CORPUS / "offtopic.json").exists() else []
+    general = sum(1 for number, entry in enumerate(off_topic)
+                  if file_draft(offline_draft(filing_transcript(
+                      {"language": "en", **entry}, 900 + number)), entry["title"]) == "General")
+    return {"lectures": rows, "filing": (right, total), "filing_misses": misses,
+            "off_topic": (general, len(off_topic))}
 
 
 # --- the Claude path through the fake -------------------------------------------------
@@ -403,10 +409,17 @@ def report(offline_result: dict, claude_result: dict | None) -> list[str]:
     lines += table(offline_result["lectures"], offline_result["filing"])
     if offline_result.get("filing_misses"):
         lines.append("Misfiled: " + ", ".join(offline_result["filing_misses"][:20]))
+    if offline_result.get("off_topic"):
+        general, count = offline_result["off_topic"]
+        lines.append(f"Off-topic videos (bench/corpus/offtopic.json) filed as General: "
+                     f"{general}/{count}.")
     if claude_result is not None:
         lines += ["", "Claude path (real SDK, testkit.fake_anthropic):", ""]
         lines += table(claude_result["lectures"], None)
-        lines.append("")
+        lines += ["", "The fake answers mechanically (a line's first words as the item, its "
+                  "first eight words as the quote), so its key facts, fragments and "
+                  "questions say nothing of Claude's writing; the verified and timestamp "
+                  "columns and the cases below test the service's side of the contract.", ""]
         for name, value in claude_result["scenarios"].items():
             lines.append(f"- {name}: {value}")
         usage = claude_result["usage"]
