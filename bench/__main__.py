@@ -47,7 +47,7 @@ def main() -> int:
         env.setenv(key, value)
     stack = {**outputs, "endpoint": emulator.url}
 
-    from bench import fallback, knowledge, processing
+    from bench import fallback, knowledge, notes, processing
 
     lines = ["# Benchmark report", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -57,6 +57,7 @@ def main() -> int:
     lines += processing.report_adversarial(processing.run_adversarial(stack, env))
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
+    lines += [""] + notes.report(notes.run_offline(), notes.run_claude())
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     Path(__file__).with_name("latest.md").write_text(text)

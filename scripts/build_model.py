@@ -44,8 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from chalicelib.knowledge import embeddings
-from chalicelib import taxonomy  # noqa: E402
+from chalicelib.knowledge import embeddings, taxonomy  # noqa: E402
 from eval_notes import NOTES  # noqa: E402
 
 OUT = ROOT / "chalicelib" / "knowledge" / "model"

@@ -9,6 +9,7 @@ request it received.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import uuid
@@ -16,7 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import unquote
 
-LINE_RE = re.compile(r"^\[(?:(\d+):)?(\d{2}):(\d{2})\] (.*)$", re.M)
+LINE_RE = re.compile(r"^\[(?:(\d+):)?(\d{2}):(\d{2})\] (?:L(\d+) )?(.*)$", re.M)
+MIN_CACHEABLE_TOKENS = 1024  # Sonnet's minimum cacheable prompt length
+
+
+def count_tokens(text: str) -> int:
+    """The fake's tokenizer: about four characters a token."""
+    return len(text) // 4
 
 
 def seconds(match: re.Match) -> int:
@@ -24,32 +31,101 @@ def seconds(match: re.Match) -> int:
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
 
 
+def _fit(value: Any, schema: dict) -> Any:
+    """The answer as the API's structured output returns it: only the schema's keys."""
+    if isinstance(value, dict) and "properties" in schema:
+        return {k: _fit(v, schema["properties"][k]) for k, v in value.items()
+                if k in schema["properties"]}
+    if isinstance(value, list) and "items" in schema:
+        return [_fit(v, schema["items"]) for v in value]
+    return value
+
+
+def _quote(text: str, words: int = 8) -> str:
+    return " ".join(text.split()[:words])
+
+
+def _item(start: int, number: int | None, text: str) -> dict:
+    return {"text": text[:60], "timestamp": start, "line": number, "quote": _quote(text)}
+
+
+def sent_lines(request: dict) -> list[tuple[int, int | None, str]]:
+    """(start seconds, line number or None, text) of the transcript lines sent."""
+    user = request["messages"][0]["content"]
+    return [(seconds(m), int(m.group(4)) if m.group(4) else None, m.group(5))
+            for m in LINE_RE.finditer(user)]
+
+
 def default_answer(request: dict) -> dict:
-    """A draft (or the synthesis of part drafts) built from what was sent."""
+    """A draft (or the synthesis of part drafts) built from what was sent: a bullet for
+    every second transcript line (at most about 25, the last line included), so the
+    answer grows with the input and covers it to its end."""
     user = request["messages"][0]["content"]
     schema = request["output_config"]["format"]["schema"]
     if "sections" not in schema["properties"]:
-        return {"title": "Thermodynamics from first principles",
-                "summary": "The whole lecture, summarised from its parts.",
-                "key_points": [{"text": "Entropy never decreases in isolation.",
-                                "timestamp": 5}],
-                "suggested_subject": "Physics", "tags": ["thermodynamics", "entropy", "heat"]}
-    lines = [(seconds(m), m.group(4)) for m in LINE_RE.finditer(user)]
+        first_quote = re.search(r'"quote": "([^"]+)"', user)
+        first_line = re.search(r'"line": (\d+)', user)
+        point = {"text": "Entropy never decreases in isolation.", "timestamp": 5,
+                 "line": int(first_line.group(1)) if first_line else 1,
+                 "quote": first_quote.group(1) if first_quote else ""}
+        return _fit({"title": "Thermodynamics from first principles",
+                     "summary": "The whole lecture, summarised from its parts.",
+                     "key_points": [point], "suggested_subject": "Physics",
+                     "tags": ["thermodynamics", "entropy", "heat"]}, schema)
+    lines = sent_lines(request)
     first, last = lines[0][0], lines[-1][0]
-    return {
+    # What a careful model quotes: lines with enough words to be found again.
+    lines = [line for line in lines if len(line[2].split()) >= 5] or lines
+    head = lines[0]
+    step = max(2, math.ceil(len(lines) / 25))  # at most about 25 bullets, to the last line
+    return _fit({
         "title": "Thermodynamics from first principles",
         "summary": f"Notes on the lecture from {first} s to {last} s.",
-        "core_concepts": [{"term": "Entropy", "definition": lines[0][1][:80],
-                           "timestamp": first}],
-        "key_points": [{"text": text[:60], "timestamp": start} for start, text in lines[:3]],
-        "sections": [{"title": f"Part from {first} s", "timestamp": first,
-                      "bullets": [{"text": text[:60], "timestamp": start}
-                                  for start, text in lines[::max(1, len(lines) // 5)]]}],
-        "review_questions": [{"question": "What is entropy?", "answer": lines[0][1][:80],
-                              "timestamp": first}],
+        "core_concepts": [{"term": "Entropy", "definition": head[2][:80], "timestamp": first,
+                           "line": head[1], "quote": _quote(head[2])}],
+        "key_points": [_item(*line) for line in lines[:3]],
+        "sections": [{"title": f"Part from {first} s", "timestamp": first, "line": head[1],
+                      "bullets": [_item(*line) for line in lines[::step]] + (
+                          [_item(*lines[-1])] if (len(lines) - 1) % step else [])}],
+        "review_questions": [{"question": "What is entropy?", "answer": head[2][:80],
+                              "timestamp": first, "line": head[1], "quote": _quote(head[2]),
+                              "kind": "recall"}],
         "suggested_subject": "Physics",
+        "subject": "Physics",
         "tags": ["thermodynamics", "entropy", "heat"],
-    }
+    }, schema)
+
+
+def _items(answer: dict) -> list[dict]:
+    out = list(answer.get("core_concepts", [])) + list(answer.get("key_points", []))
+    for section in answer.get("sections", []):
+        out += section.get("bullets", [])
+    return out + list(answer.get("review_questions", []))
+
+
+def wrong_references(answer: dict, shift_seconds: int = 120, shift_lines: int = 6) -> dict:
+    """Every item cites a moment (or line) away from where its quote is said."""
+    for item in _items(answer):
+        if isinstance(item.get("timestamp"), (int, float)):
+            item["timestamp"] += shift_seconds
+        if isinstance(item.get("line"), int):
+            item["line"] += shift_lines
+    return answer
+
+
+INVENTED_QUOTE = "the eigenvalues of a quantum harmonic oscillator are evenly spaced"
+
+
+def with_invented_quote(answer: dict) -> dict:
+    """One key point whose quote the lecture never says."""
+    if "key_points" in answer:
+        template = dict(answer["key_points"][0]) if answer["key_points"] else {}
+        template.update({"text": "Quantum oscillators have evenly spaced levels.",
+                         "quote": INVENTED_QUOTE})
+        if "timestamp" in template:
+            template["text"] = f"{template['text']} ({INVENTED_QUOTE})"
+        answer["key_points"].append(template)
+    return answer
 
 
 class FakeAnthropic:
@@ -61,7 +137,10 @@ class FakeAnthropic:
         self.answer: Callable[[dict], dict] = default_answer
         self.on_request: Callable[[dict], None] | None = None
         self._lock = threading.Lock()
-        self._seen_systems: set[str] = set()
+        self._seen_prefixes: set[str] = set()
+        # Answers longer than this many tokens (or the request's max_tokens) are cut.
+        self.output_limit: int | None = None
+        self.stops = 0  # answers cut at the output limit
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -108,23 +187,58 @@ class FakeAnthropic:
             if self.failures:
                 status, payload = self.failures.pop(0)
                 return status, payload
-            system = body["system"][0]["text"]
-            cached = system in self._seen_systems
-            self._seen_systems.add(system)
         if self.on_request is not None:
             self.on_request(body)
-        answer = self.answer(body)
-        user_tokens = len(body["messages"][0]["content"]) // 4
-        system_tokens = len(system) // 4
+        answer = json.dumps(self.answer(body))
+        usage = self._usage(body)
+        limit = min(body.get("max_tokens") or 10**9, self.output_limit or 10**9)
+        stop_reason = "end_turn"
+        if count_tokens(answer) > limit:
+            # What the API does: the text stops mid-answer at the limit.
+            answer, stop_reason = answer[:limit * 4], "max_tokens"
+            with self._lock:
+                self.stops += 1
+        usage["output_tokens"] = count_tokens(answer)
         return 200, {
             "id": f"msg_{uuid.uuid4().hex}", "type": "message", "role": "assistant",
-            "model": body["model"], "stop_reason": "end_turn", "stop_sequence": None,
-            "content": [{"type": "text", "text": json.dumps(answer)}],
-            "usage": {"input_tokens": user_tokens,
-                      "cache_read_input_tokens": system_tokens if cached else 0,
-                      "cache_creation_input_tokens": 0 if cached else system_tokens,
-                      "output_tokens": len(json.dumps(answer)) // 4},
+            "model": body["model"], "stop_reason": stop_reason, "stop_sequence": None,
+            "content": [{"type": "text", "text": answer}], "usage": usage,
         }
+
+    def _usage(self, body: dict) -> dict:
+        """Input tokens as the API counts them: the prefix up to the last cache_control
+        breakpoint is written to the cache (cache_creation_input_tokens) the first time
+        and read from it (cache_read_input_tokens) after, but only when it reaches the
+        minimum cacheable length; input_tokens is what follows the breakpoint."""
+        system = body.get("system")
+        blocks = system if isinstance(system, list) else (
+            [{"type": "text", "text": system}] if system else [])
+        marked = max((n for n, b in enumerate(blocks) if b.get("cache_control")), default=-1)
+        prefix = "".join(b["text"] for b in blocks[:marked + 1])
+        rest = "".join(b["text"] for b in blocks[marked + 1:]) + "".join(
+            m["content"] if isinstance(m["content"], str) else
+            "".join(part.get("text", "") for part in m["content"]) for m in body["messages"])
+        prefix_tokens = count_tokens(prefix)
+        created = read = 0
+        if marked >= 0 and prefix_tokens >= MIN_CACHEABLE_TOKENS:
+            key = body["model"] + "\0" + prefix
+            with self._lock:
+                if key in self._seen_prefixes:
+                    read = prefix_tokens
+                else:
+                    created = prefix_tokens
+                    self._seen_prefixes.add(key)
+            uncached = count_tokens(rest)
+        else:
+            uncached = prefix_tokens + count_tokens(rest)
+        return {"input_tokens": uncached, "cache_creation_input_tokens": created,
+                "cache_read_input_tokens": read, "output_tokens": 0}
+
+    def system_tokens(self) -> int:
+        """Tokens of the last request's cacheable system prefix."""
+        system = self.requests[-1]["system"] if self.requests else ""
+        text = "".join(b["text"] for b in system) if isinstance(system, list) else system
+        return count_tokens(text or "")
 
 
 RATE_LIMITED = (429, {"type": "error", "error": {"type": "rate_limit_error",

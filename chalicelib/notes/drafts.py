@@ -1,25 +1,32 @@
 """The draft model: one structure, whichever generator wrote it.
 
 A draft is structured data (title, summary, concepts, key points, sections,
-review questions, subject, tags), validated here and rendered to Markdown by
+review questions, subject, tags), every item with its verbatim quote, validated here and rendered to Markdown by
 chalicelib.notes.markdown, so every note has the same shape. Which generator
 writes it is chosen in chalicelib.notes.generators.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
+
+from chalicelib.knowledge.taxonomy import TAXONOMY
 
 LIMITS = {"title": 200, "summary": 4000, "text": 1000, "term": 120, "question": 500,
-          "answer": 2000, "tag": 40, "subject": 100}
+          "answer": 2000, "tag": 40, "subject": 100, "quote": 400}
 MAX_ITEMS = {"core_concepts": 40, "key_points": 40, "sections": 80, "bullets": 30,
              "review_questions": 40, "tags": 8}
+QUESTION_KINDS = ("recall", "explain", "apply", "compare")
+SUBJECTS: tuple[str, ...] = tuple(name for name, _ in TAXONOMY) + ("General",)
 
-_TIMED_TEXT = {"type": "object", "additionalProperties": False,
-               "required": ["text", "timestamp"],
-               "properties": {"text": {"type": "string"},
-                              "timestamp": {"type": ["number", "null"]}}}
+# Every item carries a short verbatim quote and the transcript line it is on; the
+# service finds the quote and sets the time (grounding.py). The model never gives
+# seconds (docs/DESIGN.md section 6).
+_QUOTE = {"type": "string"}
+_LINE = {"type": "integer"}
+_GROUNDED = {"type": "object", "additionalProperties": False,
+             "required": ["text", "quote", "line"],
+             "properties": {"text": {"type": "string"}, "quote": _QUOTE, "line": _LINE}}
 DRAFT_SCHEMA: dict = {
     "type": "object", "additionalProperties": False,
     "required": ["title", "summary", "core_concepts", "key_points", "sections",
@@ -29,22 +36,22 @@ DRAFT_SCHEMA: dict = {
         "summary": {"type": "string"},
         "core_concepts": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,
-            "required": ["term", "definition", "timestamp"],
+            "required": ["term", "definition", "quote", "line"],
             "properties": {"term": {"type": "string"}, "definition": {"type": "string"},
-                           "timestamp": {"type": ["number", "null"]}}}},
-        "key_points": {"type": "array", "items": _TIMED_TEXT},
+                           "quote": _QUOTE, "line": _LINE}}},
+        "key_points": {"type": "array", "items": _GROUNDED},
         "sections": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,
-            "required": ["title", "timestamp", "bullets"],
-            "properties": {"title": {"type": "string"},
-                           "timestamp": {"type": ["number", "null"]},
-                           "bullets": {"type": "array", "items": _TIMED_TEXT}}}},
+            "required": ["title", "line", "bullets"],
+            "properties": {"title": {"type": "string"}, "line": _LINE,
+                           "bullets": {"type": "array", "items": _GROUNDED}}}},
         "review_questions": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,
-            "required": ["question", "answer", "timestamp"],
-            "properties": {"question": {"type": "string"}, "answer": {"type": "string"},
-                           "timestamp": {"type": ["number", "null"]}}}},
-        "suggested_subject": {"type": "string"},
+            "required": ["question", "kind", "answer", "quote", "line"],
+            "properties": {"question": {"type": "string"},
+                           "kind": {"type": "string", "enum": list(QUESTION_KINDS)},
+                           "answer": {"type": "string"}, "quote": _QUOTE, "line": _LINE}}},
+        "suggested_subject": {"type": "string", "enum": list(SUBJECTS)},
         "tags": {"type": "array", "items": {"type": "string"}},
     },
 }
@@ -79,63 +86,72 @@ def _text(value: Any, limit: int) -> str:
     return " ".join(str(value or "").split())[:limit]
 
 
-def _timestamp(value: Any, duration: float, dropped: list[int]) -> float | None:
-    """A timestamp inside the video, or None (and counted) for one outside it."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+def _hint(value: Any, line_starts: Sequence[float]) -> float | None:
+    """The start of the cited line (1-based), or None for no such line."""
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    if not math.isfinite(value) or value < 0 or value > duration:
-        dropped[0] += 1
-        return None
-    return float(value)
+    return float(line_starts[value - 1]) if 1 <= value <= len(line_starts) else None
 
 
-def validate_draft(raw: Any, duration_seconds: float) -> dict:
-    """Check a draft's types and limits; drop timestamps outside the video."""
+def validate_draft(raw: Any, duration_seconds: float,
+                   line_starts: Sequence[float] = ()) -> dict:
+    """Check a draft's types and limits. Items keep their quote and, as `hint`, the
+    start of the line they cite (line_starts[line - 1]); any time the writer put in
+    is ignored, since grounding.ground sets every timestamp from the quote. What the
+    item caps leave out is counted in `condensed`, which the note shows."""
     if not isinstance(raw, dict):
         raise ValueError("draft is not an object")
-    dropped = [0]
+    condensed: dict[str, int] = {}
 
-    def items(key: str, limit_key: str | None = None) -> list:
+    def capped(entries: list, key: str) -> list:
+        if len(entries) > MAX_ITEMS[key]:
+            condensed[key] = condensed.get(key, 0) + len(entries) - MAX_ITEMS[key]
+        return entries[:MAX_ITEMS[key]]
+
+    def items(key: str) -> list:
         value = raw.get(key) if isinstance(raw.get(key), list) else []
-        return [item for item in value if isinstance(item, dict)][:MAX_ITEMS[limit_key or key]]
+        return capped([item for item in value if isinstance(item, dict)], key)
+
+    def grounded(entry: dict) -> dict:
+        return {"quote": _text(entry.get("quote"), LIMITS["quote"]),
+                "hint": _hint(entry.get("line"), line_starts)}
 
     def timed(entries: Any) -> list[dict]:
-        entries = entries if isinstance(entries, list) else []
-        out = []
-        for entry in entries[:MAX_ITEMS["bullets"]]:
-            if isinstance(entry, dict) and _text(entry.get("text"), LIMITS["text"]):
-                out.append({"text": _text(entry["text"], LIMITS["text"]),
-                            "timestamp": _timestamp(entry.get("timestamp"), duration_seconds,
-                                                    dropped)})
-        return out
+        entries = [e for e in (entries if isinstance(entries, list) else [])
+                   if isinstance(e, dict) and _text(e.get("text"), LIMITS["text"])]
+        return [{"text": _text(e["text"], LIMITS["text"]), **grounded(e)}
+                for e in capped(entries, "bullets")]
 
+    questions = []
+    for q in items("review_questions"):
+        if _text(q.get("question"), LIMITS["question"]) and _text(q.get("answer"),
+                                                                   LIMITS["answer"]):
+            kind = q.get("kind") if q.get("kind") in QUESTION_KINDS else "recall"
+            questions.append({"question": _text(q.get("question"), LIMITS["question"]),
+                              "kind": kind, "answer": _text(q.get("answer"), LIMITS["answer"]),
+                              **grounded(q)})
+    subject = _text(raw.get("suggested_subject"), LIMITS["subject"])
     draft = {
         "title": _text(raw.get("title"), LIMITS["title"]),
         "summary": str(raw.get("summary") or "").strip()[:LIMITS["summary"]],
         "core_concepts": [
             {"term": _text(c.get("term"), LIMITS["term"]),
-             "definition": _text(c.get("definition"), LIMITS["text"]),
-             "timestamp": _timestamp(c.get("timestamp"), duration_seconds, dropped)}
+             "definition": _text(c.get("definition"), LIMITS["text"]), **grounded(c)}
             for c in items("core_concepts") if _text(c.get("term"), LIMITS["term"])],
         "key_points": timed(raw.get("key_points"))[:MAX_ITEMS["key_points"]],
         "sections": [
             {"title": _text(s.get("title"), LIMITS["title"]) or "Section",
-             "timestamp": _timestamp(s.get("timestamp"), duration_seconds, dropped),
+             "hint": _hint(s.get("line"), line_starts), "timestamp": None,
              "bullets": timed(s.get("bullets"))}
             for s in items("sections")],
-        "review_questions": [
-            {"question": _text(q.get("question"), LIMITS["question"]),
-             "answer": _text(q.get("answer"), LIMITS["answer"]),
-             "timestamp": _timestamp(q.get("timestamp"), duration_seconds, dropped)}
-            for q in items("review_questions")
-            if _text(q.get("question"), LIMITS["question"]) and _text(q.get("answer"),
-                                                                       LIMITS["answer"])],
-        "suggested_subject": _text(raw.get("suggested_subject"), LIMITS["subject"]),
+        "review_questions": questions,
+        "suggested_subject": subject,
         "tags": list(dict.fromkeys(
             _text(t, LIMITS["tag"]).lower() for t in (raw.get("tags") or [])
             if isinstance(t, str) and _text(t, LIMITS["tag"])))[:MAX_ITEMS["tags"]],
+        "condensed": {**{k: int(v) for k, v in (raw.get("condensed") or {}).items()
+                         if k in MAX_ITEMS and isinstance(v, int)}, **condensed},
     }
     if not draft["title"] or not draft["summary"]:
         raise ValueError("draft has no title or summary")
-    draft["dropped_timestamps"] = dropped[0]
     return draft

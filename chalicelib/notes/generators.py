@@ -13,13 +13,13 @@ import json
 import logging
 
 from chalicelib.core import aws, config, observability
-from chalicelib.notes import claude, offline
-from chalicelib.notes.drafts import Generated, Options, validate_draft
+from chalicelib.notes import claude, grounding, offline
+from chalicelib.notes.drafts import Generated, Options
 from chalicelib.youtube.transcript_model import Transcript
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "2026-11-22.1"
+PROMPT_VERSION = "2026-12-01.1"
 DEFAULT_MODEL = "claude-sonnet-5-5"
 EXTRACTIVE = "extractive"
 
@@ -62,12 +62,18 @@ def _read_cached_draft(key: str) -> Generated | None:
         return None
 
 
+def finish(draft: dict, transcript: Transcript) -> dict:
+    """Every generator's draft is grounded by the service (docs/DESIGN.md section 6):
+    each item's quote is looked up, its timestamp set from where it was found."""
+    return grounding.ground(draft, transcript)
+
+
 def generate(transcript: Transcript, options: Options) -> Generated:
-    """A validated draft for the transcript, from the cache when Claude wrote one before."""
+    """A validated, grounded draft for the transcript, from the cache when Claude wrote
+    one before."""
     chosen = provider()
     if chosen == EXTRACTIVE:
-        return Generated(draft=validate_draft(offline.draft(transcript, options),
-                                              transcript.duration_seconds),
+        return Generated(draft=finish(offline.draft(transcript, options), transcript),
                          generator=EXTRACTIVE, usage={"input_tokens": 0, "output_tokens": 0,
                                                       "calls": 0})
     model_name = model()
@@ -76,6 +82,7 @@ def generate(transcript: Transcript, options: Options) -> Generated:
     if cached is not None:
         return cached
     generated = claude.write_draft(transcript, options, model_name, bedrock=chosen == "bedrock")
+    generated.draft = finish(generated.draft, transcript)
     observability.metric("TokensUsed", generated.usage.get("input_tokens", 0)
                          + generated.usage.get("output_tokens", 0), Model=model_name)
     aws.client("s3").put_object(

@@ -3,7 +3,9 @@
 Rendering is ours, not the model's, so every note has the same shape whichever
 generator wrote the draft: front matter, Summary, Core Concepts, Key Points,
 Detailed Notes with clickable timestamps, Review Questions (answers in collapsed
-Obsidian callouts) and, once there are any, Related Notes.
+Obsidian callouts) and, once there are any, Related Notes. Every grounded item links
+to where its quote is said, or says that its quote was not found; the front matter
+counts them (`verified: "n/m"`). Formulas may be LaTeX (`$...$`), left as written.
 """
 from __future__ import annotations
 
@@ -32,6 +34,42 @@ def timestamp_link(video_id: str, seconds: float | None) -> str:
     if seconds is None:
         return ""
     return f" ([{clock(seconds)}]({canonical_url(video_id)}&t={int(seconds)}s))"
+
+
+UNVERIFIED = " *(not found in the transcript)*"
+NO_CONCEPTS = "*The lecture defines no terms in its own words.*"
+
+
+def evidence(video_id: str, item: dict) -> str:
+    """A found item links to where its quote is said; an unfound one says so and is
+    never shown as checked (docs/DESIGN.md section 6). Drafts without grounding
+    (no `verified` key) keep their plain timestamp."""
+    if item.get("verified") is False:
+        return UNVERIFIED
+    return timestamp_link(video_id, item.get("timestamp"))
+
+
+def verified_text(draft: dict) -> str | None:
+    """The front matter's `verified: "n/m"`, or None for a draft never grounded."""
+    counts = draft.get("verified")
+    if not isinstance(counts, (list, tuple)) or len(counts) != 2:
+        return None
+    return f"{int(counts[0])}/{int(counts[1])}"
+
+
+CONDENSED_NAMES = {"core_concepts": "concepts", "key_points": "key points",
+                   "sections": "sections", "bullets": "bullets",
+                   "review_questions": "review questions", "tags": "tags"}
+
+
+def condensed_text(draft: dict) -> str | None:
+    """What the item caps left out, said in the note (nothing is dropped silently)."""
+    left_out = {k: v for k, v in (draft.get("condensed") or {}).items() if v}
+    if not left_out:
+        return None
+    parts = ", ".join(f"{count} {CONDENSED_NAMES.get(key, key)}"
+                      for key, count in sorted(left_out.items()))
+    return f"*Condensed: {parts} beyond this note's limits were left out.*"
 
 
 def link_target(title: str) -> str:
@@ -94,38 +132,40 @@ def render(
         f"tags: {_yaml_list(tags)}",
         f"created: {created}",
         f"generator: {generator}",
-        # transcript: youtube | uploaded, its language, automatic or not (DESIGN section 7)
+        # transcript: youtube | uploaded, its language, automatic or not (docs/DESIGN.md section 7)
         *[f"{name}: {str(value).lower() if isinstance(value, bool) else _yaml_scalar(str(value))}"
           for name, value in (transcript_info or {}).items()],
+        *([f"verified: {_yaml_string(verified_text(draft))}"] if verified_text(draft) else []),
         "---",
         f"# {_escape_line(title)}",
         "",
         "## Summary",
         safe_text.block(draft["summary"]),
         "",
+        *([condensed_text(draft), ""] if condensed_text(draft) else []),
     ]
-    if draft["core_concepts"]:
-        lines.append("## Core Concepts")
-        lines += [f"- **{_escape_line(c['term'])}**: {_escape_line(c['definition'])}"
-                  f"{link(c['timestamp'])}" for c in draft["core_concepts"]]
-        lines.append("")
+    # Every section is in every note (docs/DESIGN.md section 7), even when empty.
+    lines.append("## Core Concepts")
+    lines += [f"- **{_escape_line(c['term'])}**: {_escape_line(c['definition'])}"
+              f"{evidence(video_id, c)}" for c in draft["core_concepts"]] or [NO_CONCEPTS]
+    lines.append("")
     if draft["key_points"]:
         lines.append("## Key Points")
-        lines += [f"- {_escape_line(p['text'])}{link(p['timestamp'])}"
+        lines += [f"- {_escape_line(p['text'])}{evidence(video_id, p)}"
                   for p in draft["key_points"]]
         lines.append("")
     if draft["sections"]:
         lines.append("## Detailed Notes")
         for section in draft["sections"]:
             lines.append(f"### {_escape_line(section['title'])}{link(section['timestamp'])}")
-            lines += [f"- {_escape_line(b['text'])}{link(b['timestamp'])}"
+            lines += [f"- {_escape_line(b['text'])}{evidence(video_id, b)}"
                       for b in section["bullets"]]
             lines.append("")
     if include_questions and draft["review_questions"]:
         lines.append("## Review Questions")
         for number, question in enumerate(draft["review_questions"], start=1):
             lines.append(f"> [!question]- {number}. {_escape_line(question['question'])}"
-                         f"{link(question['timestamp'])}")
+                         f"{evidence(video_id, question)}")
             lines.append(f"> {_escape_line(question['answer'])}")
             lines.append("")
     if related_titles:

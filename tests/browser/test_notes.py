@@ -109,8 +109,6 @@ def test_download_note_as_markdown(page, site, reader) -> None:
     assert "[[Entropy and the Second Law]]" in text
 
 
-@pytest.mark.xfail(reason="needs backend feature: `verified` in the note's front matter "
-                          "(docs/DESIGN.md section 7, grounding)", strict=False)
 def test_verified_count_is_visible(page, site, reader) -> None:
     sign_in(page, reader)
     open_note(page, "Entropy and the Second Law")

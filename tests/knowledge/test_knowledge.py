@@ -250,10 +250,17 @@ def test_a_suggested_subject_informs_but_the_thresholds_decide():
         suggested = filing.choose_category(submitted=None, default_subject=None,
                                               suggested=runner_up, vector=ambiguous)
         assert suggested.category == runner_up
+    # Claude's subject, one of the taxonomy's names, counts when Claude writes (issue 12).
     cooking = embeddings.embed_one(OFF_TOPIC[0])
-    assert filing.choose_category(submitted=None, default_subject=None,
-                                     suggested="Chemistry", vector=cooking).category == \
-        "General"
+    chosen = filing.choose_category(submitted=None, default_subject=None,
+                                    suggested="Chemistry", vector=cooking)
+    assert (chosen.category, chosen.source) == ("Chemistry", "model")
+    # ...unless one of the user's own categories matches the note.
+    thermo = library_of(("Carnot", "Thermo Lectures", THERMO[0]),
+                        ("Entropy", "Thermo Lectures", THERMO[1]))
+    note = vector_of(*THERMO[0].split(". ", 1))
+    assert filing.choose_category(submitted=None, default_subject=None, suggested="Physics",
+                                  vector=note, library=thermo).category == "Thermo Lectures"
     # A suggestion in other words still names its subject.
     physics = filing.choose_category(submitted=None, default_subject=None,
                                         suggested="physics of heat", vector=vector_of(

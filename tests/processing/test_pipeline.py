@@ -176,10 +176,11 @@ def test_extractive_handles_unpunctuated_auto_captions(client, stack, user, yout
     done = video_of(client, user, submitted["video_id"])
     content = note_of(client, user, done["note_id"])["content"]
     summary = content.split("## Summary\n")[1].split("\n## ")[0].strip()
-    sentences = [s for s in re.split(r"(?<=\.) ", summary) if s]
-    assert len(sentences) >= 2
-    assert all(s[0].isupper() and s.endswith(".") for s in sentences)
-    assert all(len(s.split()) <= 30 for s in sentences)
+    # Spoken clauses, shown as said: no invented capitals or full stops (issue 12).
+    passages = summary.split(" … ")
+    assert len(passages) >= 2
+    assert all("." not in p and p == p.lower() for p in passages)
+    assert all(5 <= len(p.split()) <= 40 for p in passages)
 
 
 def test_progress_is_visible_while_the_job_runs(client, stack, user, youtube, claude):
@@ -207,7 +208,7 @@ def test_claude_notes_with_a_429_then_success(client, stack, user, youtube, clau
     assert request["model"] == "claude-sonnet-5-5"
     assert request["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert request["output_config"]["format"]["type"] == "json_schema"
-    assert "[00:00] Today we study entropy" in request["messages"][0]["content"]
+    assert "[00:00] L1 Today we study entropy" in request["messages"][0]["content"]
     sent = claude.headers[-1]
     assert sent.get("x-api-key") == "sk-ant-test" or \
         sent.get("authorization") == "Bearer sk-ant-test"
@@ -249,9 +250,12 @@ def test_a_three_hour_lecture_is_chunked_and_nothing_is_truncated(client, stack,
                                      request["messages"][0]["content"], re.M)]
 
     # Written concurrently, so received in any order; each chunk is one time range.
+    # Neighbouring chunks share a few lines of context (issue 12), nothing more.
     ranges = sorted(line_times(r) for r in chunk_requests)
-    times = [t for chunk in ranges for t in chunk]
-    assert times == sorted(times) and times[0] == 0 and times[-1] >= 180 * 60 - 30
+    assert all(chunk == sorted(chunk) for chunk in ranges)
+    assert all(len(set(a) & set(b)) <= 2 for a, b in zip(ranges, ranges[1:]))
+    times = sorted({t for chunk in ranges for t in chunk})
+    assert times[0] == 0 and times[-1] >= 180 * 60 - 30
     transcript_chars = sum(len(s[2]) + 1 for s in video.tracks[0].segments)
     chunk_chars = sum(len(r["messages"][0]["content"].split("Transcript:\n", 1)[1])
                       for r in chunk_requests)
@@ -261,12 +265,16 @@ def test_a_three_hour_lecture_is_chunked_and_nothing_is_truncated(client, stack,
 
 
 def test_timestamps_outside_the_video_are_dropped(client, stack, user, youtube, claude):
+    # The model never gives seconds (issue 12): an item citing no real line, with a
+    # quote the lecture never says, is shown as not found and gets no timestamp.
     def answer(request):
         from testkit.fake_anthropic import default_answer
 
         draft = default_answer(request)
-        draft["key_points"].append({"text": "A claim about minute 900", "timestamp": 54000})
-        draft["sections"][0]["bullets"].append({"text": "Negative time", "timestamp": -5})
+        draft["key_points"].append({"text": "A claim about minute 900", "line": 54000,
+                                    "quote": "a sentence this lecture never says at all"})
+        draft["sections"][0]["bullets"].append({"text": "Negative time", "line": -5,
+                                                "quote": "nor this one, anywhere in the video"})
         return draft
 
     claude.answer = answer
@@ -275,7 +283,8 @@ def test_timestamps_outside_the_video_are_dropped(client, stack, user, youtube, 
     work(stack)
     content = note_of(client, user, video_of(client, user, submitted["video_id"])["note_id"])[
         "content"]
-    assert "- A claim about minute 900\n" in content and "- Negative time\n" in content
+    assert "- A claim about minute 900 *(not found in the transcript)*\n" in content
+    assert "- Negative time *(not found in the transcript)*\n" in content
     assert all(0 <= int(t) <= 600 for _, t in LINK_RE.findall(content))
 
 

@@ -1,0 +1,88 @@
+"""Grounding (docs/DESIGN.md section 6): quotes are found in the transcript, the time
+comes from where they are found, and an unfound item is never shown as checked."""
+from __future__ import annotations
+
+from chalicelib.notes import grounding, markdown
+from chalicelib.youtube.transcript_model import Segment, Transcript
+
+AUTO = [  # automatic captions: lowercase, no punctuation, fillers, a misheard name
+    "okay so um today we are talking about the", "black death which is uh probably the",
+    "worst disaster in european history and the", "bacterium was called your senia pestis",
+    "and it lived in rats and fleas so", "if you know where the ships came from you",
+    "know where the plague went next okay", "so the worst years were 1347 to 1351",
+]
+
+
+def transcript(lines: list[str], seconds: float = 3.0) -> Transcript:
+    return Transcript(video_id="qbGround001", title="The Black Death", channel="c",
+                      duration_seconds=int(len(lines) * seconds) + 1, language="en",
+                      is_generated=True,
+                      segments=[Segment(t, i * seconds, seconds) for i, t in enumerate(lines)])
+
+
+def test_a_quote_is_found_across_segments_whatever_its_case_punctuation_and_fillers():
+    text = grounding.TranscriptText(transcript(AUTO))
+    found = text.find("The Black Death, which is probably the worst disaster in European "
+                      "history!")
+    assert found is not None and found.exact and found.start == 0.0  # "the" ends segment 0
+    assert text.find("black death, which is probably the worst").start == 3.0
+    # A filler in the quote or not, and apostrophes, do not matter either.
+    assert text.find("Okay, so, today we are talking about the black death").start == 0.0
+    assert text.find("If you know where the ship's came from").exact
+
+
+def test_caption_noise_is_tolerated_but_an_invented_quote_is_not():
+    text = grounding.TranscriptText(transcript(AUTO))
+    misheard = text.find("the bacterium was called yersinia pestis and it lived in rats")
+    assert misheard is not None and not misheard.exact and misheard.start == 6.0
+    assert text.find("the plague was spread by mosquitoes across asia") is None
+    assert text.find("black death") is None  # too short to prove anything
+
+
+def test_a_repeated_quote_takes_the_occurrence_nearest_the_cited_line():
+    lines = ["the second law says entropy never decreases", "now something else entirely",
+             "so again the second law says entropy never decreases"]
+    text = grounding.TranscriptText(transcript(lines, 100.0))
+    assert text.find("the second law says entropy never decreases").start == 0.0
+    assert text.find("the second law says entropy never decreases", near=190.0).start == 200.0
+
+
+def test_ground_sets_times_from_quotes_counts_verified_and_ignores_model_times():
+    draft = {
+        "title": "t", "summary": "s",
+        "core_concepts": [{"term": "Yersinia pestis", "definition": "The bacterium.",
+                           "quote": "bacterium was called your senia pestis", "hint": 0.0}],
+        "key_points": [{"text": "Worst years 1347-1351.", "quote": "the worst years were 1347 "
+                        "to 1351", "hint": 3.0, "timestamp": 5.0},
+                       {"text": "Invented.", "quote": "the plague was spread by mosquitoes "
+                        "across asia", "hint": 6.0}],
+        "sections": [{"title": "Spread", "hint": 12.0, "timestamp": None, "bullets": [
+            {"text": "Ships.", "quote": "if you know where the ships came from", "hint": 99.0}]}],
+        "review_questions": [],
+    }
+    grounded = grounding.ground(draft, transcript(AUTO))
+    assert grounded["verified"] == [3, 4]
+    concept, (point, invented) = grounded["core_concepts"][0], grounded["key_points"]
+    assert concept["verified"] and concept["timestamp"] == 9.0
+    assert point["verified"] and point["timestamp"] == 21.0  # where it is said, not 5.0
+    assert invented["verified"] is False and invented["timestamp"] is None
+    assert grounded["sections"][0]["timestamp"] == 12.0
+    assert grounded["sections"][0]["bullets"][0]["timestamp"] == 15.0
+    # "you know" inside a sentence is a real phrase, and the quote keeps it.
+    assert "you know" in grounded["sections"][0]["bullets"][0]["quote"]
+
+
+def test_the_note_says_verified_n_of_m_and_never_checks_an_unfound_item():
+    draft = {"title": "t", "summary": "s", "core_concepts": [], "sections": [],
+             "review_questions": [], "tags": [], "verified": [1, 2],
+             "key_points": [{"text": "Found $E = mc^2$.", "timestamp": 21.0, "verified": True},
+                            {"text": "Not found.", "timestamp": None, "verified": False}],
+             "condensed": {"review_questions": 3}}
+    content = markdown.render(draft=draft, video_id="qbGround001", title="T", channel="c",
+                              duration_seconds=30, category="History", tags=[],
+                              created="2026-12-01T00:00:00Z", generator="extractive")
+    assert '\nverified: "1/2"\n' in content
+    assert "- Found $E = mc^2$. ([00:21](" in content  # LaTeX left as written
+    assert "- Not found. *(not found in the transcript)*\n" in content
+    assert "3 review questions beyond this note's limits were left out" in content
+    assert "## Core Concepts\n*The lecture defines no terms" in content
