@@ -113,7 +113,7 @@ def test_verified_count_is_visible(page, site, reader) -> None:
     sign_in(page, reader)
     open_note(page, "Entropy and the Second Law")
     verified = page.get_by_test_id("verified")
-    verified.wait_for(timeout=3000)
+    verified.wait_for(timeout=15_000)
     assert re.search(r"\d+/\d+ items found in the transcript", verified.inner_text())
 
 
@@ -128,9 +128,10 @@ def test_library_by_category_filter_and_delete(page, site) -> None:
     for name, count in categories.items():
         assert nav.get_by_role("button", name=f"{name} ({count})").count() == 1
     notes = page.get_by_role("list", name="Notes").get_by_role("link")
-    assert notes.all_inner_texts() == [  # newest first
+    # The counts and the list arrive in separate replies: wait for the list itself.
+    expect(notes).to_have_text([  # newest first
         "The Printing Press and the Spread of Ideas", "Heat Engines and the Carnot Limit",
-        "Entropy and the Second Law"]
+        "Entropy and the Second Law"], timeout=15_000)
 
     # A category shows only its notes.
     physics_count = categories[next(n for n in categories if n == "Physics")]
@@ -144,9 +145,9 @@ def test_library_by_category_filter_and_delete(page, site) -> None:
     # The filter narrows the titles as you type.
     box = page.get_by_label("Filter by title")
     box.press_sequentially("carn")
-    assert notes.all_inner_texts() == ["Heat Engines and the Carnot Limit"]
+    expect(notes).to_have_text(["Heat Engines and the Carnot Limit"])
     box.fill("no such title")
-    assert notes.count() == 0
+    expect(notes).to_have_count(0)
     box.fill("")
 
     # Delete asks first; Cancel keeps the note.
@@ -154,11 +155,11 @@ def test_library_by_category_filter_and_delete(page, site) -> None:
     dialog = page.get_by_role("dialog")
     assert "cannot be undone" in dialog.inner_text()
     dialog.get_by_role("button", name="Cancel").click()
-    assert notes.count() == 3
+    expect(notes).to_have_count(3)
     page.get_by_role("button", name="Delete The Printing Press and the Spread of Ideas").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     nav.get_by_role("button", name="All (2)").wait_for()
-    assert notes.all_inner_texts() == ["Heat Engines and the Carnot Limit", "Entropy and the Second Law"]
+    expect(notes).to_have_text(["Heat Engines and the Carnot Limit", "Entropy and the Second Law"])
     titles = [n["title"] for n in site.call(user, "GET", "/notes").json()["notes"]]
     assert "The Printing Press and the Spread of Ideas" not in titles
 
