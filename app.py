@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import CognitoUserPoolAuthorizer, Rate, Response
 
 from chalicelib import lazy
-from chalicelib.http import cors, limits, replies
+from chalicelib.http import limits, replies
 from chalicelib.http.threadsafe import ThreadSafeChalice
 
 # Loaded on first use: importing app.py is what every cold start of every function
@@ -19,7 +19,7 @@ from chalicelib.http.threadsafe import ThreadSafeChalice
 if TYPE_CHECKING:
     from chalicelib.accounts import signin, tokens, users
     from chalicelib.core import config, db, guard, observability
-    from chalicelib.http import openapi, validation
+    from chalicelib.http import cors, openapi, validation
     from chalicelib.ledger import history, packages
     from chalicelib.notes import export, note_store
     from chalicelib.payments import checkout, sandbox, webhook
@@ -27,11 +27,11 @@ if TYPE_CHECKING:
     from chalicelib.processing import handlers
     from chalicelib.videos import video_api
 else:
-    (signin, tokens, users, config, db, guard, observability, openapi, validation, history,
-     packages, export, note_store, checkout, webhook, stuck_jobs, handlers, video_api,
+    (signin, tokens, users, config, db, guard, observability, cors, openapi, validation,
+     history, packages, export, note_store, checkout, webhook, stuck_jobs, handlers, video_api,
      sandbox) = lazy(
         "accounts.signin", "accounts.tokens", "accounts.users", "core.config", "core.db",
-        "core.guard", "core.observability", "http.openapi", "http.validation",
+        "core.guard", "core.observability", "http.cors", "http.openapi", "http.validation",
         "ledger.history", "ledger.packages", "notes.export", "notes.note_store",
         "payments.checkout", "payments.webhook", "processing.cleanup", "processing.handlers",
         "videos.video_api", "payments.sandbox")

@@ -81,3 +81,17 @@ def test_one_caption_track_policy_module():
     definers = {name for name, path in _modules().items()
                 if re.search(r"^def choose_\w*track\(", path.read_text(), re.M)}
     assert definers == {"chalicelib.youtube.tracks"}
+
+
+def test_importing_app_loads_only_the_http_plumbing_it_needs():
+    """Cold starts pay for what app.py imports: the config, secrets and logging stack
+    load on first use (importing them made app.py's import 1.8x a bare app's)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app; print(sorted(m for m in sys.modules "
+            "if m.startswith('chalicelib')))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert set(eval(loaded)) <= {"chalicelib", "chalicelib.http", "chalicelib.http.limits",
+                                 "chalicelib.http.replies", "chalicelib.http.threadsafe"}
