@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Assemble filing.json from the hand-written texts in filing_src/part*.py.
+"""Assemble filing.json from the hand-written texts in filing_src/part*.py, and the
+held-out set: filing_heldout.json from filing_src/heldout.py and offtopic_heldout.json
+from filing_src/offtopic_heldout.py.
 Texts marked style="auto" are normalised to YouTube auto-caption style
 (lowercase, no punctuation except in-word apostrophes)."""
 import json, re, sys
@@ -8,6 +10,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "filing_src"))
 import part1, part2, part3, part4, part5  # noqa: E402
+import heldout, offtopic_heldout  # noqa: E402
 
 
 def autocaption(text):
@@ -18,16 +21,33 @@ def autocaption(text):
     return " ".join(t.split())
 
 
-def main():
+def build(entries):
     items = []
-    for part in (part1, part2, part3, part4, part5):
-        for e in part.ENTRIES:
-            e = dict(e)
-            if e["style"] == "auto":
-                e["text"] = autocaption(e["text"])
-            items.append(e)
-    (HERE / "filing.json").write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for e in entries:
+        e = dict(e)
+        if e["style"] == "auto":
+            e["text"] = autocaption(e["text"])
+        items.append(e)
+    return items
+
+
+def write(name, items):
+    (HERE / name).write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main():
+    items = build(e for part in (part1, part2, part3, part4, part5) for e in part.ENTRIES)
+    write("filing.json", items)
     print(f"filing.json: {len(items)} texts")
+    held = build(heldout.ENTRIES)
+    write("filing_heldout.json", held)
+    print(f"filing_heldout.json: {len(held)} texts")
+    # same shape as offtopic.json: one object per line
+    off = [{"title": e["title"], "chapters": list(e["chapters"]), "text": e["text"]}
+           for e in offtopic_heldout.ENTRIES]
+    (HERE / "offtopic_heldout.json").write_text(
+        "[\n" + ",\n".join(" " + json.dumps(e, ensure_ascii=False) for e in off) + "\n]\n", encoding="utf-8")
+    print(f"offtopic_heldout.json: {len(off)} texts")
 
 
 if __name__ == "__main__":
