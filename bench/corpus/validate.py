@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Validate the evaluation corpus: lectures/*.json and filing.json."""
+"""Validate the evaluation corpus: lectures/*.json, filing.json, offtopic.json and the
+held-out set (filing_heldout.json, offtopic_heldout.json)."""
 import collections, json, math, re, sys
 from pathlib import Path
 
@@ -87,26 +88,51 @@ def check_lecture(path, seen_ids):
     return d
 
 
-def check_filing(path):
+FILING_KEYS = {"subject", "title", "chapters", "text", "style", "language"}
+OFFTOPIC_KEYS = {"title", "chapters", "text"}
+
+
+def load_list(path):
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
     except Exception as e:  # noqa: BLE001
-        err(f"filing.json does not parse: {e}"); return []
+        err(f"{path.name} does not parse: {e}"); return []
+    if not isinstance(items, list):
+        err(f"{path.name}: not a list"); return []
+    return items
+
+
+def check_common(name, i, x, keys, words):
+    """Keys, title, chapters and word count of one filing or off-topic entry."""
+    if not isinstance(x, dict) or set(x) != keys:
+        err(f"{name}[{i}]: keys {sorted(x) if isinstance(x, dict) else x!r}, need {sorted(keys)}"); return False
+    if not isinstance(x.get("title"), str) or not x["title"]:
+        err(f"{name}[{i}]: missing title")
+    if not (isinstance(x.get("chapters"), list) and all(isinstance(c, str) and c for c in x["chapters"])):
+        err(f"{name}[{i}]: chapters not a list of titles")
+    if not isinstance(x.get("text"), str):
+        err(f"{name}[{i}]: text not a string"); return False
+    n = len(x["text"].split())
+    lo, hi = words
+    if not lo <= n <= hi:
+        err(f"{name}[{i}] ({x.get('title')}): {n} words, need {lo}-{hi}")
+    return True
+
+
+def check_filing(path, min_en, min_auto, min_nonen, words):
+    name = path.name
+    items = load_list(path)
     per, auto, nonen = collections.Counter(), collections.Counter(), 0
-    titles = collections.Counter(x.get("title") for x in items)
-    for t, n in titles.items():
-        if n > 1:
-            err(f"filing.json: duplicate title {t!r}")
     for i, x in enumerate(items):
+        if not check_common(name, i, x, FILING_KEYS, words):
+            continue
         if x.get("subject") not in SUBJECTS:
-            err(f"filing.json[{i}]: subject {x.get('subject')!r} not in taxonomy")
-        if not isinstance(x.get("title"), str) or not x["title"]:
-            err(f"filing.json[{i}]: missing title")
-        if not isinstance(x.get("chapters", []), list):
-            err(f"filing.json[{i}]: chapters not a list")
-        n = len(x.get("text", "").split())
-        if not 80 <= n <= 200:
-            err(f"filing.json[{i}] ({x.get('title')}): {n} words, need 80-200")
+            err(f"{name}[{i}]: subject {x.get('subject')!r} not in taxonomy")
+            continue
+        if x.get("style") not in ("human", "auto"):
+            err(f"{name}[{i}]: style {x.get('style')!r} not human/auto")
+        if not (isinstance(x.get("language"), str) and re.match(r"^[a-z]{2}$", x["language"])):
+            err(f"{name}[{i}]: language {x.get('language')!r} not a 2-letter code")
         if x.get("language", "en") == "en":
             per[x["subject"]] += 1
             if x.get("style") == "auto":
@@ -114,15 +140,44 @@ def check_filing(path):
         else:
             nonen += 1
         if x.get("style") == "auto" and (x["text"] != x["text"].lower() or re.search(r"[^\w\s']", x["text"])):
-            err(f"filing.json[{i}]: auto-style text has capitals/punctuation")
+            err(f"{name}[{i}]: auto-style text has capitals/punctuation")
     for s in SUBJECTS:
-        if per[s] < 6:
-            err(f"filing.json: only {per[s]} English texts for {s}")
-        if auto[s] < 2:
-            err(f"filing.json: only {auto[s]} auto-caption texts for {s}")
-    if nonen < 4:
-        err(f"filing.json: only {nonen} non-English texts")
+        if per[s] < min_en:
+            err(f"{name}: only {per[s]} English texts for {s}")
+        if auto[s] < min_auto:
+            err(f"{name}: only {auto[s]} auto-caption texts for {s}")
+    if nonen < min_nonen:
+        err(f"{name}: only {nonen} non-English texts")
     return items, per, auto, nonen
+
+
+def check_offtopic(path, min_n, words):
+    items = load_list(path)
+    for i, x in enumerate(items):
+        check_common(path.name, i, x, OFFTOPIC_KEYS, words)
+    if len(items) < min_n:
+        err(f"{path.name}: only {len(items)} off-topic texts, need >= {min_n}")
+    return items
+
+
+def check_titles(sets):
+    """Titles unique within and across all filing and off-topic sets."""
+    where = collections.defaultdict(list)
+    for name, items in sets.items():
+        for x in items:
+            if isinstance(x, dict) and isinstance(x.get("title"), str):
+                where[x["title"].strip().casefold()].append(name)
+    for t, names in where.items():
+        if len(names) > 1:
+            err(f"duplicate title {t!r} in {', '.join(names)}")
+
+
+def check_heldout_languages(cal, held):
+    """Held-out non-English texts use language/subject pairs not in the calibration set."""
+    used = {(x.get("language"), x.get("subject")) for x in cal if isinstance(x, dict)}
+    for i, x in enumerate(held):
+        if isinstance(x, dict) and x.get("language", "en") != "en" and (x.get("language"), x.get("subject")) in used:
+            err(f"filing_heldout.json[{i}]: {x.get('language')} {x.get('subject')} already in filing.json")
 
 
 def main():
@@ -155,9 +210,21 @@ def main():
         print(f"  mix: {name:45s} -> {', '.join(hits) or 'MISSING'}")
         if not hits:
             err(f"required lecture missing: {name}")
-    items, per, auto, nonen = check_filing(HERE / "filing.json")
+    # calibration set
+    items, per, auto, nonen = check_filing(HERE / "filing.json", 6, 2, 4, (80, 200))
     print(f"filing.json: {len(items)} texts, {(HERE / 'filing.json').stat().st_size} bytes; "
-          f"English per subject min {min(per.values())} (auto min {min(auto.values())}); non-English {nonen}")
+          f"English per subject min {min(per.values(), default=0)} (auto min {min(auto.values(), default=0)}); non-English {nonen}")
+    off = check_offtopic(HERE / "offtopic.json", 8, (80, 200))
+    print(f"offtopic.json: {len(off)} texts")
+    # held-out set: written separately, only for measuring; the brief asked for 100-160 words
+    h_items, h_per, h_auto, h_nonen = check_filing(HERE / "filing_heldout.json", 3, 1, 4, (100, 160))
+    print(f"filing_heldout.json: {len(h_items)} texts; English per subject min {min(h_per.values(), default=0)} "
+          f"(auto min {min(h_auto.values(), default=0)}); non-English {h_nonen}")
+    h_off = check_offtopic(HERE / "offtopic_heldout.json", 10, (100, 160))
+    print(f"offtopic_heldout.json: {len(h_off)} texts")
+    check_heldout_languages(items, h_items)
+    check_titles({"filing.json": items, "offtopic.json": off,
+                  "filing_heldout.json": h_items, "offtopic_heldout.json": h_off})
     for w in warnings:
         print("WARNING:", w)
     if errors:
