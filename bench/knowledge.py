@@ -66,8 +66,9 @@ def measure_load() -> dict:
     return {"name": "load", **best}
 
 
-def sixty_minute_note() -> tuple[dict, str, str]:
-    """The extractive draft, title and rendered Markdown of a 60-minute lecture."""
+def sixty_minute_note() -> tuple[dict, str, str, Any]:
+    """The extractive draft, title and rendered Markdown of a 60-minute lecture, and
+    its transcript."""
     from chalicelib.notes import drafts, markdown, offline
     from chalicelib.youtube import transcripts
     from testkit.lectures import lecture
@@ -84,10 +85,10 @@ def sixty_minute_note() -> tuple[dict, str, str]:
                                channel=video.author, duration_seconds=video.length_seconds,
                                category="Physics", tags=draft["tags"],
                                created="2026-11-22T10:00:00Z", generator="extractive")
-    return draft, draft["title"], content
+    return draft, draft["title"], content, transcript
 
 
-def measure_embed(draft: dict, title: str, content: str) -> dict:
+def measure_embed(draft: dict, title: str, content: str, transcript: Any) -> dict:
     from chalicelib.knowledge import embeddings, filing, library, wikilinks
 
     text = library.note_text(draft, title)
@@ -95,8 +96,17 @@ def measure_embed(draft: dict, title: str, content: str) -> dict:
     tokens = len(model.token_ids(text))
     fastest, median = _best(lambda: embeddings.embed_one(text), repeat=7)
     whole, _ = _best(lambda: embeddings.embed_one(content), repeat=3)
+    # The lecture's own vector for its subject (filing.lecture_vector): bounded windows.
+    chapters = [c.title for c in transcript.chapters]
+    windows = filing.lecture_texts(transcript.title, chapters, transcript.text)
+    lecture, lecture_median = _best(lambda: filing.lecture_vector(
+        transcript.title, chapters, transcript.text), repeat=3)
     return {"name": "embed", "seconds": fastest, "median": median, "tokens": tokens,
-            "note_chars": len(content), "whole_markdown_seconds": whole}
+            "note_chars": len(content), "whole_markdown_seconds": whole,
+            "lecture_seconds": lecture, "lecture_median": lecture_median,
+            "lecture_windows": len(windows),
+            "lecture_tokens": sum(len(model.token_ids(w)) for w in windows),
+            "transcript_words": len(transcript.text.split())}
 
 
 def _seed_notes(user_id: str, count: int) -> list[str]:
@@ -195,8 +205,8 @@ def measure_package() -> dict:
 
 def run(stack: dict, env: Any) -> list[dict]:
     rows = [measure_load()]
-    draft, title, content = sixty_minute_note()
-    rows.append(measure_embed(draft, title, content))
+    draft, title, content, transcript = sixty_minute_note()
+    rows.append(measure_embed(draft, title, content, transcript))
     rows.append(measure_link(draft, title, content))
     rows.append(measure_package())
     return rows

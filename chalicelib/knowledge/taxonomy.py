@@ -89,31 +89,61 @@ TAXONOMY: tuple[tuple[str, str], ...] = (
 )
 
 
+# Not subjects: what videos that are no lessons are about, a description per kind of
+# video, scored like a subject. A lecture is filed under its best subject only when
+# that subject scores above every one of these (filing.choose_category), so a cooking
+# vlog or a road trip that mentions the weather stays General.
+EVERYDAY: tuple[tuple[str, str], ...] = (
+    ("Daily life", "Daily life vlog: morning routines, my day, errands, coffee, friends and "
+                   "family, what I did this weekend, moving house, home tours."),
+    ("Travel", "Travel vlog: road trips, holidays, hotels, sightseeing, beaches, hikes and "
+               "viewpoints, the weather on our trip, cafes and local food."),
+    ("Food", "Cooking and food: recipes, baking, what I eat in a day, restaurant reviews, "
+             "taste tests, kitchen tips."),
+    ("Gaming", "Video games: let's plays, gaming streams, walkthroughs, game tips, levels, "
+               "boss fights, speedruns, winning matches."),
+    ("Tech and shopping", "Product videos: unboxings, reviews of phones and gadgets, first "
+                          "impressions, shopping hauls, what's in my bag."),
+    ("Beauty and fashion", "Beauty and fashion: makeup tutorials, skincare routines, hair, "
+                           "outfits, try-on hauls, get ready with me."),
+    ("Sports and fitness", "Sports and fitness: match highlights, goals of the week, "
+                           "workouts to follow along, gym routines, training days."),
+    ("Entertainment", "Entertainment: pranks, challenges, reaction videos, funny moments, "
+                      "pets doing funny things, celebrity gossip, chatting with viewers."),
+)
+
+
+def _descriptions() -> list[str]:
+    """Every subject's description, then every everyday kind's."""
+    return [d for _, d in TAXONOMY] + [d for _, d in EVERYDAY]
+
+
 def phrases() -> list[tuple[int, str]]:
-    """(subject index, topic phrase) for every phrase of every description."""
+    """(owner, topic phrase) for every phrase of every description; owners number the
+    subjects first, then the everyday kinds."""
     phrases = []
-    for index, (_, description) in enumerate(TAXONOMY):
+    for index, description in enumerate(_descriptions()):
         body = description.split(":", 1)[1].replace(" and ", ", ")
         phrases += [(index, p.strip(" .")) for p in body.split(",") if p.strip(" .")]
     return phrases
 
 
 def texts() -> list[str]:
-    """What is embedded: every description, then every phrase."""
-    return [d for _, d in TAXONOMY] + [p for _, p in phrases()]
+    """What is embedded: every description (the everyday kinds' last), then every
+    phrase."""
+    return _descriptions() + [p for _, p in phrases()]
 
 
 def fingerprint() -> str:
     return hashlib.sha256(json.dumps(texts()).encode()).hexdigest()
 
 
-def scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
-    """Each subject's score for each note (rows of unit vectors): the mean of the
-    note's cosine with the subject's description and of its two closest topic phrases.
-    `vectors` are the embeddings of texts(), in order."""
+def _anchor_scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
+    """One column per description (the subjects', then the everyday kinds'): the mean
+    of the note's cosine with the description and of its two closest topic phrases."""
     import numpy as np
 
-    count = len(TAXONOMY)
+    count = len(TAXONOMY) + len(EVERYDAY)
     owners = np.array([index for index, _ in phrases()])
     described = notes @ vectors[:count].T
     by_phrase = notes @ vectors[count:].T
@@ -122,3 +152,14 @@ def scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
         closest = np.sort(by_phrase[:, owners == index], axis=1)[:, -2:]
         out[:, index] = (described[:, index] + closest.mean(axis=1)) / 2
     return out
+
+
+def scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
+    """Each subject's score for each note (rows of unit vectors). `vectors` are the
+    embeddings of texts(), in order."""
+    return _anchor_scores(notes, vectors)[:, :len(TAXONOMY)]
+
+
+def everyday_scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
+    """Each note's best score among the everyday kinds, on the subjects' scale."""
+    return _anchor_scores(notes, vectors)[:, len(TAXONOMY):].max(axis=1)

@@ -162,10 +162,14 @@ def _run(record: dict) -> str:
     title = note_store.unique_title(record["user_id"], draft["title"] or transcript.title,
                                     note_id)
     vector = embeddings.embed_one(library.note_text(draft, title))
+    lecture = filing.lecture_vector(transcript.title or title,
+                                    [chapter.title for chapter in transcript.chapters],
+                                    transcript.text)
     user_library = library.load_library(record["user_id"], exclude_note_id=note_id)
     filed = filing.choose_category(
         submitted=record.get("subject"), default_subject=profile.get("default_subject"),
-        suggested=draft.get("suggested_subject"), vector=vector, library=user_library)
+        suggested=draft.get("suggested_subject"), vector=vector, lecture=lecture,
+        library=user_library)
     category = filed.category
     tags = tagging.choose_tags(draft["tags"], [c["term"] for c in draft["core_concepts"]],
                                title=title, category=category)
