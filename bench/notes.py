@@ -19,9 +19,10 @@ project, with key-fact checklists) and filing set (bench/corpus/filing.json):
 - length: the rendered note's words over the transcript's (detailed style);
 - filing: lectures and filing texts filed into their subject by the pipeline's own
   steps (generator, library.note_text, filing.lecture_vector, filing.choose_category,
-  empty library), on the calibration set (bench/corpus/filing.json, which tuned the
-  threshold and the taxonomy) and on a held-out set written apart that tuned nothing
-  (filing_heldout.json), each with its off-topic videos (which should stay General).
+  empty library), on the calibration and development sets (bench/corpus/filing.json,
+  filing_dev.json: the rule was tuned on them) and on the test set, written apart,
+  which tuned nothing (filing_test.json), each with its off-topic videos (which should
+  stay General).
 
 The Claude path runs the real anthropic SDK against testkit.fake_anthropic: every shown
 item verified, a wrong line reference snapped to its quote, an invented quote not
@@ -247,9 +248,10 @@ def filing_transcript(entry: dict, number: int) -> Any:
                       chapters=chapters)
 
 
-FILING_SETS = (  # (name, subject texts, off-topic texts): calibration, then held out
+FILING_SETS = (  # (name, subject texts, off-topic texts): tuned on, then held out
     ("calibration", "filing.json", "offtopic.json"),
-    ("held out", "filing_heldout.json", "offtopic_heldout.json"),
+    ("development", "filing_dev.json", "offtopic_dev.json"),
+    ("held out", "filing_test.json", "offtopic_test.json"),
 )
 
 
@@ -427,8 +429,8 @@ def table(rows: dict, filed: bool) -> list[str]:
 
 
 def filing_table(results: list[dict]) -> list[str]:
-    """The filing sets: the calibration set tuned the threshold and the taxonomy; the
-    held-out set, written apart, tuned nothing."""
+    """The filing sets: the calibration and development sets tuned the rule and the
+    taxonomy; the held-out (test) set, written apart, tuned nothing."""
     lines = ["", "Filing (offline writer, the pipeline's filing, a user with no notes; "
              "target 90%):", "", "| set | filed right | off-topic left in General |",
              "|---|---|---|"]

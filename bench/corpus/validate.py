@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Validate the evaluation corpus: lectures/*.json, filing.json, offtopic.json and the
-held-out set (filing_heldout.json, offtopic_heldout.json)."""
+development set (filing_dev.json, offtopic_dev.json)."""
 import collections, json, math, re, sys
 from pathlib import Path
 
@@ -172,12 +172,12 @@ def check_titles(sets):
             err(f"duplicate title {t!r} in {', '.join(names)}")
 
 
-def check_heldout_languages(cal, held):
-    """Held-out non-English texts use language/subject pairs not in the calibration set."""
+def check_dev_languages(cal, held):
+    """Development-set non-English texts use language/subject pairs not in the calibration set."""
     used = {(x.get("language"), x.get("subject")) for x in cal if isinstance(x, dict)}
     for i, x in enumerate(held):
         if isinstance(x, dict) and x.get("language", "en") != "en" and (x.get("language"), x.get("subject")) in used:
-            err(f"filing_heldout.json[{i}]: {x.get('language')} {x.get('subject')} already in filing.json")
+            err(f"filing_dev.json[{i}]: {x.get('language')} {x.get('subject')} already in filing.json")
 
 
 def main():
@@ -216,15 +216,15 @@ def main():
           f"English per subject min {min(per.values(), default=0)} (auto min {min(auto.values(), default=0)}); non-English {nonen}")
     off = check_offtopic(HERE / "offtopic.json", 8, (80, 200))
     print(f"offtopic.json: {len(off)} texts")
-    # held-out set: written separately, only for measuring; the brief asked for 100-160 words
-    h_items, h_per, h_auto, h_nonen = check_filing(HERE / "filing_heldout.json", 3, 1, 4, (100, 160))
-    print(f"filing_heldout.json: {len(h_items)} texts; English per subject min {min(h_per.values(), default=0)} "
+    # development set: written apart from calibration; the brief asked for 100-160 words
+    h_items, h_per, h_auto, h_nonen = check_filing(HERE / "filing_dev.json", 3, 1, 4, (100, 160))
+    print(f"filing_dev.json: {len(h_items)} texts; English per subject min {min(h_per.values(), default=0)} "
           f"(auto min {min(h_auto.values(), default=0)}); non-English {h_nonen}")
-    h_off = check_offtopic(HERE / "offtopic_heldout.json", 10, (100, 160))
-    print(f"offtopic_heldout.json: {len(h_off)} texts")
-    check_heldout_languages(items, h_items)
+    h_off = check_offtopic(HERE / "offtopic_dev.json", 10, (100, 160))
+    print(f"offtopic_dev.json: {len(h_off)} texts")
+    check_dev_languages(items, h_items)
     check_titles({"filing.json": items, "offtopic.json": off,
-                  "filing_heldout.json": h_items, "offtopic_heldout.json": h_off})
+                  "filing_dev.json": h_items, "offtopic_dev.json": h_off})
     for w in warnings:
         print("WARNING:", w)
     if errors:
