@@ -89,6 +89,182 @@ TAXONOMY: tuple[tuple[str, str], ...] = (
 )
 
 
+# What each subject's lectures are about, topic by topic, as an introductory course's
+# syllabus names them: a lecture is compared with each topic and a subject scores by
+# its two closest (scores()). The descriptions above say what a subject covers in one
+# sentence; these cover it wide, so a lecture on git or logarithms finds its subject
+# (issue 12: on the team's calibration and development sets, 190/206 lectures filed
+# right with the descriptions' phrases alone, 201/206 with these).
+TOPICS: dict[str, str] = {
+    "Physics": ("kinematics, velocity and acceleration, projectile motion, Newton's "
+                "laws of motion, friction, work and energy, conservation of momentum, "
+                "collisions, circular motion, gravity, torque and rotation, simple "
+                "harmonic motion and oscillations, pendulums, waves, sound waves, the "
+                "Doppler effect, light and optics, reflection and refraction, lenses, "
+                "diffraction and interference, scattering of light, electric charge "
+                "and fields, circuits, Ohm's law, magnetism, electromagnetic "
+                "induction, heat and temperature, thermodynamics, entropy, pressure "
+                "and gases, fluids and buoyancy, special relativity, quantum "
+                "mechanics, atoms and photons, radioactivity, nuclear physics, "
+                "particle physics"),
+    "Chemistry": ("atomic structure, electron configuration, the periodic table, ionic "
+                  "and covalent bonds, molecular shapes, intermolecular forces, the "
+                  "mole, stoichiometry, balancing chemical equations, reaction rates, "
+                  "catalysts, chemical equilibrium, Le Chatelier's principle, acids "
+                  "and bases, pH, titration, buffers, redox reactions, "
+                  "electrochemistry, batteries, thermochemistry, enthalpy, gas laws, "
+                  "solutions and solubility, organic chemistry, functional groups, "
+                  "polymers, isomers, spectroscopy, laboratory techniques, nuclear "
+                  "chemistry"),
+    "Biology": ("the cell, cell membranes, organelles, mitosis and meiosis, DNA and "
+                "RNA, genes and heredity, Mendelian genetics, Punnett squares, "
+                "mutations, protein synthesis, enzymes, cellular respiration, "
+                "photosynthesis, evolution, natural selection, speciation, "
+                "classification of living things, bacteria and viruses, fungi, plants, "
+                "animal physiology, the nervous system, neurons, hormones, ecology, "
+                "ecosystems, food webs, populations, biodiversity, animal behaviour, "
+                "biotechnology"),
+    "Earth Science": ("the rock cycle, minerals, plate tectonics, earthquakes, "
+                      "volcanoes, mountains, erosion and weathering, rivers and "
+                      "glaciers, soils, fossils and geologic time, the atmosphere, "
+                      "weather fronts, storms and hurricanes, climate, ice ages and "
+                      "climate history, climate change, greenhouse gases, oceans and "
+                      "currents, the water cycle, the carbon cycle, natural resources, "
+                      "renewable energy sources, pollution, sustainability and the "
+                      "environment, maps and landforms"),
+    "Astronomy": ("the solar system, the Sun, planets and moons, the Moon's phases, "
+                  "eclipses, tides, seasons, orbits, Kepler's laws, comets and "
+                  "asteroids, stars and their life cycles, nebulae, supernovae, "
+                  "neutron stars, black holes, galaxies, the Milky Way, the expanding "
+                  "universe, the big bang, dark matter and dark energy, exoplanets, "
+                  "telescopes, observing the night sky, space missions"),
+    "Mathematics": ("arithmetic, fractions, algebra, equations, inequalities, "
+                    "functions and graphs, polynomials, exponents and logarithms, "
+                    "sequences and series, trigonometry, geometry, triangles and "
+                    "circles, the Pythagorean theorem, coordinate geometry, limits, "
+                    "derivatives, integrals, differential equations, vectors, "
+                    "matrices, determinants, eigenvalues, linear algebra, complex "
+                    "numbers, number theory, prime numbers, proofs, proof by "
+                    "induction, sets and logic, combinatorics, graph theory, topology, "
+                    "group theory"),
+    "Statistics": ("descriptive statistics, mean, median and standard deviation, data "
+                   "visualisation, probability, conditional probability, Bayes' "
+                   "theorem, random variables, the normal distribution, the binomial "
+                   "distribution, sampling and surveys, the central limit theorem, "
+                   "confidence intervals, hypothesis testing, p-values, t-tests, chi- "
+                   "square tests, ANOVA, correlation, linear regression, experimental "
+                   "design, A/B testing, statistical significance, data analysis"),
+    "Computer Science": ("programming, variables and loops, functions, recursion, "
+                         "object-oriented programming, classes and objects, Python, "
+                         "JavaScript, algorithms, sorting and searching, big-O "
+                         "complexity, data structures, arrays, lists, stacks and "
+                         "queues, trees and graphs, hash tables, databases and SQL, "
+                         "operating systems, computer networks, the internet, TCP/IP, "
+                         "web development, version control with git, software "
+                         "engineering, testing and debugging, cybersecurity, "
+                         "cryptography and encryption, compilers, computer "
+                         "architecture, machine learning, neural networks, artificial "
+                         "intelligence"),
+    "Engineering": ("engineering design, statics, forces in structures, beams and "
+                    "trusses, bridges, stress and strain, materials and their "
+                    "strength, mechanical engineering, machines, gears and gear "
+                    "ratios, engines, heat engines, fluid mechanics, pipes and pumps, "
+                    "electrical engineering, circuit design, electronics, amplifiers, "
+                    "motors and generators, power systems, solar panels and batteries, "
+                    "control systems, feedback, robotics, civil engineering, "
+                    "manufacturing, CAD, aerospace engineering"),
+    "Medicine": ("anatomy, physiology of the human body, the heart and blood vessels, "
+                 "blood pressure, the lungs and breathing, asthma, the digestive "
+                 "system, the kidneys, the brain and nerves, diseases, infections, "
+                 "diabetes, cancer, heart disease, diagnosis, symptoms and clinical "
+                 "signs, treatment, surgery, pharmacology, drugs and dosage, "
+                 "antibiotics, the immune system, vaccines, blood types and "
+                 "transfusion, emergency medicine, patient care, nursing, public "
+                 "health, epidemiology, mental illness"),
+    "Psychology": ("the mind and behaviour, perception, attention, memory, learning, "
+                   "classical conditioning, operant conditioning, cognition, thinking "
+                   "and decision making, cognitive biases, intelligence, emotion, "
+                   "motivation, personality, child development, attachment, social "
+                   "psychology, conformity and obedience, the bystander effect, "
+                   "persuasion, sleep and dreams, stress, mental health, anxiety and "
+                   "depression, therapy, research methods in psychology, neuroscience "
+                   "of behaviour"),
+    "Economics": ("scarcity and opportunity cost, supply and demand, elasticity, "
+                  "markets, competition, monopoly, market failure, externalities, "
+                  "taxes and subsidies, price controls, the minimum wage, labour "
+                  "markets, unemployment, inflation, GDP and economic growth, "
+                  "recessions, money and banking, central banks and interest rates, "
+                  "monetary policy, fiscal policy, government debt, international "
+                  "trade, tariffs, exchange rates, game theory, behavioural economics, "
+                  "microeconomics, macroeconomics"),
+    "Business": ("starting a business, business models, entrepreneurship, startups, "
+                 "marketing, branding, advertising, sales, customers, pricing "
+                 "strategy, competitive strategy, Porter's five forces, SWOT analysis, "
+                 "management, leadership, teams and human resources, operations and "
+                 "supply chains, accounting, balance sheets, income statements, cash "
+                 "flow, break-even analysis, profit and costs, finance, investing, "
+                 "stocks, business plans, negotiation, e-commerce"),
+    "Political Science": ("government, the state, democracy, elections and voting, "
+                          "political parties, constitutions, separation of powers, "
+                          "parliaments and legislatures, presidents and prime "
+                          "ministers, federalism, public policy, political ideologies, "
+                          "liberalism and conservatism, authoritarianism, "
+                          "international relations, the United Nations, diplomacy, war "
+                          "and peace, foreign policy, nationalism, political theory, "
+                          "civil rights, lobbying and interest groups"),
+    "Sociology": ("society, culture, norms and values, socialisation, social roles, "
+                  "social class, inequality and poverty, race and ethnicity, gender, "
+                  "family and kinship, religion in society, education as an "
+                  "institution, deviance and crime, labeling theory, social movements, "
+                  "urbanisation, globalisation, bureaucracy, the sociology of work, "
+                  "sociological theory, Durkheim, Weber and Marx, anthropology, "
+                  "ethnography, research methods in sociology"),
+    "History": ("ancient history, ancient Egypt, ancient Greece, the Roman Empire, the "
+                "Middle Ages, feudalism, the Renaissance, the Reformation, exploration "
+                "and colonisation, empires, the Silk Road, revolutions, the French "
+                "Revolution, the Industrial Revolution, slavery and abolition, "
+                "nationalism, the First World War, the Second World War, the Cold War, "
+                "decolonisation, civil wars, historical figures, historical sources, "
+                "the twentieth century"),
+    "Philosophy": ("ethics, morality, utilitarianism, deontology and Kant, virtue "
+                   "ethics and Aristotle, moral dilemmas, logic, arguments and "
+                   "fallacies, validity, metaphysics, free will, personal identity, "
+                   "philosophy of mind, consciousness, epistemology, knowledge and "
+                   "scepticism, philosophy of science, falsifiability, political "
+                   "philosophy, justice, Plato and Socrates, existentialism, "
+                   "philosophy of religion, meaning of life"),
+    "Literature": ("novels, short stories, poetry, poems and poets, drama and plays, "
+                   "Shakespeare, tragedy and comedy, literary analysis, close reading, "
+                   "themes, characters, plot and narrative, narrators and point of "
+                   "view, symbolism and metaphor, literary movements, romanticism, "
+                   "modernism, dystopian fiction, authors and their works, literary "
+                   "criticism, essays, creative writing, storytelling"),
+    "Languages": ("learning a foreign language, grammar, verb tenses and conjugation, "
+                  "grammatical cases, nouns and articles, sentence structure, "
+                  "vocabulary, pronunciation, accents, phonetics, writing systems and "
+                  "alphabets, spelling, idioms, translation, speaking practice, "
+                  "listening comprehension, English, Spanish, French, German, "
+                  "Japanese, Chinese, Korean, linguistics, etymology and word origins, "
+                  "language history"),
+    "Art": ("drawing, painting, sculpture, art history, famous artists and paintings, "
+            "art movements, the Renaissance masters, impressionism, modern art, colour "
+            "theory, composition, perspective, light and shadow, portraits and figure "
+            "drawing, photography, graphic design, typography, illustration, "
+            "architecture, museums and galleries, art techniques and materials"),
+    "Music": ("music theory, notes and scales, keys, intervals, chords, harmony, "
+              "cadences, melody, rhythm and meter, tempo, reading sheet music, "
+              "composers, classical music, music history, jazz, instruments, piano, "
+              "guitar, singing, orchestras, songwriting, music production, ear "
+              "training, musical form, acoustics of instruments"),
+    "Law": ("law and legal systems, common law and civil law, constitutional law, "
+            "criminal law, criminal procedure and rights of suspects, contracts, torts "
+            "and negligence, property law, family law, employment law, courts and "
+            "judges, trials and evidence, juries, lawyers, legal precedent, human "
+            "rights, international law, copyright and intellectual property, privacy "
+            "and data protection law, business law, legal reasoning, lawsuits"),
+}
+
+
 # Not subjects: what videos that are no lessons are about, a description per kind of
 # video, scored like a subject. A lecture is filed under its best subject only when
 # that subject scores above every one of these (filing.choose_category), so a cooking
@@ -118,13 +294,17 @@ def _descriptions() -> list[str]:
     return [d for _, d in TAXONOMY] + [d for _, d in EVERYDAY]
 
 
+def _split(topics: str) -> list[str]:
+    return [p.strip(" .") for p in topics.replace(" and ", ", ").split(",") if p.strip(" .")]
+
+
 def phrases() -> list[tuple[int, str]]:
-    """(owner, topic phrase) for every phrase of every description; owners number the
-    subjects first, then the everyday kinds."""
-    phrases = []
-    for index, description in enumerate(_descriptions()):
-        body = description.split(":", 1)[1].replace(" and ", ", ")
-        phrases += [(index, p.strip(" .")) for p in body.split(",") if p.strip(" .")]
+    """(owner, topic phrase): every subject's TOPICS, then every everyday kind's
+    description's phrases; owners number the subjects first, then the everyday kinds."""
+    phrases = [(index, p) for index, (name, _) in enumerate(TAXONOMY)
+               for p in _split(TOPICS[name])]
+    phrases += [(len(TAXONOMY) + index, p) for index, (_, description) in enumerate(EVERYDAY)
+                for p in _split(description.split(":", 1)[1])]
     return phrases
 
 

@@ -14,8 +14,9 @@ from chalicelib.processing import cleanup
 from chalicelib.youtube import chapters, transcript_api, transcripts
 from infra.local.worker import poll_once
 from tests.conftest import call, ledger_total
+from tests.knowledge.test_lecture_filing import LOGARITHMS, RAINY_TRIP
 from testkit.fake_anthropic import OVERLOADED, RATE_LIMITED, FakeAnthropic
-from testkit.fake_youtube import FakeYouTube
+from testkit.fake_youtube import FakeVideo, FakeYouTube, Track
 from testkit.lectures import lecture
 
 LINK_RE = re.compile(r"\]\(https://www\.youtube\.com/watch\?v=([\w-]{11})&t=(\d+)s\)")
@@ -167,6 +168,29 @@ def test_a_users_second_related_note_links_the_first(client, stack, user, other_
     assert their_note["related"] == [] and "## Related Notes" not in their_note["content"]
     categories = call(client, "GET", "/categories", token=user["id_token"]).json_body
     assert categories == {"categories": [{"name": "Physics", "note_count": 2}], "count": 1}
+
+
+def spoken(video_id: str, title: str, text: str) -> FakeVideo:
+    """A short talk as YouTube serves it: 10 words of captions every 3 seconds."""
+    words = text.split()
+    cues = [(3.0 * n, 3.0, " ".join(words[i:i + 10]))
+            for n, i in enumerate(range(0, len(words), 10))]
+    return FakeVideo(video_id=video_id, title=title, length_seconds=3 * len(cues) + 1,
+                     tracks=[Track("en", "English", cues)])
+
+
+def test_a_talk_is_filed_by_what_it_says_and_a_vlog_stays_general(client, stack, user,
+                                                                  youtube):
+    """The lecture's transcript decides its subject, not the thin note of a short talk
+    under a title that says nothing (issue 12); an everyday video stays General."""
+    lesson = youtube.add(spoken("qbLogRules1", "Week 4, Part 2", LOGARITHMS))
+    trip = youtube.add(spoken("qbRainTrip1", "Rainy Day in the Mountains | Road Trip Vlog",
+                              RAINY_TRIP))
+    ids = [submit(client, user, video)["video_id"] for video in (lesson, trip)]
+    assert work(stack) == 2
+    notes = [note_of(client, user, video_of(client, user, v)["note_id"]) for v in ids]
+    assert [note["category"] for note in notes] == ["Mathematics", "General"]
+    assert "category: Mathematics\n" in notes[0]["content"]
 
 
 def test_extractive_handles_unpunctuated_auto_captions(client, stack, user, youtube):
