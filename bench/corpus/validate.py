@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Validate the evaluation corpus: lectures/*.json, filing.json, offtopic.json and the
-development set (filing_dev.json, offtopic_dev.json)."""
+development set (filing_dev.json, offtopic_dev.json) and the held-out test set
+(filing_test.json, offtopic_test.json)."""
 import collections, json, math, re, sys
 from pathlib import Path
 
@@ -172,12 +173,23 @@ def check_titles(sets):
             err(f"duplicate title {t!r} in {', '.join(names)}")
 
 
-def check_dev_languages(cal, held):
-    """Development-set non-English texts use language/subject pairs not in the calibration set."""
-    used = {(x.get("language"), x.get("subject")) for x in cal if isinstance(x, dict)}
+def check_new_languages(name, earlier, held):
+    """Non-English texts of a later set use language/subject pairs not in the earlier sets
+    (earlier: {file name: items}); returns how many non-English texts use a new pair."""
+    used = {}
+    for other, items in earlier.items():
+        for x in items:
+            if isinstance(x, dict) and x.get("language", "en") != "en":
+                used.setdefault((x.get("language"), x.get("subject")), other)
+    new = 0
     for i, x in enumerate(held):
-        if isinstance(x, dict) and x.get("language", "en") != "en" and (x.get("language"), x.get("subject")) in used:
-            err(f"filing_dev.json[{i}]: {x.get('language')} {x.get('subject')} already in filing.json")
+        if isinstance(x, dict) and x.get("language", "en") != "en":
+            pair = (x.get("language"), x.get("subject"))
+            if pair in used:
+                err(f"{name}[{i}]: {pair[0]} {pair[1]} already in {used[pair]}")
+            else:
+                new += 1
+    return new
 
 
 def main():
@@ -222,9 +234,19 @@ def main():
           f"(auto min {min(h_auto.values(), default=0)}); non-English {h_nonen}")
     h_off = check_offtopic(HERE / "offtopic_dev.json", 10, (100, 160))
     print(f"offtopic_dev.json: {len(h_off)} texts")
-    check_dev_languages(items, h_items)
+    check_new_languages("filing_dev.json", {"filing.json": items}, h_items)
+    # held-out test set: the development set's rules, non-English pairs new to both earlier sets
+    t_items, t_per, t_auto, t_nonen = check_filing(HERE / "filing_test.json", 3, 1, 4, (100, 160))
+    print(f"filing_test.json: {len(t_items)} texts; English per subject min {min(t_per.values(), default=0)} "
+          f"(auto min {min(t_auto.values(), default=0)}); non-English {t_nonen}")
+    t_new = check_new_languages("filing_test.json", {"filing.json": items, "filing_dev.json": h_items}, t_items)
+    if t_new < 4:
+        err(f"filing_test.json: only {t_new} non-English texts in new language/subject pairs, need >= 4")
+    t_off = check_offtopic(HERE / "offtopic_test.json", 10, (100, 160))
+    print(f"offtopic_test.json: {len(t_off)} texts")
     check_titles({"filing.json": items, "offtopic.json": off,
-                  "filing_dev.json": h_items, "offtopic_dev.json": h_off})
+                  "filing_dev.json": h_items, "offtopic_dev.json": h_off,
+                  "filing_test.json": t_items, "offtopic_test.json": t_off})
     for w in warnings:
         print("WARNING:", w)
     if errors:
