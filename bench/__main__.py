@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from infra.local.emulator import Emulator
-from infra.local.provision import app_environment, provision
+from infra.local.provision import provision
+from infra.template import app_environment
 
 
 def _api_report() -> list[str]:

@@ -3,7 +3,8 @@
 CloudFormation itself does this on AWS. Locally there is no CloudFormation that
 creates Cognito pools, so infra/local/provision.py reads the same template and needs the
 same evaluation: parameters (with defaults), conditions, Ref, Fn::Sub, Fn::GetAtt,
-Fn::If with AWS::NoValue, and the other common functions.
+Fn::If with AWS::NoValue, and the other common functions. Also what both sides name
+the same way: the stack of a stage and which app setting each stack output feeds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,31 @@ from typing import Any
 import yaml
 
 TEMPLATE_PATH = Path(__file__).with_name("template.yaml")
+APP_NAME = "study-buddy"
+
+
+def stack_name(stage: str) -> str:
+    """The CloudFormation stack name of a stage (also AWS::StackName locally)."""
+    return f"{APP_NAME}-{stage}"
+
+
+# Which app setting each stack output feeds (the app reads them from the environment).
+OUTPUT_ENVIRONMENT = {
+    "UsersTableName": "USERS_TABLE",
+    "VideosTableName": "VIDEOS_TABLE",
+    "NotesTableName": "NOTES_TABLE",
+    "CreditTransactionsTableName": "TRANSACTIONS_TABLE",
+    "NotesBucketName": "NOTES_BUCKET",
+    "VideoQueueUrl": "VIDEO_QUEUE_URL",
+    "UserPoolId": "USER_POOL_ID",
+    "UserPoolClientId": "USER_POOL_CLIENT_ID",
+}
+
+
+def app_environment(outputs: dict[str, str]) -> dict[str, str]:
+    """The app's environment variables for a stack's outputs."""
+    return {env: outputs[key] for key, env in OUTPUT_ENVIRONMENT.items() if key in outputs}
+
 
 # Lookup for a resource's physical values: (logical_id, None) answers a Ref,
 # (logical_id, "Arn") answers a Fn::GetAtt.

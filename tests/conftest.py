@@ -16,7 +16,8 @@ from chalice.test import Client
 
 from infra.local.chalice_local import harden_chalice_local
 from infra.local.emulator import Emulator
-from infra.local.provision import app_environment, provision
+from infra.local.provision import provision
+from infra.template import app_environment
 
 harden_chalice_local()
 
@@ -100,6 +101,23 @@ def ledger(client: Client, user: dict) -> list[dict]:
         last_key = page["last_key"]
         if not last_key:
             return rows
+
+
+def queued_jobs(stack: dict) -> list[dict]:
+    """Every job message visible on the video queue (other tests' stuck videos too),
+    taken off the queue."""
+    from chalicelib.core import aws
+
+    sqs, found = aws.client("sqs"), []
+    while True:
+        batch = sqs.receive_message(QueueUrl=stack["VideoQueueUrl"], MaxNumberOfMessages=10,
+                                    VisibilityTimeout=30).get("Messages", [])
+        if not batch:
+            return found
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=stack["VideoQueueUrl"],
+                               ReceiptHandle=message["ReceiptHandle"])
 
 
 def ledger_total(client: Client, user: dict) -> tuple[int, int]:

@@ -48,7 +48,7 @@ from typing import Any
 
 from chalicelib.core import aws
 from infra.template import TEMPLATE_PATH, loads_template
-from infra.local.provision import OUTPUT_ENVIRONMENT, stack_name
+from infra.template import OUTPUT_ENVIRONMENT, stack_name
 
 log = logging.getLogger("deploy")
 
@@ -59,7 +59,7 @@ AWS_STAGES = ("dev", "staging", "prod")
 PROD_LIKE_STAGES = ("staging", "prod")
 FUNCTIONS = ("api_handler", "process_video", "dead_letter", "cleanup")
 
-# Stack outputs -> the app's environment (provision.OUTPUT_ENVIRONMENT plus what
+# Stack outputs -> the app's environment (infra.template.OUTPUT_ENVIRONMENT plus what
 # only a deployed stage needs).
 DEPLOY_OUTPUT_ENVIRONMENT = {
     **OUTPUT_ENVIRONMENT,

@@ -57,7 +57,7 @@ def grant(email: str, amount: int, reason: str) -> dict:
 
 def use_stack(outputs: dict) -> None:
     """Point chalicelib at the running local stack, and nowhere else."""
-    from infra.local.provision import app_environment
+    from infra.template import app_environment
 
     endpoint = str(outputs.get("AwsEndpointUrl", ""))
     if urlsplit(endpoint).hostname not in LOCAL_HOSTS:

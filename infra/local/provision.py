@@ -39,20 +39,13 @@ from infra.template import (
     UnresolvableError,
     creation_order,
     load_template,
+    stack_name,
 )
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "study-buddy"
-
-
 class ProvisionError(Exception):
     """A resource could not be created or reused."""
-
-
-def stack_name(stage: str) -> str:
-    """The CloudFormation stack name of a stage (also AWS::StackName locally)."""
-    return f"{APP_NAME}-{stage}"
 
 
 @dataclass
@@ -695,20 +688,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-# Which app setting each stack output feeds (the app reads them from the environment).
-OUTPUT_ENVIRONMENT = {
-    "UsersTableName": "USERS_TABLE",
-    "VideosTableName": "VIDEOS_TABLE",
-    "NotesTableName": "NOTES_TABLE",
-    "CreditTransactionsTableName": "TRANSACTIONS_TABLE",
-    "NotesBucketName": "NOTES_BUCKET",
-    "VideoQueueUrl": "VIDEO_QUEUE_URL",
-    "UserPoolId": "USER_POOL_ID",
-    "UserPoolClientId": "USER_POOL_CLIENT_ID",
-}
-
-
-def app_environment(outputs: dict[str, str]) -> dict[str, str]:
-    """The app's environment variables for a stack's outputs."""
-    return {env: outputs[key] for key, env in OUTPUT_ENVIRONMENT.items() if key in outputs}

@@ -42,8 +42,9 @@ from typing import Any, Callable
 from infra.local import emulator_state
 from infra.local.chalice_local import harden_chalice_local
 from infra.local.emulator import Emulator
-from infra.local.provision import app_environment, provision, write_outputs
+from infra.local.provision import provision, write_outputs
 from infra.local.worker import LambdaContext, poll_once
+from infra.template import app_environment
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DEFAULTS = {
