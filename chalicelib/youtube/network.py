@@ -17,7 +17,7 @@ _REFUSED_TEXTS = ("connection refused", "errno 111", "errno 61", "winerror 10061
 
 def unreachable(exc: BaseException, proxy: str | None = None) -> str | None:
     """Why YouTube could not be reached, in words, or None if `exc` is not that."""
-    for current in _chain(exc):
+    for current in causes(exc):
         text = f"{type(current).__name__}: {current}".lower()
         if isinstance(current, socket.gaierror) or any(t in text for t in _DNS_TEXTS):
             if proxy:
@@ -41,9 +41,11 @@ def _host(url: str | None) -> str:
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname or url)
 
 
-def _chain(exc: BaseException) -> Iterable[BaseException]:
+def causes(exc: BaseException) -> Iterable[BaseException]:
     """The exception and everything it wraps: __cause__, __context__, and the
-    attributes requests, urllib3 and yt-dlp keep their causes in."""
+    attributes requests, urllib3 and yt-dlp keep their causes in (DownloadError's
+    exc_info, ExtractorError's cause, urllib3's reason). Both transcript paths walk
+    failures with it."""
     seen: set[int] = set()
     todo: list[object] = [exc]
     while todo:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from chalicelib.youtube import captions, chapters, network, tracks
 from chalicelib.youtube.transcript_model import Chapter
@@ -242,7 +242,7 @@ def classify_error(exc: Exception, warnings: Sequence[str] = (),
     code = classify_message(message)
     if code not in (None, "transient", "video_unavailable"):
         return permanent(code, message)
-    causes = list(_causes(exc))
+    causes = list(network.causes(exc))
     if any(isinstance(c, HTTPError) and c.status == 429 for c in causes):
         return SubtitlesTemporarilyUnavailable(message, "throttled")
     if code == "transient" or any(isinstance(c, TransportError) for c in causes) or any(
@@ -295,22 +295,6 @@ def _from_warnings(warnings: Sequence[str]) -> Exception | None:
         return SubtitlesTemporarilyUnavailable(codes["transient"],
                                                _transient_reason(codes["transient"]))
     return None
-
-
-def _causes(exc: BaseException) -> Iterable[BaseException]:
-    """The exception, what it wraps (DownloadError.exc_info, ExtractorError.cause)
-    and their __cause__ chains."""
-    seen: set[int] = set()
-    todo: list[Any] = [exc]
-    while todo:
-        current = todo.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        exc_info = getattr(current, "exc_info", None)
-        todo += [getattr(current, "cause", None), current.__cause__, current.__context__,
-                 exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None]
 
 
 _PREFIX_RE = re.compile(r"^(?:(?:ERROR|WARNING):\s*)?(?:\[[\w:]+\]\s*(?:[\w-]{11}:\s*)?)?")
