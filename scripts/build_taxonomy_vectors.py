@@ -11,8 +11,6 @@ every run on the same numpy.
 from __future__ import annotations
 
 import hashlib
-import json
-import struct
 import sys
 from pathlib import Path
 
@@ -22,25 +20,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from chalicelib.knowledge import embeddings, taxonomy  # noqa: E402
+from scripts.build_model import write_safetensors  # noqa: E402 (one writer, the same bytes)
 
 TAXONOMY_FILE = "taxonomy.safetensors"  # chalicelib.knowledge.filing.TAXONOMY_FILE
-
-
-def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
-    """Sorted names, an 8-byte aligned header, no timestamps (as build_model.py)."""
-    names = {np.dtype(np.float32): "F32", np.dtype(np.uint8): "U8"}
-    header: dict = {"__metadata__": {"format": "np"}}
-    offset, blobs = 0, []
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name])
-        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": names[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)
-    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
 
 
 def main() -> int:
