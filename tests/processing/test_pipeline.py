@@ -13,7 +13,7 @@ from chalicelib.core import aws, config, db
 from chalicelib.processing import cleanup
 from chalicelib.youtube import chapters, transcript_api, transcripts
 from infra.local.worker import poll_once
-from tests.conftest import call, ledger_total
+from tests.conftest import call, ledger_total, queued_jobs
 from tests.knowledge.test_lecture_filing import LOGARITHMS, RAINY_TRIP
 from testkit.fake_anthropic import OVERLOADED, RATE_LIMITED, FakeAnthropic
 from testkit.fake_youtube import FakeVideo, FakeYouTube, Track
@@ -36,21 +36,6 @@ def youtube(monkeypatch, stack) -> FakeYouTube:
     for url in (stack["VideoQueueUrl"], stack["DeadLetterQueueUrl"]):
         drain(url)
     return fake
-
-
-def queued_jobs(stack) -> list[dict]:
-    """Every job message visible on the video queue (other tests' stuck videos too),
-    taken off the queue."""
-    sqs, found = aws.client("sqs"), []
-    while True:
-        batch = sqs.receive_message(QueueUrl=stack["VideoQueueUrl"], MaxNumberOfMessages=10,
-                                    VisibilityTimeout=30).get("Messages", [])
-        if not batch:
-            return found
-        for message in batch:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=stack["VideoQueueUrl"],
-                               ReceiptHandle=message["ReceiptHandle"])
 
 
 def drain(queue_url: str) -> None:

@@ -10,7 +10,7 @@ from chalicelib.core import aws, config, db
 from chalicelib.notes import note_store
 from chalicelib.youtube import links
 from chalicelib.core.errors import BadRequestError
-from tests.conftest import balance, call, ledger, register
+from tests.conftest import balance, call, ledger, queued_jobs, register
 from testkit.lectures import new_video_id
 
 VIDEO_ID = "dQw4w9WgXcQ"
@@ -66,26 +66,8 @@ def submit(client, user, link=None, **extra):
                 body={"url": link or new_video_id(), **extra})
 
 
-
-
-
-
-def queued_messages(stack) -> list[dict]:
-    sqs = aws.client("sqs")
-    found = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=stack["VideoQueueUrl"], MaxNumberOfMessages=10,
-                                    VisibilityTimeout=0).get("Messages", [])
-        if not batch:
-            return found
-        for message in batch:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=stack["VideoQueueUrl"],
-                               ReceiptHandle=message["ReceiptHandle"])
-
-
 def test_submit_reserves_a_credit_and_queues_the_job(client, stack, user):
-    queued_messages(stack)
+    queued_jobs(stack)
     response = submit(client, user, f"https://youtu.be/{VIDEO_ID}?t=3",
                       subject="Physics", languages=["en", "de"])
     assert response.status_code == 202
@@ -95,7 +77,7 @@ def test_submit_reserves_a_credit_and_queues_the_job(client, stack, user):
     assert video["youtube_video_id"] == VIDEO_ID and video["subject"] == "Physics"
     assert video["credits_charged"] == 1 and video["credits_remaining"] == 2
     assert video["created_at"].endswith("Z")
-    assert {"video_id": video["video_id"], "user_id": user["user_id"]} in queued_messages(stack)
+    assert {"video_id": video["video_id"], "user_id": user["user_id"]} in queued_jobs(stack)
     fetched = call(client, "GET", f"/videos/{video['video_id']}", token=user["id_token"])
     assert fetched.status_code == 200 and fetched.json_body["status"] == "queued"
     usage = [row for row in ledger(client, user) if row["type"] == "usage"]
