@@ -227,6 +227,10 @@ def report(rows: list[dict]) -> list[str]:
              f"| embed a 60-minute note ({embed['note_chars']:,} chars; the model reads "
              f"{embed['tokens']} tokens; median {embed['median']:.3f}) | "
              f"{embed['seconds']:.3f} | < 0.2 | {_mark(embed['seconds'], 'embed')} |",
+             f"| embed that lecture for its subject ({embed['transcript_words']:,} words; "
+             f"{embed['lecture_windows']} windows, {embed['lecture_tokens']:,} tokens, the "
+             f"bound for any length; median {embed['lecture_median']:.3f}) | "
+             f"{embed['lecture_seconds']:.3f} | | |",
              f"| link a new note against {link['notes']:,} (category, related, links in the "
              f"text; median {link['median']:.3f}) | {link['seconds']:.3f} | < 0.5 | "
              f"{_mark(link['seconds'], 'link')} |",
