@@ -58,6 +58,7 @@ TAXONOMY_THRESHOLD = 0.14
 # transcript, so a 6-hour lecture costs what a 20-minute one does.
 LECTURE_WINDOW_WORDS = 150
 LECTURE_WINDOWS = 8
+LECTURE_HEAD_WORDS = 40  # the title and chapter titles over each window, at most
 SUGGESTION_BONUS = 0.05
 SUGGESTION_MATCH = 0.5  # a suggestion names a subject when this close to its name
 TAXONOMY_FILE = "taxonomy.safetensors"
@@ -106,6 +107,10 @@ def lecture_texts(title: str, chapter_titles: "Sequence[str]", text: str) -> lis
     head = "\n".join(part for part in (clean_category(title),
                                        ", ".join(clean_category(c) for c in chapter_titles
                                                  if clean_category(c))) if part)
+    # Fifty chapter titles must not crowd the transcript out of the model's 256 tokens.
+    head = "\n".join(" ".join(line.split()) for line in head.split("\n"))
+    if len(head.split()) > LECTURE_HEAD_WORDS:
+        head = " ".join(head.split()[:LECTURE_HEAD_WORDS])
     words = text.split()
     windows = [" ".join(words[start:start + LECTURE_WINDOW_WORDS])
                for start in range(0, len(words), LECTURE_WINDOW_WORDS)]

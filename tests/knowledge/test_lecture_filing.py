@@ -54,6 +54,12 @@ def test_windows_are_bounded_spread_over_the_lecture_and_headed_by_its_titles():
     model = embeddings.model()
     assert all(len(model.token_ids(w)) < model.max_length
                for w in filing.lecture_texts("Logarithms", [], LOGARITHMS * 3))
+    # Many chapter titles do not crowd the transcript out of the model's input.
+    crowded = filing.lecture_texts("A Long Course", [f"Chapter {n} on heat" for n in range(60)],
+                                   LOGARITHMS * 3)
+    assert all(len(w.split()) <= filing.LECTURE_HEAD_WORDS + filing.LECTURE_WINDOW_WORDS
+               and len(model.token_ids(w)) < model.max_length for w in crowded)
+    assert all("the logarithm answers" in w or "log base" in w for w in crowded[:1])
     # A short talk is one window; an untitled one is its text alone.
     assert filing.lecture_texts("", [], "a b c") == ["a b c"]
 
