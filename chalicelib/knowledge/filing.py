@@ -40,7 +40,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from chalicelib.knowledge import embeddings, taxonomy
 from chalicelib.knowledge.library import GENERAL, Library
@@ -156,10 +156,12 @@ def _suggested_subject(suggested: str, library: Library) -> tuple[str | None, in
 
 def choose_category(*, submitted: str | None, default_subject: str | None,
                     suggested: str | None = None, vector: "np.ndarray | None" = None,
-                    lecture: "np.ndarray | None" = None,
+                    lecture: "np.ndarray | Callable[[], np.ndarray] | None" = None,
                     library: Library | None = None) -> Filing:
     """`vector` is the note's (as the user's notes are stored, for their categories);
-    `lecture` the lecture's (lecture_vector, for the taxonomy), the note's if absent."""
+    `lecture` the lecture's (lecture_vector, for the taxonomy; the note's if absent),
+    or what makes it: called only when the taxonomy decides, since a given subject, a
+    user category or Claude's subject need no 8 windows of model time."""
     library = library if library is not None else Library()
     for given, source in ((submitted, "submitted"), (default_subject, "default")):
         if clean_category(given):
@@ -178,13 +180,14 @@ def choose_category(*, submitted: str | None, default_subject: str | None,
         if user_scores[best] >= USER_CATEGORY_THRESHOLD:
             return Filing(best, "user", round(user_scores[best], 4))
 
-    lecture = lecture if lecture is not None else vector
-    scores = taxonomy_scores(lecture)
     names = [name.casefold() for name, _ in TAXONOMY]
     if suggested.casefold() in names:
         # Claude read the whole transcript and chose from the taxonomy: that counts.
         index = names.index(suggested.casefold())
-        return Filing(library.spelling(TAXONOMY[index][0]), "model", round(scores[index], 4))
+        return Filing(library.spelling(TAXONOMY[index][0]), "model")
+    lecture = lecture() if callable(lecture) else lecture
+    lecture = lecture if lecture is not None else vector
+    scores = taxonomy_scores(lecture)
     if named_subject is not None:
         scores[named_subject] += SUGGESTION_BONUS
     best_index = max(range(len(scores)), key=scores.__getitem__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.accounts import users
 from chalicelib.core import aws, db
@@ -22,6 +22,9 @@ from chalicelib.notes import drafts, generators, markdown, note_store
 from chalicelib.processing import cost_bound, failure_memory
 from chalicelib.videos import video_store
 from chalicelib.youtube import transcripts
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +165,11 @@ def _run(record: dict) -> str:
     title = note_store.unique_title(record["user_id"], draft["title"] or transcript.title,
                                     note_id)
     vector = embeddings.embed_one(library.note_text(draft, title))
-    lecture = filing.lecture_vector(transcript.title or title,
-                                    [chapter.title for chapter in transcript.chapters],
-                                    transcript.text)
+    def lecture() -> "np.ndarray":
+        return filing.lecture_vector(transcript.title or title,
+                                     [chapter.title for chapter in transcript.chapters],
+                                     transcript.text)
+
     user_library = library.load_library(record["user_id"], exclude_note_id=note_id)
     filed = filing.choose_category(
         submitted=record.get("subject"), default_subject=profile.get("default_subject"),

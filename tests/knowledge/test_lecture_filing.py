@@ -100,3 +100,22 @@ def test_every_subject_has_a_syllabus_and_the_everyday_kinds_are_not_subjects():
     assert all(owners.count(i) >= 20 for i in range(len(names)))
     assert {n for n, _ in taxonomy.EVERYDAY}.isdisjoint(names + ["General"])
     assert len(taxonomy.texts()) == len(names) + len(taxonomy.EVERYDAY) + len(owners)
+
+
+def test_the_lecture_is_embedded_only_when_the_taxonomy_decides():
+    """Its 8 windows cost model time: a given subject or Claude's subject needs none."""
+    made = []
+
+    def lecture():
+        made.append(1)
+        return filing.lecture_vector("Weather Fronts Explained", [], WEATHER_FRONTS)
+
+    note = embeddings.embed_one(library.note_text(thin_note("Week 4"), "Week 4"))
+    given = filing.choose_category(submitted="Geography", default_subject=None,
+                                   vector=note, lecture=lecture)
+    claude = filing.choose_category(submitted=None, default_subject=None,
+                                    suggested="Earth Science", vector=note, lecture=lecture)
+    assert (given.source, claude.source, made) == ("submitted", "model", [])
+    assert filing.choose_category(submitted=None, default_subject=None, vector=note,
+                                  lecture=lecture).category == "Earth Science"
+    assert made == [1]
