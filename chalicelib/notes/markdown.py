@@ -38,6 +38,9 @@ def timestamp_link(video_id: str, seconds: float | None) -> str:
 
 UNVERIFIED = " *(not found in the transcript)*"
 NO_CONCEPTS = "*The lecture defines no terms in its own words.*"
+NO_KEY_POINTS = "*Nothing in the transcript could be checked as a key point.*"
+NO_SECTIONS = "*The transcript is too short to divide into sections.*"
+NO_QUESTIONS = "*The transcript is too short to ask about.*"
 
 
 def evidence(video_id: str, item: dict) -> str:
@@ -149,25 +152,27 @@ def render(
     lines += [f"- **{_escape_line(c['term'])}**: {_escape_line(c['definition'])}"
               f"{evidence(video_id, c)}" for c in draft["core_concepts"]] or [NO_CONCEPTS]
     lines.append("")
-    if draft["key_points"]:
-        lines.append("## Key Points")
-        lines += [f"- {_escape_line(p['text'])}{evidence(video_id, p)}"
-                  for p in draft["key_points"]]
+    lines.append("## Key Points")
+    lines += [f"- {_escape_line(p['text'])}{evidence(video_id, p)}"
+              for p in draft["key_points"]] or [NO_KEY_POINTS]
+    lines.append("")
+    lines.append("## Detailed Notes")
+    for section in draft["sections"]:
+        lines.append(f"### {_escape_line(section['title'])}{link(section['timestamp'])}")
+        lines += [f"- {_escape_line(b['text'])}{evidence(video_id, b)}"
+                  for b in section["bullets"]]
         lines.append("")
-    if draft["sections"]:
-        lines.append("## Detailed Notes")
-        for section in draft["sections"]:
-            lines.append(f"### {_escape_line(section['title'])}{link(section['timestamp'])}")
-            lines += [f"- {_escape_line(b['text'])}{evidence(video_id, b)}"
-                      for b in section["bullets"]]
-            lines.append("")
-    if include_questions and draft["review_questions"]:
+    if not draft["sections"]:
+        lines += [NO_SECTIONS, ""]
+    if include_questions:  # the student's choice; otherwise every section, always
         lines.append("## Review Questions")
         for number, question in enumerate(draft["review_questions"], start=1):
             lines.append(f"> [!question]- {number}. {_escape_line(question['question'])}"
                          f"{evidence(video_id, question)}")
             lines.append(f"> {_escape_line(question['answer'])}")
             lines.append("")
+        if not draft["review_questions"]:
+            lines += [NO_QUESTIONS, ""]
     if related_titles:
         lines.append("## Related Notes")
         lines += [f"- {wikilink(related)}" for related in related_titles]
