@@ -4,7 +4,7 @@ Per generator, on the team's sample lectures (bench/corpus/lectures, written for
 project, with key-fact checklists) and filing set (bench/corpus/filing.json):
 
 - key-fact recall: facts of the lecture's checklist the note states (any listed phrase,
-  case-insensitive, anywhere in the rendered note);
+  case-insensitive, as whole words in the note's body: the front matter does not count);
 - function-word concepts: concept terms that are function words or contractions
   (a multilingual list kept here, independent of the writer's own stopwords);
 - template questions: "What does the lecture say about X?" and questions whose answer
@@ -141,9 +141,12 @@ def _body(content: str) -> str:
 
 
 def measure(draft: dict, content: str, data: dict, transcript: Any) -> dict:
-    note = content.casefold()
+    # A fact counts when one of its phrases stands as whole words in the note's body
+    # (not in the front matter's tags, not inside a longer word).
+    note = _body(content).casefold()
     facts = data.get("key_facts") or []
-    stated = sum(1 for f in facts if any(p in note for p in f["any_of"]))
+    stated = sum(1 for f in facts if any(
+        re.search(r"(?<!\w)" + re.escape(p) + r"(?!\w)", note) for p in f["any_of"]))
     function_concepts = [c["term"] for c in draft.get("core_concepts", [])
                          if all(w in FUNCTION_WORDS for w in words(c["term"]))
                          or not words(c["term"])]
@@ -157,7 +160,6 @@ def measure(draft: dict, content: str, data: dict, transcript: Any) -> dict:
                                              and "___" not in question
                                              and not asked_in_lecture):
             templates += 1
-    shown = [draft.get("summary", "")] if False else []
     passages = [re.sub(r"\s+", " ", s) for s in re.split(r"(?<=[.!?…])\s+",
                                                           draft.get("summary", "")) if s]
     passages += [t for kind, _, t in items_of(draft) if kind in ("key_point", "bullet")]
@@ -168,7 +170,7 @@ def measure(draft: dict, content: str, data: dict, transcript: Any) -> dict:
             seen[key] = seen.get(key, 0) + 1
     repeats = sum(n - 1 for n in seen.values() if n > 1)
     auto = bool(data.get("is_generated"))
-    fragments = sum(1 for t in passages if _is_fragment(t, auto)) + len(shown)
+    fragments = sum(1 for t in passages if _is_fragment(t, auto))
     locator = Locator(transcript)
     items = items_of(draft)
     verified = sum(1 for _, item, _ in items if item.get("verified") is True)
