@@ -166,3 +166,13 @@ def test_concepts_merge_by_meaning_across_parts():
                 {"term": "Det", "definition": "How much a matrix scales area."},
                 {"term": "Shear", "definition": "A map that slants a shape, area unchanged."}]
     assert [c["term"] for c in claude.merge_concepts(concepts)] == ["Determinant", "Shear"]
+
+
+@pytest.mark.parametrize("suggested,expected", [
+    ("Physics", "Physics"), ("physics", "Physics"), ("  COMPUTER   science ", "Computer Science"),
+    ("General", "General"), ("Underwater Basket Weaving", ""), ("", ""), (None, ""), (7, ""),
+])
+def test_a_suggested_subject_outside_the_taxonomy_is_left_for_filing(suggested, expected):
+    draft = drafts.validate_draft({"title": "T", "summary": "S", "suggested_subject": suggested},
+                                  600)
+    assert draft["suggested_subject"] == expected
