@@ -56,6 +56,11 @@ def sent_lines(request: dict) -> list[tuple[int, int | None, str]]:
             for m in LINE_RE.finditer(user)]
 
 
+def is_synthesis(request: dict) -> bool:
+    """A request for the synthesis of part drafts (its schema has no sections)."""
+    return "sections" not in request["output_config"]["format"]["schema"]["properties"]
+
+
 def default_answer(request: dict) -> dict:
     """A draft (or the synthesis of part drafts) built from what was sent: a bullet for
     every second transcript line (at most about 25, the last line included), so the
@@ -140,6 +145,8 @@ class FakeAnthropic:
         self._seen_prefixes: set[str] = set()
         # Answers longer than this many tokens (or the request's max_tokens) are cut.
         self.output_limit: int | None = None
+        # The same, for synthesis requests only (their schema has no "sections").
+        self.synthesis_output_limit: int | None = None
         self.stops = 0  # answers cut at the output limit
         fake = self
 
@@ -192,6 +199,8 @@ class FakeAnthropic:
         answer = json.dumps(self.answer(body))
         usage = self._usage(body)
         limit = min(body.get("max_tokens") or 10**9, self.output_limit or 10**9)
+        if is_synthesis(body) and self.synthesis_output_limit is not None:
+            limit = min(limit, self.synthesis_output_limit)
         stop_reason = "end_turn"
         if count_tokens(answer) > limit:
             # What the API does: the text stops mid-answer at the limit.

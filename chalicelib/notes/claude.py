@@ -23,6 +23,11 @@ The contract (docs/DESIGN.md sections 6 and 7, issue 12):
   MAX_SPLIT_DEPTH times; a single line that still does not fit fails permanently.
 - The synthesis call (title, summary, key points, subject, tags over the parts' notes)
   is told to add no facts, and its key points must reuse the parts' quotes.
+- A synthesis answer cut at the output limit is asked again once, within the job, for
+  the title, summary, subject and tags only (the key points are then the parts'); if
+  that is cut too, the synthesis is built from the parts (the first part's title, the
+  parts' summaries and key points as they are). Either way the job completes: the
+  same request would stop again, so it is never raised for SQS to repeat.
 - Prompt caching: SYSTEM_PROMPT is one fixed block above the 1,024-token minimum
   cacheable prefix (Sonnet), marked with cache_control, so every chunk after the first
   and every later video reads it from the cache. The synthesis prompt is short and
@@ -47,6 +52,7 @@ from chalicelib.core import config, secrets
 from chalicelib.core.cache import KeyedCache
 from chalicelib.notes.drafts import (
     DRAFT_SCHEMA,
+    LIMITS,
     MAX_ITEMS,
     SUBJECTS,
     Generated,
@@ -176,6 +182,17 @@ SYNTHESIS_SCHEMA: dict = {
     "properties": {k: DRAFT_SCHEMA["properties"][k] for k in
                    ("title", "summary", "key_points", "suggested_subject", "tags")},
 }
+
+
+SHORT_SYNTHESIS_SCHEMA: dict = {
+    "type": "object", "additionalProperties": False,
+    "required": ["title", "summary", "suggested_subject", "tags"],
+    "properties": {k: SYNTHESIS_SCHEMA["properties"][k] for k in
+                   ("title", "summary", "suggested_subject", "tags")},
+}
+SHORT_SYNTHESIS_ASK = ("\nYour full answer did not fit the output limit. Write only the "
+                       "title, a summary of at most six sentences, the subject and three to "
+                       "five tags; no key points.")
 
 
 class OutputLimit(Exception):
@@ -499,12 +516,10 @@ def _merge(parts: list[dict], transcript: Transcript, options: Options, model: s
                                          for k in p["key_points"]],
                           "suggested_subject": p["suggested_subject"]}
                          for n, p in enumerate(parts)], ensure_ascii=False)
-    raw, counted = _call(model, bedrock, SYNTHESIS_PROMPT,
-                         _instructions(transcript, options, "All parts.", None)
-                         + "\nPart notes (untrusted data between the tags):\n<notes>\n"
-                         + digest.replace("<", "‹").replace(">", "›") + "\n</notes>",
-                         SYNTHESIS_SCHEMA, cache=False)
-    _add_usage(usage, counted)
+    raw = _synthesis(parts, _instructions(transcript, options, "All parts.", None)
+                     + "\nPart notes (untrusted data between the tags):\n<notes>\n"
+                     + digest.replace("<", "‹").replace(">", "›") + "\n</notes>",
+                     model, bedrock, usage, line_starts)
     condensed: dict[str, int] = {}
     for part in parts:
         for key, count in part.get("condensed", {}).items():
@@ -535,6 +550,36 @@ def _merge(parts: list[dict], transcript: Transcript, options: Options, model: s
         return validate_draft(merged, transcript.duration_seconds, line_starts)
     except ValueError as exc:
         raise GenerationTemporarilyFailed(f"the merged notes were incomplete: {exc}") from exc
+
+
+def _synthesis(parts: list[dict], user: str, model: str, bedrock: bool, usage: dict,
+               line_starts: Sequence[float]) -> dict:
+    """The synthesis answer; at an output-limit stop, a smaller ask once, then the parts'
+    own notes (at most two calls, and never an OutputLimit for SQS to repeat)."""
+    part_points = [{"text": k["text"], "quote": k["quote"],
+                    "line": _line_number(k.get("hint"), line_starts)}
+                   for part in parts for k in part["key_points"]]
+    for schema, ask in ((SYNTHESIS_SCHEMA, ""), (SHORT_SYNTHESIS_SCHEMA, SHORT_SYNTHESIS_ASK)):
+        try:
+            raw, counted = _call(model, bedrock, SYNTHESIS_PROMPT, user + ask, schema,
+                                 cache=False)
+        except OutputLimit as exc:
+            _add_usage(usage, getattr(exc, "usage", {}))
+            usage["synthesis_stops"] = usage.get("synthesis_stops", 0) + 1
+            log.info("output limit in the synthesis (%s)",
+                     "asking for less" if not ask else "built from the parts")
+            continue
+        _add_usage(usage, counted)
+        return raw if schema is SYNTHESIS_SCHEMA else {**raw, "key_points": part_points}
+    summary = ""
+    for part in parts:  # whole part summaries, as many as the summary's limit holds
+        joined = f"{summary}\n\n{part['summary']}".strip()
+        if summary and len(joined) > LIMITS["summary"]:
+            break
+        summary = joined
+    return {"title": parts[0]["title"], "summary": summary, "key_points": part_points,
+            "suggested_subject": parts[0]["suggested_subject"],
+            "tags": list(dict.fromkeys(t for part in parts for t in part["tags"]))}
 
 
 def _line_number(hint: float | None, line_starts: Sequence[float]) -> int | None:

@@ -18,6 +18,7 @@ MAX_ITEMS = {"core_concepts": 40, "key_points": 40, "sections": 80, "bullets": 3
              "review_questions": 40, "tags": 8}
 QUESTION_KINDS = ("recall", "explain", "apply", "compare")
 SUBJECTS: tuple[str, ...] = tuple(name for name, _ in TAXONOMY) + ("General",)
+_CANONICAL_SUBJECT = {name.casefold(): name for name in SUBJECTS}
 
 # Every item carries a short verbatim quote and the transcript line it is on; the
 # service finds the quote and sets the time (grounding.py). The model never gives
@@ -130,7 +131,9 @@ def validate_draft(raw: Any, duration_seconds: float,
             questions.append({"question": _text(q.get("question"), LIMITS["question"]),
                               "kind": kind, "answer": _text(q.get("answer"), LIMITS["answer"]),
                               **grounded(q)})
-    subject = _text(raw.get("suggested_subject"), LIMITS["subject"])
+    # A subject outside the taxonomy names nothing filing can use: blank, filing decides.
+    subject = _CANONICAL_SUBJECT.get(
+        _text(raw.get("suggested_subject"), LIMITS["subject"]).casefold(), "")
     draft = {
         "title": _text(raw.get("title"), LIMITS["title"]),
         "summary": str(raw.get("summary") or "").strip()[:LIMITS["summary"]],

@@ -22,6 +22,12 @@ import unicodedata
 # already escaped (an odd run of backslashes before it) is left as it is;
 # backslashes are otherwise kept, so LaTeX ($\\frac{a}{b}$) still renders.
 _OPENERS = re.compile(r"(?<!\\)((?:\\\\)*)(<(?=[A-Za-z/!?])|\[)")
+# A LaTeX math span on one line, as Obsidian reads it: $$...$$, or $...$ whose opener
+# is followed and whose closer is preceded by a non-space, the closer not followed by
+# a digit, so "costs $5 and $10" opens none and an unclosed "$" opens nothing. An
+# escaped dollar (\$) neither opens nor closes one.
+_MATH = re.compile(r"(?<![\\$])\$\$(?!\$)((?:\\.|[^$\\])+?)\$\$(?!\$)"
+                   r"|(?<![\\$])\$(?![\s$])((?:\\.|[^$\\])+?)(?<!\s)\$(?![\d$])")
 # What opens a block when it starts a line: headings, quotes and callouts, thematic
 # breaks and setext underlines, HTML blocks, fenced code, tables, Obsidian comments.
 _BLOCK_START = re.compile(r"^\s{0,3}(#|>|<|```|~~~|\||%%)")
@@ -45,11 +51,27 @@ def _neutralise(text: str) -> str:
     return _OPENERS.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+def _math(span: str) -> str:
+    """A math span as LaTeX that no renderer reads as HTML or a link: < and > as \\lt
+    and \\gt (a space after them only before a letter, so the span still ends on a
+    non-space), brackets kept ([0,1] stays an interval) but never adjacent in a way
+    that opens a link or embed: "](" and "[[" / "![" get a space, which math ignores."""
+    span = re.sub(r"[<>]", lambda m: ("\\lt" if m.group() == "<" else "\\gt") + (
+        " " if span[m.end():m.end() + 1].isalpha() else ""), span)
+    span = re.sub(r"(?<=[!\[])\[", " [", span)
+    return re.sub(r"\](?=\()", "] ", span)
+
+
 def inline(text: str) -> str:
     """One line of untrusted text inside a line we build (a bullet, a heading's text,
-    a callout's title): no newline, no HTML, no link, nothing that starts a block."""
+    a callout's title): no newline, no HTML, no link, nothing that starts a block.
+    Math spans ($...$, $$...$$) keep their LaTeX (see _math); the rest is escaped."""
     line = " ".join(clean(text).split())
-    line = _neutralise(line)
+    out, end = [], 0
+    for match in _MATH.finditer(line):
+        out += [_neutralise(line[end:match.start()]), _math(match.group())]
+        end = match.end()
+    line = "".join(out) + _neutralise(line[end:])
     # What follows our "- " or "# " could still start a nested block.
     if _BLOCK_START.match(line) or _RULE_LINE.match(line):
         line = "\\" + line

@@ -97,8 +97,41 @@ def test_bidi_overrides_and_control_characters_are_dropped():
 
 def test_latex_survives_while_tags_do_not():
     assert safe_text.inline(r"Entropy $S = k_B \ln \Omega$ and $a < b$") == \
-        r"Entropy $S = k_B \ln \Omega$ and $a < b$"
+        r"Entropy $S = k_B \ln \Omega$ and $a \lt b$"
     assert safe_text.inline("<b>bold</b>") == "\\<b>bold\\</b>"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("$[0,1]$", "$[0,1]$"), ("$x<y$", r"$x\lt y$"), ("$x>0$", r"$x\gt0$"),
+    ("on $[a, b]$ where $f(a) < 0 < f(b)$", r"on $[a, b]$ where $f(a) \lt 0 \lt f(b)$"),
+    ("$$\\sum_{i<n} [x_i]$$", r"$$\sum_{i\lt n} [x_i]$$"),
+    (r"$\frac{a}{b}>c$", r"$\frac{a}{b}\gt c$"),
+])
+def test_formulas_in_math_spans_keep_brackets_and_write_comparisons_as_latex(text, expected):
+    assert safe_text.inline(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "$<script>alert(1)</script>$", "$<img src=x onerror=alert(1)>$",
+    "$$<b>x</b>$$", "$[a](javascript:alert(1))$", "$![x](https://evil.example/p.png)$",
+    "$![[secret note]]$", "$<https://evil.example/x>$",
+    # A lone $ opens no span: what follows it is escaped as usual.
+    "costs $5 <img src=x onerror=alert(1)> [a](javascript:alert(1))",
+    "$5 and $10 <b>x</b> [a](javascript:alert(1))",
+    r"\$<b>x</b>$ [a](javascript:alert(1))",
+])
+def test_math_spans_let_no_tag_or_link_through(text):
+    line = safe_text.inline(text)
+    html = MarkdownIt("commonmark", {"html": True}).render("- " + line)
+    for forbidden in ("<script", "<img", "<b>", "<a ", "src=\"", "href=\""):
+        assert forbidden not in html, (line, html)
+    if "$5" in text or text.startswith("\\"):
+        assert "\\<" in line and "\\[a]" in line
+
+
+def test_a_math_span_renders_as_its_formula_in_obsidian_syntax():
+    line = safe_text.inline("The closed interval $[0,1]$ and $x<y$ but not <b>this</b>")
+    assert line == r"The closed interval $[0,1]$ and $x\lt y$ but not \<b>this\</b>"
 
 
 @pytest.mark.parametrize("value", [".inf", "+12", "? x", "-.5", "0x1F", "1e3", "no", "Yes",

@@ -160,9 +160,53 @@ def test_an_output_limit_stop_is_split_within_the_job_not_raised_for_sqs(fake):
         claude_note(transcript)
 
 
+def test_an_output_limit_stop_in_the_synthesis_is_handled_within_the_job(fake, monkeypatch):
+    monkeypatch.setenv("NOTES_CHUNK_TOKENS", "600")  # several parts, so a synthesis call
+    transcript = corpus("math_determinants")
+    claude_note(transcript)
+    synthesis = [r for r in fake.requests if fake_anthropic.is_synthesis(r)]
+    assert len(synthesis) == 1 and len(fake.requests) >= 3
+    parts = len(fake.requests) - 1
+    full = fake_anthropic.count_tokens(json.dumps(fake_anthropic.default_answer(synthesis[0])))
+
+    # The full synthesis is cut; the smaller ask (no key points) fits.
+    fake.synthesis_output_limit = full - 1
+    before = len(fake.requests)
+    short = claude_note(transcript)  # returns: the job completes in this one attempt
+    asked = fake.requests[before:]
+    assert len(asked) == parts + 2 and fake.stops == 1
+    retry = asked[-1]["output_config"]["format"]["schema"]
+    assert fake_anthropic.is_synthesis(asked[-1]) and "key_points" not in retry["properties"]
+    assert short.usage["synthesis_stops"] == 1
+    assert len(short.draft["key_points"]) > 1  # the parts' own, not the one synthesised
+    assert short.draft["verified"][0] == short.draft["verified"][1] > 0
+
+    # Both synthesis answers are cut: the synthesis is built from the parts.
+    fake.synthesis_output_limit = 5
+    before = len(fake.requests)
+    built = claude_note(transcript)
+    assert len(fake.requests) - before == parts + 2 and fake.stops == 3
+    assert built.usage["synthesis_stops"] == 2
+    assert built.draft["summary"].startswith("Notes on the lecture from 0 s")  # part 1's
+    assert built.draft["title"] and built.draft["suggested_subject"] == "Physics"
+    assert [k["quote"] for k in built.draft["key_points"]] == \
+        [k["quote"] for k in short.draft["key_points"]]
+    assert built.draft["verified"][0] == built.draft["verified"][1] > 0
+
+
 def test_concepts_merge_by_meaning_across_parts():
     concepts = [{"term": "Determinant", "definition": "How much a matrix scales area."},
                 {"term": "determinant", "definition": "The area scaling factor."},
                 {"term": "Det", "definition": "How much a matrix scales area."},
                 {"term": "Shear", "definition": "A map that slants a shape, area unchanged."}]
     assert [c["term"] for c in claude.merge_concepts(concepts)] == ["Determinant", "Shear"]
+
+
+@pytest.mark.parametrize("suggested,expected", [
+    ("Physics", "Physics"), ("physics", "Physics"), ("  COMPUTER   science ", "Computer Science"),
+    ("General", "General"), ("Underwater Basket Weaving", ""), ("", ""), (None, ""), (7, ""),
+])
+def test_a_suggested_subject_outside_the_taxonomy_is_left_for_filing(suggested, expected):
+    draft = drafts.validate_draft({"title": "T", "summary": "S", "suggested_subject": suggested},
+                                  600)
+    assert draft["suggested_subject"] == expected
