@@ -94,6 +94,14 @@ def _hint(value: Any, line_starts: Sequence[float]) -> float | None:
     return float(line_starts[value - 1]) if 1 <= value <= len(line_starts) else None
 
 
+def _given_count(raw: dict, key: str) -> int:
+    value = (raw.get("condensed") or {}).get(key) if isinstance(raw.get("condensed"),
+                                                                 dict) else None
+    # Our own merge step passes the parts' counts; anything else is bounded.
+    return min(value, 100_000) if isinstance(value, int) and not isinstance(value, bool) \
+        and value > 0 else 0
+
+
 def validate_draft(raw: Any, duration_seconds: float,
                    line_starts: Sequence[float] = ()) -> dict:
     """Check a draft's types and limits. Items keep their quote and, as `hint`, the
@@ -117,11 +125,11 @@ def validate_draft(raw: Any, duration_seconds: float,
         return {"quote": _text(entry.get("quote"), LIMITS["quote"]),
                 "hint": _hint(entry.get("line"), line_starts)}
 
-    def timed(entries: Any) -> list[dict]:
+    def timed(entries: Any, key: str) -> list[dict]:
         entries = [e for e in (entries if isinstance(entries, list) else [])
                    if isinstance(e, dict) and _text(e.get("text"), LIMITS["text"])]
         return [{"text": _text(e["text"], LIMITS["text"]), **grounded(e)}
-                for e in capped(entries, "bullets")]
+                for e in capped(entries, key)]
 
     questions = []
     for q in items("review_questions"):
@@ -141,19 +149,21 @@ def validate_draft(raw: Any, duration_seconds: float,
             {"term": _text(c.get("term"), LIMITS["term"]),
              "definition": _text(c.get("definition"), LIMITS["text"]), **grounded(c)}
             for c in items("core_concepts") if _text(c.get("term"), LIMITS["term"])],
-        "key_points": timed(raw.get("key_points"))[:MAX_ITEMS["key_points"]],
+        "key_points": timed(raw.get("key_points"), "key_points"),
         "sections": [
             {"title": _text(s.get("title"), LIMITS["title"]) or "Section",
              "hint": _hint(s.get("line"), line_starts), "timestamp": None,
-             "bullets": timed(s.get("bullets"))}
+             "bullets": timed(s.get("bullets"), "bullets")}
             for s in items("sections")],
         "review_questions": questions,
         "suggested_subject": subject,
         "tags": list(dict.fromkeys(
             _text(t, LIMITS["tag"]).lower() for t in (raw.get("tags") or [])
             if isinstance(t, str) and _text(t, LIMITS["tag"])))[:MAX_ITEMS["tags"]],
-        "condensed": {**{k: int(v) for k, v in (raw.get("condensed") or {}).items()
-                         if k in MAX_ITEMS and isinstance(v, int)}, **condensed},
+        # What the writer already condensed (the parts' counts) and what these caps
+        # leave out, added together.
+        "condensed": {k: condensed.get(k, 0) + _given_count(raw, k)
+                      for k in MAX_ITEMS if condensed.get(k) or _given_count(raw, k)},
     }
     if not draft["title"] or not draft["summary"]:
         raise ValueError("draft has no title or summary")

@@ -40,3 +40,24 @@ def test_a_section_with_items_has_no_placeholder():
     content = render(draft)
     assert "- Heat flows from hot to cold." in content
     assert markdown.NO_KEY_POINTS not in content and markdown.NO_SECTIONS in content
+
+
+def test_item_caps_count_what_they_leave_out_under_the_right_name():
+    from chalicelib.notes import drafts
+
+    def point(n: int) -> dict:
+        return {"text": f"Point number {n} of the lecture.", "quote": f"point {n}",
+                "line": 1}
+
+    raw = {**empty_draft(), "key_points": [point(n) for n in range(35)],
+           "sections": [{"title": "All", "line": 1, "bullets": [point(n) for n in range(33)]}],
+           "condensed": {"key_points": 2, "bullets": "many", "tags": True}}
+    draft = drafts.validate_draft(raw, 600, [0.0])
+    assert len(draft["key_points"]) == 35  # the key points' own cap (40), not the bullets'
+    assert len(draft["sections"][0]["bullets"]) == drafts.MAX_ITEMS["bullets"]
+    # The parts' counts and these caps' add up; junk counts count nothing.
+    assert draft["condensed"] == {"key_points": 2, "bullets": 3}
+    many = drafts.validate_draft({**raw, "key_points": [point(n) for n in range(45)]}, 600,
+                                 [0.0])
+    assert len(many["key_points"]) == 40 and many["condensed"]["key_points"] == 7
+    assert "3 bullets, 7 key points beyond" in markdown.condensed_text(many)
