@@ -6,7 +6,10 @@ apostrophes and standalone fillers ("um", "uh", "äh", "euh"), so "It's ad minus
 finds "its ad minus bc" in automatic captions. When the exact words are not there, a
 close match is accepted (caption noise: "your senia pestis" for "yersinia pestis"):
 the window of the transcript that covers at least MIN_FUZZY_COVERAGE of the quote's
-characters. A quote shorter than MIN_QUOTE_WORDS words proves nothing and is not
+characters, provided its facts agree exactly: every digit sequence, number word and
+negation word (FACT_WORDS, NEGATIONS) of the quote pairs with the same one in the
+matched words, and none is left over, so "1348 to 1352" for "1347 to 1351", "a half"
+for "a third" or an added, dropped or moved "not" is not verified. A quote shorter than MIN_QUOTE_WORDS words proves nothing and is not
 verified. A found item takes its timestamp from the segment where its quote starts;
 an unfound one has no timestamp and is never shown as checked. Where a quote occurs
 more than once, the occurrence nearest the item's hint (the line the generator cited)
@@ -19,7 +22,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.youtube.transcript_model import Transcript
@@ -32,6 +35,128 @@ SECTION_LEAD_SECONDS = 180.0
 FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "er", "äh", "ähm", "öhm", "eh", "euh",
                      "mhm", "hmm"})
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_DIGITS_RE = re.compile(r"\d+")
+
+# Number words (en, de, es, fr, pt; compared without accents) and the value they stand
+# for, so that "twenty" and "20" agree while "a half" and "a third" do not. Articles that
+# double as "one" (a, ein, un, una, um) are left out: they are in almost every sentence.
+_NUMBERS: dict[str, tuple[str, ...]] = {
+    "0": ("zero", "null", "cero", "zéro"),
+    "1": ("one", "eins", "uno"),
+    "2": ("two", "zwei", "dos", "deux", "dois", "duas"),
+    "3": ("three", "drei", "tres", "trois", "três"),
+    "4": ("four", "vier", "cuatro", "quatre", "quatro"),
+    "5": ("five", "fünf", "cinco", "cinq"),
+    "6": ("six", "sechs", "seis"),
+    "7": ("seven", "sieben", "siete", "sept", "sete"),
+    "8": ("eight", "acht", "ocho", "huit", "oito"),
+    "9": ("nine", "neun", "nueve", "neuf", "nove"),
+    "10": ("ten", "zehn", "diez", "dix", "dez"),
+    "11": ("eleven", "elf", "once", "onze"),
+    "12": ("twelve", "zwölf", "doce", "douze", "doze"),
+    "13": ("thirteen", "dreizehn", "trece", "treize", "treze"),
+    "14": ("fourteen", "vierzehn", "catorce", "quatorze", "catorze"),
+    "15": ("fifteen", "fünfzehn", "quince", "quinze"),
+    "16": ("sixteen", "sechzehn", "dieciséis", "seize", "dezesseis", "dezasseis"),
+    "17": ("seventeen", "siebzehn", "diecisiete", "dezessete", "dezassete"),
+    "18": ("eighteen", "achtzehn", "dieciocho", "dezoito"),
+    "19": ("nineteen", "neunzehn", "diecinueve", "dezenove", "dezanove"),
+    "20": ("twenty", "zwanzig", "veinte", "vingt", "vinte"),
+    "30": ("thirty", "dreißig", "dreissig", "treinta", "trente", "trinta"),
+    "40": ("forty", "vierzig", "cuarenta", "quarante", "quarenta"),
+    "50": ("fifty", "fünfzig", "cincuenta", "cinquante", "cinquenta"),
+    "60": ("sixty", "sechzig", "sesenta", "soixante", "sessenta"),
+    "70": ("seventy", "siebzig", "setenta", "septante"),
+    "80": ("eighty", "achtzig", "ochenta", "oitenta"),
+    "90": ("ninety", "neunzig", "noventa", "nonante"),
+    "100": ("hundred", "hundert", "cien", "ciento", "cent", "cents", "cem", "cento"),
+    "1000": ("thousand", "tausend", "mil", "mille"),
+    "1000000": ("million", "millions", "millionen", "millón", "millones", "milhão",
+                "milhões"),
+    "1000000000": ("billion", "billions", "milliarde", "milliarden", "milliard",
+                   "milliards", "bilhão", "bilhões"),
+    "1/2": ("half", "halves", "halb", "halbe", "hälfte", "medio", "media", "mitad", "demi",
+            "demie", "moitié", "meio", "meia", "metade"),
+    "1/3": ("third", "thirds", "drittel", "tercio", "tercios", "tiers", "terço", "terços"),
+    "1/4": ("quarter", "quarters", "viertel", "cuarto", "cuartos", "quart", "quarts",
+            "quarto", "quartos"),
+}
+# Negation words. Contractions arrive joined ("don't" -> "dont", see words()), and count
+# as "not" so that "don't" and "do not" agree. French "ne" is left out: speech drops it
+# ("c'est pas"), and "pas", "jamais", "rien"... carry the negation.
+NEGATIONS = frozenset({
+    "not", "no", "never", "none", "nothing", "nobody", "neither", "nor", "cannot",
+    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals",
+    "nichts", "niemand", "weder",
+    "nunca", "jamás", "nada", "nadie", "ningún", "ninguno", "ninguna", "ni", "tampoco",
+    "pas", "jamais", "rien", "aucun", "aucune", "non",
+    "não", "nenhum", "nenhuma", "nem", "ninguém",
+})
+_NT_CONTRACTIONS = frozenset({
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant", "couldnt",
+    "wont", "wouldnt", "shouldnt", "hasnt", "havent", "hadnt", "mustnt", "neednt", "aint",
+    "mightnt", "shant",
+})
+
+
+def _plain(word: str) -> str:
+    """The word without accents, so "não" and caption "nao" are the same fact."""
+    return "".join(c for c in unicodedata.normalize("NFD", word)
+                   if not unicodedata.combining(c))
+
+
+FACT_WORDS: dict[str, str] = {_plain(w): value for value, names in _NUMBERS.items()
+                              for w in names}
+_NEGATION_KEYS = frozenset(_plain(w) for w in NEGATIONS)
+
+
+def fact_tokens(folded: Sequence[str]) -> list[tuple[str, bool]]:
+    """The words as (token, is_fact): digit-bearing words as written, number words as
+    their value, negations as themselves and "n't" contractions as stem + "not"."""
+    tokens: list[tuple[str, bool]] = []
+    for word in folded:
+        plain = _plain(word)
+        if _DIGITS_RE.search(word):
+            tokens.append((word, True))
+        elif plain in FACT_WORDS:
+            tokens.append((FACT_WORDS[plain], True))
+        elif plain in _NEGATION_KEYS:
+            tokens.append((plain, True))
+        elif plain in _NT_CONTRACTIONS:
+            tokens += [(plain[:-2], False), ("not", True)]
+        else:
+            tokens.append((word, False))
+    return tokens
+
+
+def facts_agree(quote: Sequence[str], matched: Sequence[str]) -> bool:
+    """Whether every fact of the quote pairs with the same fact, in the same place, in
+    the matched words and none is left over on either side. Ordinary words may differ
+    (misheard captions); a changed, added, dropped or moved number or "not" may not."""
+    ours, theirs = fact_tokens(quote), fact_tokens(matched)
+    pairs = difflib.SequenceMatcher(None, [t for t, _ in ours], [t for t, _ in theirs],
+                                    autojunk=False).get_matching_blocks()
+    paired_ours = {block.a + k for block in pairs for k in range(block.size)}
+    paired_theirs = {block.b + k for block in pairs for k in range(block.size)}
+    return all(i in paired_ours for i, (_, fact) in enumerate(ours) if fact) and \
+        all(i in paired_theirs for i, (_, fact) in enumerate(theirs) if fact)
+
+
+def _aligned(window: list[str], blocks: Sequence[difflib.Match]) -> list[str]:
+    """The window's words that the quote matched, from the first to the last: a word
+    counts when at least half its characters are matched. Words the quote does not
+    reach at either end are left out, so a truncated quote is not judged by them."""
+    matched = [0] * len(window)
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for word in window:
+        spans.append((position, position + len(word)))
+        position += len(word) + 1
+    for block in blocks:
+        for index, (begin, end) in enumerate(spans):
+            matched[index] += max(0, min(end, block.b + block.size) - max(begin, block.b))
+    hits = [i for i, (begin, end) in enumerate(spans) if 2 * matched[i] >= end - begin]
+    return window[hits[0]:hits[-1] + 1] if hits else []
 
 
 def words(text: str) -> list[str]:
@@ -76,7 +201,8 @@ class TranscriptText:
             at = self._joined.find(needle, at + 1)
 
     def _fuzzy(self, quote: list[str], near: float | None) -> int | None:
-        """The start of the window covering most of the quote's characters, if enough."""
+        """The start of the window covering most of the quote's characters, if enough
+        and if the words it matched state the same facts (numbers, negations)."""
         wanted = " ".join(quote)
         anchors = sorted({w for w in quote if w in self._positions},
                          key=lambda w: len(self._positions[w]))[:4]
@@ -88,10 +214,17 @@ class TranscriptText:
         best, best_score = None, 0.0
         for start in sorted(starts):
             for begin in (max(0, start - 1), start):
-                window = " ".join(self.words[begin:begin + len(quote) + 1])
+                window_words = self.words[begin:begin + len(quote) + 1]
+                window = " ".join(window_words)
                 matcher = difflib.SequenceMatcher(None, wanted, window, autojunk=False)
-                covered = sum(block.size for block in matcher.get_matching_blocks())
+                blocks = matcher.get_matching_blocks()
+                covered = sum(block.size for block in blocks)
                 score = covered / max(1, len(wanted))
+                # Close in characters is not enough: "1348" is 75% of "1347", and "not"
+                # is 3 characters. A window that says other facts is no match at all.
+                if score >= MIN_FUZZY_COVERAGE and \
+                        not facts_agree(quote, _aligned(window_words, blocks)):
+                    continue
                 closer = best is not None and near is not None and score == best_score and \
                     abs(self.starts[begin] - near) < abs(self.starts[best] - near)
                 if score > best_score or closer:

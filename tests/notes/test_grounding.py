@@ -86,3 +86,37 @@ def test_the_note_says_verified_n_of_m_and_never_checks_an_unfound_item():
     assert "- Not found. *(not found in the transcript)*\n" in content
     assert "3 review questions beyond this note's limits were left out" in content
     assert "## Core Concepts\n*The lecture defines no terms" in content
+
+
+FACTS = [  # automatic captions again, with numbers and negations to get wrong
+    "so the worst years were 1347 to 1351 and um", "about a third of the population died in",
+    "those years okay now if the determinant", "is zero the columns are not linearly independent",
+    "and a shear does not change the area of", "the square uh it only slides the top along",
+]
+
+
+def test_a_near_match_with_altered_numbers_or_negations_is_not_found():
+    text = grounding.TranscriptText(transcript(FACTS))
+    assert text.find("the worst years were 1348 to 1352") is None  # changed years
+    assert text.find("about a half of the population died") is None  # half for a third
+    # "not" moved to the other clause: the same words, the opposite claim.
+    assert text.find("the determinant is not zero so the columns are linearly "
+                     "independent") is None
+    assert text.find("a shear does change the area") is None  # "not" dropped
+    assert text.find("about a third of the population never died") is None  # one added
+
+
+def test_a_noisy_quote_with_the_same_numbers_and_negations_is_still_found():
+    text = grounding.TranscriptText(transcript(FACTS))
+    years = text.find("The worst yeers were 1347 to 1351!")
+    assert years is not None and not years.exact and years.start == 0.0
+    third = text.find("About a third of the populations died in those years.")
+    assert third is not None and not third.exact and third.start == 3.0
+    shear = text.find("A sheer doesn't change the area of the square")  # n't is "not"
+    assert shear is not None and not shear.exact and shear.start == 12.0
+    # Other languages' number words and negations are facts too.
+    german = grounding.TranscriptText(transcript(["also die scherung ändert die fläche nicht",
+                                                  "und etwa ein drittel starb"]))
+    assert german.find("die Scherung ändert die Flächen nicht, und etwa") is not None
+    assert german.find("die Scherung ändert die Flächen, und etwa ein Drittel") is None
+    assert german.find("Flächen nicht, und etwa ein Viertel starb") is None
