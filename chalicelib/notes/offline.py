@@ -7,8 +7,9 @@ draft as Claude (docs/DESIGN.md sections 6 and 7), in the transcript's language:
   punctuation, so they are cut only where speech gives a boundary (a pause between
   segments, a standalone "um"/"uh", a clause-opening "so"/"okay"/"now") and shown as
   spoken: no capital or full stop is invented.
-- Fillers are removed only where they stand alone ("um", "uh", ", you know,"), never
-  inside a sentence where they are words ("if you know where the ships came from").
+- Fillers are the lecture language's own (SOUNDS, WORDLIKE) and are removed only where
+  they stand alone ("um", "uh", ", you know,"), never inside a sentence where they are
+  words ("if you know where the ships came from"; German "um acht Uhr", "um ... zu").
 - Course logistics, like-and-subscribe requests, sponsor reads and licence text are
   left out (NOISE, and every sentence naming the sponsor).
 - Sentences are embedded with the shipped MiniLM model (chalicelib.knowledge.embeddings);
@@ -95,7 +96,38 @@ uns você vocês então né tipo chamado chamamos
 GENERIC = frozenset("""example examples question questions time times part parts point points
 idea ideas number numbers thing things way ways case cases lot kind sort bit today video
 lecture class course week minute minutes second seconds""".split())
-FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "äh", "ähm", "öhm", "euh", "eh", "mhm"})
+# Fillers per language. SOUNDS are hesitations that are no word of that language (held
+# with repeated letters squeezed: "ummm" is "um"): a caption token that is one stands
+# alone, and in automatic captions it also ends a clause. WORDLIKE fillers are also
+# words ("este" is "this", "you know" a verb phrase): removed only between commas or at
+# the start of a clause before a comma. Another language's filler may be a word ("um" is German
+# for "in order to" and "at", Portuguese for "a"), so no language gets another's.
+SOUNDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"um", "uh", "uhm", "erm", "er", "hm", "mhm"}),
+    "de": frozenset({"äh", "ähm", "öh", "öhm", "hm", "mhm"}),
+    "es": frozenset({"eh", "ehm", "em", "hm", "mhm"}),
+    "fr": frozenset({"euh", "heu", "hm", "mhm"}),
+    "pt": frozenset({"hum", "ahn", "hã", "hm", "mhm"}),
+}
+NEUTRAL_SOUNDS = frozenset({"uhm", "hm", "mhm"})  # a language without its own list
+WORDLIKE: dict[str, tuple[str, ...]] = {
+    "en": ("you know",), "de": ("sozusagen",), "es": ("este", "o sea"),
+    "fr": ("ben", "bah"), "pt": ("tipo", "né"),
+}
+# Never part of a term or key phrase, in any language.
+FILLERS = frozenset().union(*SOUNDS.values())
+
+
+def _sounds(language: str) -> frozenset[str]:
+    return SOUNDS.get(language.split("-")[0].lower(), NEUTRAL_SOUNDS)
+
+
+def _is_sound(token: str, sounds: frozenset[str]) -> bool:
+    """Whether a caption token is a hesitation sound of the language ("Ummm," is "um")."""
+    core = token.strip(",.;:!?…").casefold()
+    return bool(core) and re.sub(r"(.)\1+", r"\1", core) in sounds
+
+
 # Words that open a new clause in unpunctuated speech.
 CLAUSE_OPENERS = frozenset({"so", "okay", "alright", "now", "also", "also", "entonces",
                             "bueno", "alors", "donc", "então"})
@@ -234,12 +266,24 @@ def _ends_sentence(token: str, following: str | None) -> bool:
     return first.isupper() or first.isdigit() or following[:1] in "\"“¿¡("
 
 
-def _tidy(text: str, auto: bool) -> str:
-    """Fillers removed where they stand alone; a leading discourse word dropped."""
-    text = re.sub(r"(?:(?<=\s)|^)(?:um+|uh+|erm|äh|ähm|euh)\b[,.]?\s*", "", text, flags=re.I)
-    if not auto:
-        text = re.sub(r",\s*you know,\s*", ", ", text, flags=re.I)
-        text = re.sub(r"^you know,\s*", "", text, flags=re.I)
+def _tidy(text: str, auto: bool, language: str = "en") -> str:
+    """Fillers removed where they stand alone; a leading discourse word dropped.
+
+    A hesitation sound of the lecture's language goes wherever it is a token of its own;
+    a filler that is also a word only between commas or before a comma at the start
+    (", este, ...", "You know, ..."), never inside a sentence where it is a word."""
+    sounds = _sounds(language)
+    kept: list[str] = []
+    for token in text.split():
+        if not _is_sound(token, sounds):
+            kept.append(token)
+        elif token.endswith(",") and kept and kept[-1].endswith(","):
+            kept[-1] = kept[-1][:-1]  # "is, um, a unit": the commas only set off the "um"
+    text = " ".join(kept)
+    for phrase in WORDLIKE.get(language.split("-")[0].lower(), ()):
+        said = r"\s+".join(map(re.escape, phrase.split()))
+        text = re.sub(r",\s*" + said + r",\s*", ", ", text, flags=re.I)  # ", you know, "
+        text = re.sub(r"^" + said + r",\s*", "", text, flags=re.I)  # "You know, ..."
     text = LEADING_DISCOURSE.sub("", text.strip())
     text = re.sub(r"\s+", " ", text).strip(" ,;")
     if not auto and text[:1].islower():
@@ -263,6 +307,7 @@ def sentences(transcript: "Transcript") -> list[Sentence]:
     segments = transcript.segments
     tokens = _tokens(transcript)
     auto = transcript.is_generated or not _is_punctuated(transcript)
+    sounds = _sounds(transcript.language or "en")
     groups: list[list[tuple[str, int]]] = [[]]
     gaps = sorted(max(0.0, b.start - a.start - a.duration) for a, b in zip(segments,
                                                                           segments[1:]))
@@ -277,8 +322,9 @@ def sentences(transcript: "Transcript") -> list[Sentence]:
             gap = segments[number].start - (segments[previous].start
                                              + segments[previous].duration)
             folded = token.casefold()
+            opens = _is_sound(token, sounds) or folded in CLAUSE_OPENERS
             boundary = (number != previous and gap > pause) or (
-                (folded in FILLERS or folded in CLAUSE_OPENERS) and len(current) >= MIN_WORDS) \
+                opens and len(current) >= MIN_WORDS) \
                 or len(current) >= AUTO_MAX_WORDS and (
                     folded in ("and", "but", "which", "because", "und", "y", "et")
                     or number != previous)  # else the caption's own segment boundary
@@ -293,7 +339,7 @@ def sentences(transcript: "Transcript") -> list[Sentence]:
         if not group:
             continue
         raw = " ".join(token for token, _ in group)
-        shown = _tidy(raw, auto)
+        shown = _tidy(raw, auto, transcript.language or "en")
         if not shown:
             continue
         if auto and out and len(shown.split()) < MIN_WORDS:
