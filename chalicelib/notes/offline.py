@@ -17,8 +17,10 @@ draft as Claude (docs/DESIGN.md sections 6 and 7), in the transcript's language:
   centroid plus its key phrases and definitions, minus similarity to what is already
   chosen), spread over the lecture's time, and no sentence is used twice.
 - Key phrases are multi-word where the lecture uses them; a concept needs a sentence
-  that defines it ("X is a ...", "we call this X", "known as X", and the same in de,
-  es, fr, pt), and function words never are concepts.
+  that defines it ("X is a ...", "this is called X", "we call this X", "which is known
+  as X", and the same in de, es, fr, pt). Function words, numbers, example-bound
+  fragments ("the second column") and tautologies never are concepts, nor is a function
+  call ("when you call Account") or a named example ("a method called deposit").
 - Review questions are only ones the lecture answers: its own questions with the
   answer that follows, "What is X?" from a definition, and fill-in-the-blank from a key
   sentence; never a template about a keyword.
@@ -155,19 +157,28 @@ ANSWER_OPENERS = re.compile(r"^(?:well|because|it's|it is|the answer|so|weil|na 
 
 # Definition patterns per language: (pattern, group holding the term). The term must
 # then pass _good_term.
-_TERM = r"([^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,3})"
+_TERM = r"([^\W\d][\w'’-]*(?:\s+[\w'’-]+){0,3})"  # "__init__" is a term too
+# Who names a thing. Not "you": "when you call Account", "letting you call the parent's
+# version" call a function.
+_NAMERS = r"(?:we|people|mathematicians|scientists|historians|philosophers|economists|" \
+    r"physicists|biologists|chemists|programmers)"
+# "is called X" in its defining frames only ("is/are/this is/that's/what's called X",
+# "which is known as X"), never "called X" anywhere: "a method called deposit" names an
+# example, it defines nothing.
+_IS_CALLED = r"\b(?:is|are|was|were|be|'s|’s|'re|’re) (?:now |often |also |sometimes |usually |" \
+    r"commonly |just |simply )?(?:called|known as|named|termed) "
 DEFINITIONS: dict[str, list[re.Pattern]] = {
     "en": [re.compile(p, re.I) for p in (
-        r"\b(?:we|people|you|mathematicians|scientists|historians|philosophers) "
-        r"(?:call|define) (?:this|that|it|these|them|this thing)? ?(?:the |an? )?" + _TERM,
-        r"\b(?:is|are) (?:called|known as|named) (?:the |an? )?" + _TERM,
-        r"\bthis is (?:called|known as) (?:the |an? )?" + _TERM,
-        r"\bcalled (?:the |an? )?" + _TERM,
-        r"\bknown as (?:the |an? )?" + _TERM,
+        r"\b" + _NAMERS + r" (?:usually |often |sometimes |now |just )?call "
+        r"(?:this|that|it|these|those|them|this thing) (?:the |an? )?" + _TERM,
+        r"\bwhat " + _NAMERS + r" (?:usually |often |now )?call (?:the |an? )?" + _TERM,
+        r"\bwhich (?:he|she|they|we|people|\w+ists) (?:called|named|dubbed) (?:the |an? )?"
+        + _TERM,
+        _IS_CALLED + r"(?:the |an? )?" + _TERM,
         r"^(?:the |an? )?" + _TERM + r",? (?:is|are|means|refers to) "
         r"(?:a|an|the|just|simply|basically|when|defined)\b",
         r"^(?:the |an? )?" + _TERM + r" (?:measures|quantifies|describes|counts) ",
-        r"\bwe define (?:the |an? )?" + _TERM,
+        r"\b" + _NAMERS + r" define (?:the |an? )?" + _TERM + r" (?:as|to be)\b",
     )],
     "de": [re.compile(p, re.I) for p in (
         r"\b(?:man nennt|nennt man|nennen wir|heißt|heisst|bezeichnet man(?: als)?) "
@@ -178,19 +189,19 @@ DEFINITIONS: dict[str, list[re.Pattern]] = {
         r"\bunter (?:der |dem |den )?" + _TERM + r" versteht man\b",
     )],
     "es": [re.compile(p, re.I) for p in (
-        r"\b(?:se llama|se le llama|llamamos|se conoce como|conocido como|conocida como|"
+        r"\b(?:se llama|se le llama|llamamos|se conoce como|(?:es|son) conocid[oa]s? como|"
         r"se denomina|lo que llamamos) (?:el |la |los |las )?" + _TERM,
         r"^(?:el |la |los |las )?" + _TERM + r" (?:es|son|significa) "
         r"(?:un|una|el|la|lo|cuando|donde|simplemente)\b",
     )],
     "fr": [re.compile(p, re.I) for p in (
-        r"\b(?:on appelle (?:ça|cela|ceci)?|s'appelle|appelée?s?|connue? sous le nom de|"
-        r"on définit) (?:le |la |les |l')?" + _TERM,
+        r"\b(?:on appelle (?:ça|cela|ceci)?|qu'on appelle|s'appelle|(?:est|sont) appelée?s?|"
+        r"(?:est|sont) connue?s? sous le nom de|on définit) (?:le |la |les |l')?" + _TERM,
         r"^(?:le |la |les |l')?" + _TERM + r" (?:est|sont|signifie) (?:un|une|le|la|ce)\b",
     )],
     "pt": [re.compile(p, re.I) for p in (
-        r"\b(?:chamado|chamada|chamamos (?:isso )?de|se chama|conhecido como|conhecida como|"
-        r"define-se) (?:o |a |os |as )?" + _TERM,
+        r"\b(?:(?:é|são|foi) chamad[oa]s?(?: de)?|chamamos (?:isso )?de|se chama|"
+        r"(?:é|são) conhecid[oa]s? como|define-se) (?:o |a |os |as )?" + _TERM,
         r"^(?:o |a |os |as )?" + _TERM + r" (?:é|são|significa) (?:um|uma|o|a|quando)\b",
     )],
 }
@@ -207,6 +218,16 @@ ABBREVIATIONS = frozenset("e.g. i.e. etc. vs. dr. mr. mrs. ms. prof. z.b. d.h. b
 NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve "
                          "twenty thirty forty fifty hundred thousand million twenty-three "
                          "point".split())
+# No term is a number ("Five is an int") or begins with an ordinal or a word that points
+# back into the lecture's example ("The second column is just twice the first").
+TERM_NUMBERS = NUMBER_WORDS | frozenset("""eins zwei drei vier fünf sechs sieben acht neun
+zehn hundert tausend uno dos tres cuatro cinco seis siete ocho nueve diez cien mil deux trois
+quatre cinq sept huit neuf dix cent dois três quatro seis sete oito nove dez""".split())
+REFERRING = frozenset("""first second third fourth fifth last next previous other same whole
+entire following former latter final above below such erste ersten zweite zweiten dritte
+letzte letzten nächste andere gleiche primer primera primero segundo segunda tercer tercera
+último última otro otra mismo misma premier première deuxième seconde troisième dernier
+dernière autre même primeiro terceiro terceira outro outra mesmo mesma""".split())
 _WORD_RE = re.compile(r"[^\W_][\w'’]*", re.UNICODE)
 SENTENCE_END = (".", "?", "!", "…", ".\"", "?\"", ".”", "?”", ".)", ".'", "?'")
 MIN_WORDS, MAX_WORDS = 6, 48
@@ -455,7 +476,10 @@ def definition_term(sentence: Sentence, language: str, stop: frozenset[str]) -> 
             subject = match.group(1).split()
             term = _good_term(match.group(1), stop)
             if term and len(term.split()) == len(subject) and not (
-                    base == "de" and not term[:1].isupper()):
+                    base == "de" and not term[:1].isupper()) and _names_a_term(
+                    term, sentence.text[match.end(1):], stop) and not (
+                    match.group(0)[:4].casefold() == "the "
+                    and _fold(term)[-1] in GENERIC):  # "The clever part is the order."
                 return term
             continue
         if match:
@@ -464,9 +488,33 @@ def definition_term(sentence: Sentence, language: str, stop: frozenset[str]) -> 
             term = _good_term(raw, stop)
             if term and base == "de" and not (term[:1].isupper() or term[:1].isdigit()):
                 term = None  # German terms are nouns, written with a capital
-            if term:
+            if term and _names_a_term(term, "", stop):
                 return term
     return None
+
+
+def _names_a_term(term: str, predicate: str, stop: frozenset[str]) -> bool:
+    """Whether a defined term is one: not a number ("Five", "the number five"), not led by
+    a word pointing into an example ("second column"), not only put in a class ("A list
+    is an object.") and not defined by its own head noun ("A savings account is an
+    account, so ...")."""
+    words = _fold(term)
+    if not words or words[0] in REFERRING or all(
+            w in TERM_NUMBERS or w in GENERIC for w in words):
+        return False
+    if predicate and len(_fold(predicate)) <= 3:
+        return False  # "A list is an object.": a class it belongs to, no definition
+    # The predicate's noun phrase, when it ends the clause: "is an account." repeats the
+    # term, "is the mass of one mole" defines it.
+    head: list[str] = []
+    for word in _fold(re.split(r"[,.;:!?()]", predicate.strip(" ,"))[0])[1:]:
+        if word in stop:
+            if head:
+                return True  # the phrase goes on: "of one mole", "that squashes ..."
+            continue  # "is just an account": the copula's articles and adverbs
+        head.append(word)
+    singular = {w.removesuffix("s") for w in words}
+    return not head or not all(w.removesuffix("s") in singular for w in head)
 
 
 # --- choosing ---------------------------------------------------------------------------

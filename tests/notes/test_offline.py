@@ -57,3 +57,52 @@ def test_other_languages_keep_their_words_and_lose_their_fillers():
     text = shown(["Isso é um processo, hum, importante para a célula.",
                   "A célula usa um pouco de energia.", "A luz é uma forma de energia."], "pt")
     assert "Isso é um processo importante" in text and "usa um pouco" in text
+
+
+def defined(lines: list[str], language: str = "en") -> list[str | None]:
+    stop = offline._stopwords(language)
+    return [offline.definition_term(s, language, stop)
+            for s in offline.sentences(transcript(lines, language))]
+
+
+def test_calling_a_function_and_naming_an_example_define_nothing():
+    assert defined(["When you call Account with those arguments, Python creates an object.",
+                    "And super lets you call the parent's version of the method.",
+                    "Let's write a method called deposit that adds to the balance.",
+                    "Then we define withdraw again inside the subclass SavingsAccount.",
+                    "Five is an int, and the string hello is a str.",
+                    "The number five is an object, just like everything else.",
+                    "The second column is just twice the first column.",
+                    "A savings account is an account.",
+                    "A savings account is an account, so inheritance fits.",
+                    "A list is an object."]) == [None] * 10
+
+
+def test_defining_frames_still_make_concepts():
+    assert defined(["These raw scores are often called logits.",
+                    "This is called the loss function, or sometimes the cost function.",
+                    "That's called composition, and it is common in real code.",
+                    "They're called hidden layers because you never see their values.",
+                    "Those pieces of data are called data attributes by most people.",
+                    "That scaling factor is what we call the determinant of the matrix.",
+                    "Philosophers call this justification, and they argue about it.",
+                    "The molar mass is the mass of one mole of a substance in grams.",
+                    "The activation function is a non-linear function that bends it.",
+                    "A method is just a function that's defined inside a class."]) == [
+        "logits", "loss function", "composition", "hidden layers", "data attributes",
+        "determinant", "justification", "molar mass", "activation function", "method"]
+    assert defined(["Ese punto de corte se llama el equilibrio de mercado.",
+                    "El precio de equilibrio es el precio al que todo se vende.",
+                    "Una función llamada calcular suma los precios de hoy."], "es") == [
+        "equilibrio de mercado", "precio de equilibrio", None]
+
+
+def test_the_classes_lecture_defines_its_concepts_and_not_its_examples():
+    lecture = Transcript.from_dict(json.loads((CORPUS / "py_classes.json").read_text()))
+    stop = offline._stopwords("en")
+    terms = {offline.definition_term(s, "en", stop) for s in offline.sentences(lecture)}
+    assert not terms & {"parent's version", "Account", "deposit", "owner", "object",
+                        "withdraw", "s dot withdraw", "Five", "number five",
+                        "savings account", "SavingsAccount", "list"}
+    assert {"instance", "data attributes", "method", "magic methods", "encapsulation",
+            "composition", "polymorphism", "__init__ method"} <= terms
