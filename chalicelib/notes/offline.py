@@ -165,8 +165,9 @@ _NAMERS = r"(?:we|people|mathematicians|scientists|historians|philosophers|econo
 # "is called X" in its defining frames only ("is/are/this is/that's/what's called X",
 # "which is known as X"), never "called X" anywhere: "a method called deposit" names an
 # example, it defines nothing.
-_IS_CALLED = r"\b(?:is|are|was|were|be|'s|’s|'re|’re) (?:now |often |also |sometimes |usually |" \
-    r"commonly |just |simply )?(?:called|known as|named|termed) "
+_IS_CALLED = r"\b(?:is|are|was|were|be|'s|’s|'re|’re) " \
+    r"(?:now |often |also |sometimes |usually |commonly |just |simply )?" \
+    r"(?:called|known as|named|termed) "
 DEFINITIONS: dict[str, list[re.Pattern]] = {
     "en": [re.compile(p, re.I) for p in (
         r"\b" + _NAMERS + r" (?:usually |often |sometimes |now |just )?call "
@@ -223,8 +224,8 @@ NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten 
 TERM_NUMBERS = NUMBER_WORDS | frozenset("""eins zwei drei vier fünf sechs sieben acht neun
 zehn hundert tausend uno dos tres cuatro cinco seis siete ocho nueve diez cien mil deux trois
 quatre cinq sept huit neuf dix cent dois três quatro seis sete oito nove dez""".split())
-REFERRING = frozenset("""first second third fourth fifth last next previous other same whole
-entire following former latter final above below such erste ersten zweite zweiten dritte
+REFERRING = frozenset("""first second third fourth fifth last next previous other same
+entire following former latter above below such erste ersten zweite zweiten dritte
 letzte letzten nächste andere gleiche primer primera primero segundo segunda tercer tercera
 último última otro otra mismo misma premier première deuxième seconde troisième dernier
 dernière autre même primeiro terceiro terceira outro outra mesmo mesma""".split())
