@@ -7,8 +7,9 @@ draft as Claude (docs/DESIGN.md sections 6 and 7), in the transcript's language:
   punctuation, so they are cut only where speech gives a boundary (a pause between
   segments, a standalone "um"/"uh", a clause-opening "so"/"okay"/"now") and shown as
   spoken: no capital or full stop is invented.
-- Fillers are removed only where they stand alone ("um", "uh", ", you know,"), never
-  inside a sentence where they are words ("if you know where the ships came from").
+- Fillers are the lecture language's own (SOUNDS, WORDLIKE) and are removed only where
+  they stand alone ("um", "uh", ", you know,"), never inside a sentence where they are
+  words ("if you know where the ships came from"; German "um acht Uhr", "um ... zu").
 - Course logistics, like-and-subscribe requests, sponsor reads and licence text are
   left out (NOISE, and every sentence naming the sponsor).
 - Sentences are embedded with the shipped MiniLM model (chalicelib.knowledge.embeddings);
@@ -16,8 +17,10 @@ draft as Claude (docs/DESIGN.md sections 6 and 7), in the transcript's language:
   centroid plus its key phrases and definitions, minus similarity to what is already
   chosen), spread over the lecture's time, and no sentence is used twice.
 - Key phrases are multi-word where the lecture uses them; a concept needs a sentence
-  that defines it ("X is a ...", "we call this X", "known as X", and the same in de,
-  es, fr, pt), and function words never are concepts.
+  that defines it ("X is a ...", "this is called X", "we call this X", "which is known
+  as X", and the same in de, es, fr, pt). Function words, numbers, example-bound
+  fragments ("the second column") and tautologies never are concepts, nor is a function
+  call ("when you call Account") or a named example ("a method called deposit").
 - Review questions are only ones the lecture answers: its own questions with the
   answer that follows, "What is X?" from a definition, and fill-in-the-blank from a key
   sentence; never a template about a keyword.
@@ -95,7 +98,38 @@ uns você vocês então né tipo chamado chamamos
 GENERIC = frozenset("""example examples question questions time times part parts point points
 idea ideas number numbers thing things way ways case cases lot kind sort bit today video
 lecture class course week minute minutes second seconds""".split())
-FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "äh", "ähm", "öhm", "euh", "eh", "mhm"})
+# Fillers per language. SOUNDS are hesitations that are no word of that language (held
+# with repeated letters squeezed: "ummm" is "um"): a caption token that is one stands
+# alone, and in automatic captions it also ends a clause. WORDLIKE fillers are also
+# words ("este" is "this", "you know" a verb phrase): removed only between commas or at
+# the start of a clause before a comma. Another language's filler may be a word ("um" is German
+# for "in order to" and "at", Portuguese for "a"), so no language gets another's.
+SOUNDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"um", "uh", "uhm", "erm", "er", "hm", "mhm"}),
+    "de": frozenset({"äh", "ähm", "öh", "öhm", "hm", "mhm"}),
+    "es": frozenset({"eh", "ehm", "em", "hm", "mhm"}),
+    "fr": frozenset({"euh", "heu", "hm", "mhm"}),
+    "pt": frozenset({"hum", "ahn", "hã", "hm", "mhm"}),
+}
+NEUTRAL_SOUNDS = frozenset({"uhm", "hm", "mhm"})  # a language without its own list
+WORDLIKE: dict[str, tuple[str, ...]] = {
+    "en": ("you know",), "de": ("sozusagen",), "es": ("este", "o sea"),
+    "fr": ("ben", "bah"), "pt": ("tipo", "né"),
+}
+# Never part of a term or key phrase, in any language.
+FILLERS = frozenset().union(*SOUNDS.values())
+
+
+def _sounds(language: str) -> frozenset[str]:
+    return SOUNDS.get(language.split("-")[0].lower(), NEUTRAL_SOUNDS)
+
+
+def _is_sound(token: str, sounds: frozenset[str]) -> bool:
+    """Whether a caption token is a hesitation sound of the language ("Ummm," is "um")."""
+    core = token.strip(",.;:!?…").casefold()
+    return bool(core) and re.sub(r"(.)\1+", r"\1", core) in sounds
+
+
 # Words that open a new clause in unpunctuated speech.
 CLAUSE_OPENERS = frozenset({"so", "okay", "alright", "now", "also", "also", "entonces",
                             "bueno", "alors", "donc", "então"})
@@ -123,19 +157,29 @@ ANSWER_OPENERS = re.compile(r"^(?:well|because|it's|it is|the answer|so|weil|na 
 
 # Definition patterns per language: (pattern, group holding the term). The term must
 # then pass _good_term.
-_TERM = r"([^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,3})"
+_TERM = r"([^\W\d][\w'’-]*(?:\s+[\w'’-]+){0,3})"  # "__init__" is a term too
+# Who names a thing. Not "you": "when you call Account", "letting you call the parent's
+# version" call a function.
+_NAMERS = r"(?:we|people|mathematicians|scientists|historians|philosophers|economists|" \
+    r"physicists|biologists|chemists|programmers)"
+# "is called X" in its defining frames only ("is/are/this is/that's/what's called X",
+# "which is known as X"), never "called X" anywhere: "a method called deposit" names an
+# example, it defines nothing.
+_IS_CALLED = r"\b(?:is|are|was|were|be|'s|’s|'re|’re) " \
+    r"(?:now |often |also |sometimes |usually |commonly |just |simply )?" \
+    r"(?:called|known as|named|termed) "
 DEFINITIONS: dict[str, list[re.Pattern]] = {
     "en": [re.compile(p, re.I) for p in (
-        r"\b(?:we|people|you|mathematicians|scientists|historians|philosophers) "
-        r"(?:call|define) (?:this|that|it|these|them|this thing)? ?(?:the |an? )?" + _TERM,
-        r"\b(?:is|are) (?:called|known as|named) (?:the |an? )?" + _TERM,
-        r"\bthis is (?:called|known as) (?:the |an? )?" + _TERM,
-        r"\bcalled (?:the |an? )?" + _TERM,
-        r"\bknown as (?:the |an? )?" + _TERM,
+        r"\b" + _NAMERS + r" (?:usually |often |sometimes |now |just )?call "
+        r"(?:this|that|it|these|those|them|this thing) (?:the |an? )?" + _TERM,
+        r"\bwhat " + _NAMERS + r" (?:usually |often |now )?call (?:the |an? )?" + _TERM,
+        r"\bwhich (?:he|she|they|we|people|\w+ists) (?:called|named|dubbed) (?:the |an? )?"
+        + _TERM,
+        _IS_CALLED + r"(?:the |an? )?" + _TERM,
         r"^(?:the |an? )?" + _TERM + r",? (?:is|are|means|refers to) "
         r"(?:a|an|the|just|simply|basically|when|defined)\b",
         r"^(?:the |an? )?" + _TERM + r" (?:measures|quantifies|describes|counts) ",
-        r"\bwe define (?:the |an? )?" + _TERM,
+        r"\b" + _NAMERS + r" define (?:the |an? )?" + _TERM + r" (?:as|to be)\b",
     )],
     "de": [re.compile(p, re.I) for p in (
         r"\b(?:man nennt|nennt man|nennen wir|heißt|heisst|bezeichnet man(?: als)?) "
@@ -146,19 +190,19 @@ DEFINITIONS: dict[str, list[re.Pattern]] = {
         r"\bunter (?:der |dem |den )?" + _TERM + r" versteht man\b",
     )],
     "es": [re.compile(p, re.I) for p in (
-        r"\b(?:se llama|se le llama|llamamos|se conoce como|conocido como|conocida como|"
+        r"\b(?:se llama|se le llama|llamamos|se conoce como|(?:es|son) conocid[oa]s? como|"
         r"se denomina|lo que llamamos) (?:el |la |los |las )?" + _TERM,
         r"^(?:el |la |los |las )?" + _TERM + r" (?:es|son|significa) "
         r"(?:un|una|el|la|lo|cuando|donde|simplemente)\b",
     )],
     "fr": [re.compile(p, re.I) for p in (
-        r"\b(?:on appelle (?:ça|cela|ceci)?|s'appelle|appelée?s?|connue? sous le nom de|"
-        r"on définit) (?:le |la |les |l')?" + _TERM,
+        r"\b(?:on appelle (?:ça|cela|ceci)?|qu'on appelle|s'appelle|(?:est|sont) appelée?s?|"
+        r"(?:est|sont) connue?s? sous le nom de|on définit) (?:le |la |les |l')?" + _TERM,
         r"^(?:le |la |les |l')?" + _TERM + r" (?:est|sont|signifie) (?:un|une|le|la|ce)\b",
     )],
     "pt": [re.compile(p, re.I) for p in (
-        r"\b(?:chamado|chamada|chamamos (?:isso )?de|se chama|conhecido como|conhecida como|"
-        r"define-se) (?:o |a |os |as )?" + _TERM,
+        r"\b(?:(?:é|são|foi) chamad[oa]s?(?: de)?|chamamos (?:isso )?de|se chama|"
+        r"(?:é|são) conhecid[oa]s? como|define-se) (?:o |a |os |as )?" + _TERM,
         r"^(?:o |a |os |as )?" + _TERM + r" (?:é|são|significa) (?:um|uma|o|a|quando)\b",
     )],
 }
@@ -175,6 +219,16 @@ ABBREVIATIONS = frozenset("e.g. i.e. etc. vs. dr. mr. mrs. ms. prof. z.b. d.h. b
 NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve "
                          "twenty thirty forty fifty hundred thousand million twenty-three "
                          "point".split())
+# No term is a number ("Five is an int") or begins with an ordinal or a word that points
+# back into the lecture's example ("The second column is just twice the first").
+TERM_NUMBERS = NUMBER_WORDS | frozenset("""eins zwei drei vier fünf sechs sieben acht neun
+zehn hundert tausend uno dos tres cuatro cinco seis siete ocho nueve diez cien mil deux trois
+quatre cinq sept huit neuf dix cent dois três quatro seis sete oito nove dez""".split())
+REFERRING = frozenset("""first second third fourth fifth last next previous other same
+entire following former latter above below such erste ersten zweite zweiten dritte
+letzte letzten nächste andere gleiche primer primera primero segundo segunda tercer tercera
+último última otro otra mismo misma premier première deuxième seconde troisième dernier
+dernière autre même primeiro terceiro terceira outro outra mesmo mesma""".split())
 _WORD_RE = re.compile(r"[^\W_][\w'’]*", re.UNICODE)
 SENTENCE_END = (".", "?", "!", "…", ".\"", "?\"", ".”", "?”", ".)", ".'", "?'")
 MIN_WORDS, MAX_WORDS = 6, 48
@@ -234,12 +288,24 @@ def _ends_sentence(token: str, following: str | None) -> bool:
     return first.isupper() or first.isdigit() or following[:1] in "\"“¿¡("
 
 
-def _tidy(text: str, auto: bool) -> str:
-    """Fillers removed where they stand alone; a leading discourse word dropped."""
-    text = re.sub(r"(?:(?<=\s)|^)(?:um+|uh+|erm|äh|ähm|euh)\b[,.]?\s*", "", text, flags=re.I)
-    if not auto:
-        text = re.sub(r",\s*you know,\s*", ", ", text, flags=re.I)
-        text = re.sub(r"^you know,\s*", "", text, flags=re.I)
+def _tidy(text: str, auto: bool, language: str = "en") -> str:
+    """Fillers removed where they stand alone; a leading discourse word dropped.
+
+    A hesitation sound of the lecture's language goes wherever it is a token of its own;
+    a filler that is also a word only between commas or before a comma at the start
+    (", este, ...", "You know, ..."), never inside a sentence where it is a word."""
+    sounds = _sounds(language)
+    kept: list[str] = []
+    for token in text.split():
+        if not _is_sound(token, sounds):
+            kept.append(token)
+        elif token.endswith(",") and kept and kept[-1].endswith(","):
+            kept[-1] = kept[-1][:-1]  # "is, um, a unit": the commas only set off the "um"
+    text = " ".join(kept)
+    for phrase in WORDLIKE.get(language.split("-")[0].lower(), ()):
+        said = r"\s+".join(map(re.escape, phrase.split()))
+        text = re.sub(r",\s*" + said + r",\s*", ", ", text, flags=re.I)  # ", you know, "
+        text = re.sub(r"^" + said + r",\s*", "", text, flags=re.I)  # "You know, ..."
     text = LEADING_DISCOURSE.sub("", text.strip())
     text = re.sub(r"\s+", " ", text).strip(" ,;")
     if not auto and text[:1].islower():
@@ -263,6 +329,7 @@ def sentences(transcript: "Transcript") -> list[Sentence]:
     segments = transcript.segments
     tokens = _tokens(transcript)
     auto = transcript.is_generated or not _is_punctuated(transcript)
+    sounds = _sounds(transcript.language or "en")
     groups: list[list[tuple[str, int]]] = [[]]
     gaps = sorted(max(0.0, b.start - a.start - a.duration) for a, b in zip(segments,
                                                                           segments[1:]))
@@ -277,8 +344,9 @@ def sentences(transcript: "Transcript") -> list[Sentence]:
             gap = segments[number].start - (segments[previous].start
                                              + segments[previous].duration)
             folded = token.casefold()
+            opens = _is_sound(token, sounds) or folded in CLAUSE_OPENERS
             boundary = (number != previous and gap > pause) or (
-                (folded in FILLERS or folded in CLAUSE_OPENERS) and len(current) >= MIN_WORDS) \
+                opens and len(current) >= MIN_WORDS) \
                 or len(current) >= AUTO_MAX_WORDS and (
                     folded in ("and", "but", "which", "because", "und", "y", "et")
                     or number != previous)  # else the caption's own segment boundary
@@ -293,7 +361,7 @@ def sentences(transcript: "Transcript") -> list[Sentence]:
         if not group:
             continue
         raw = " ".join(token for token, _ in group)
-        shown = _tidy(raw, auto)
+        shown = _tidy(raw, auto, transcript.language or "en")
         if not shown:
             continue
         if auto and out and len(shown.split()) < MIN_WORDS:
@@ -409,7 +477,10 @@ def definition_term(sentence: Sentence, language: str, stop: frozenset[str]) -> 
             subject = match.group(1).split()
             term = _good_term(match.group(1), stop)
             if term and len(term.split()) == len(subject) and not (
-                    base == "de" and not term[:1].isupper()):
+                    base == "de" and not term[:1].isupper()) and _names_a_term(
+                    term, sentence.text[match.end(1):], stop) and not (
+                    match.group(0)[:4].casefold() == "the "
+                    and _fold(term)[-1] in GENERIC):  # "The clever part is the order."
                 return term
             continue
         if match:
@@ -418,9 +489,33 @@ def definition_term(sentence: Sentence, language: str, stop: frozenset[str]) -> 
             term = _good_term(raw, stop)
             if term and base == "de" and not (term[:1].isupper() or term[:1].isdigit()):
                 term = None  # German terms are nouns, written with a capital
-            if term:
+            if term and _names_a_term(term, "", stop):
                 return term
     return None
+
+
+def _names_a_term(term: str, predicate: str, stop: frozenset[str]) -> bool:
+    """Whether a defined term is one: not a number ("Five", "the number five"), not led by
+    a word pointing into an example ("second column"), not only put in a class ("A list
+    is an object.") and not defined by its own head noun ("A savings account is an
+    account, so ...")."""
+    words = _fold(term)
+    if not words or words[0] in REFERRING or all(
+            w in TERM_NUMBERS or w in GENERIC for w in words):
+        return False
+    if predicate and len(_fold(predicate)) <= 3:
+        return False  # "A list is an object.": a class it belongs to, no definition
+    # The predicate's noun phrase, when it ends the clause: "is an account." repeats the
+    # term, "is the mass of one mole" defines it.
+    head: list[str] = []
+    for word in _fold(re.split(r"[,.;:!?()]", predicate.strip(" ,"))[0])[1:]:
+        if word in stop:
+            if head:
+                return True  # the phrase goes on: "of one mole", "that squashes ..."
+            continue  # "is just an account": the copula's articles and adverbs
+        head.append(word)
+    singular = {w.removesuffix("s") for w in words}
+    return not head or not all(w.removesuffix("s") in singular for w in head)
 
 
 # --- choosing ---------------------------------------------------------------------------
