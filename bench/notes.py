@@ -85,7 +85,8 @@ def transcript_of(data: dict) -> Any:
 
 class Locator:
     """Where a text occurs in the transcript: the start of the segment holding the first
-    word of the longest 6-word run it shares with the transcript (None if none)."""
+    word of the first 6-word run it shares with the transcript, or of the whole text
+    when it is shorter (None if none)."""
 
     def __init__(self, transcript: Any) -> None:
         self.words: list[str] = []
@@ -101,6 +102,11 @@ class Locator:
     def locate(self, text: str, near: float | None = None) -> float | None:
         found = [w for w in words(text)]
         hits: list[int] = []
+        offset = 0
+        if 0 < len(found) < 6:  # a short quote: the whole of it, word for word
+            size = len(found)
+            hits = [i for i in range(len(self.words) - size + 1)
+                    if self.words[i:i + size] == found]
         for i in range(max(0, len(found) - 5)):
             hits = self.grams.get(tuple(found[i:i + 6]), [])
             if hits:
