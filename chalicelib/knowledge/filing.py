@@ -108,7 +108,6 @@ def lecture_texts(title: str, chapter_titles: "Sequence[str]", text: str) -> lis
                                        ", ".join(clean_category(c) for c in chapter_titles
                                                  if clean_category(c))) if part)
     # Fifty chapter titles must not crowd the transcript out of the model's 256 tokens.
-    head = "\n".join(" ".join(line.split()) for line in head.split("\n"))
     if len(head.split()) > LECTURE_HEAD_WORDS:
         head = " ".join(head.split()[:LECTURE_HEAD_WORDS])
     words = text.split()

@@ -94,12 +94,12 @@ def _hint(value: Any, line_starts: Sequence[float]) -> float | None:
     return float(line_starts[value - 1]) if 1 <= value <= len(line_starts) else None
 
 
-def _given_count(raw: dict, key: str) -> int:
-    value = (raw.get("condensed") or {}).get(key) if isinstance(raw.get("condensed"),
-                                                                 dict) else None
-    # Our own merge step passes the parts' counts; anything else is bounded.
-    return min(value, 100_000) if isinstance(value, int) and not isinstance(value, bool) \
-        and value > 0 else 0
+def _given_counts(raw: dict) -> dict[str, int]:
+    """What the writer says it already left out (our merge passes the parts' counts):
+    positive whole counts of known caps, bounded; anything else counts nothing."""
+    given = raw.get("condensed") if isinstance(raw.get("condensed"), dict) else {}
+    return {key: min(value, 100_000) for key, value in given.items()
+            if key in MAX_ITEMS and type(value) is int and value > 0}
 
 
 def validate_draft(raw: Any, duration_seconds: float,
@@ -140,6 +140,7 @@ def validate_draft(raw: Any, duration_seconds: float,
                               "kind": kind, "answer": _text(q.get("answer"), LIMITS["answer"]),
                               **grounded(q)})
     # A subject outside the taxonomy names nothing filing can use: blank, filing decides.
+    given = _given_counts(raw)
     subject = _CANONICAL_SUBJECT.get(
         _text(raw.get("suggested_subject"), LIMITS["subject"]).casefold(), "")
     draft = {
@@ -162,8 +163,8 @@ def validate_draft(raw: Any, duration_seconds: float,
             if isinstance(t, str) and _text(t, LIMITS["tag"])))[:MAX_ITEMS["tags"]],
         # What the writer already condensed (the parts' counts) and what these caps
         # leave out, added together.
-        "condensed": {k: condensed.get(k, 0) + _given_count(raw, k)
-                      for k in MAX_ITEMS if condensed.get(k) or _given_count(raw, k)},
+        "condensed": {k: condensed.get(k, 0) + given.get(k, 0)
+                      for k in MAX_ITEMS if condensed.get(k) or given.get(k)},
     }
     if not draft["title"] or not draft["summary"]:
         raise ValueError("draft has no title or summary")

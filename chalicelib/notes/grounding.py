@@ -9,8 +9,8 @@ the window of the transcript that covers at least MIN_FUZZY_COVERAGE of the quot
 characters, provided its facts agree exactly: every digit sequence, number word and
 negation word (FACT_WORDS, NEGATIONS) of the quote pairs with the same one in the
 matched words, and none is left over, so "1348 to 1352" for "1347 to 1351", "a half"
-for "a third" or an added, dropped or moved "not" is not verified. A quote shorter than MIN_QUOTE_WORDS words proves nothing and is not
-verified. A found item takes its timestamp from the segment where its quote starts;
+for "a third" or an added, dropped or moved "not" is not verified. A quote shorter
+than MIN_QUOTE_WORDS words proves nothing and is not verified. A found item takes its timestamp from the segment where its quote starts;
 an unfound one has no timestamp and is never shown as checked. Where a quote occurs
 more than once, the occurrence nearest the item's hint (the line the generator cited)
 wins.
