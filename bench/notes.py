@@ -227,11 +227,13 @@ def file_draft(draft: dict, transcript: Any) -> str:
 
 def offline_draft(transcript: Any) -> dict:
     from chalicelib.notes import drafts, generators
+    from chalicelib.youtube import cache_scope
 
     old = os.environ.get("NOTES_PROVIDER")
     os.environ["NOTES_PROVIDER"] = "extractive"
     try:
-        return generators.generate(transcript, drafts.Options()).draft
+        return generators.generate(transcript, drafts.Options(),
+                                   cache_scope.shared(transcript.video_id)).draft
     finally:
         if old is None:
             os.environ.pop("NOTES_PROVIDER", None)

@@ -1,7 +1,13 @@
 """Refund rules: the one place where credits are given back or taken back.
 
 - A video that fails or is deleted while queued or processing gets back all it
-  was charged, once (refund_video).
+  was charged, once (refund_video), with one exception (video_refund_due): a video
+  made from the student's own uploaded captions that failed after the note writer
+  had already been paid to read them keeps its charge. Uploads need no real video,
+  so otherwise any text under made-up ids would buy model calls for nothing
+  (docs/DESIGN.md section 6: "a failure that would fail again is not retried for
+  free"). A failure the model was never paid for (refused, overloaded, unreachable)
+  and every deletion are refunded in full.
 - A Stripe refund takes back the bought credits in proportion to the amount
   refunded, rounded half up, never below a zero balance (the shortfall is
   recorded): credits_due, reverse_stripe_refund.
@@ -90,6 +96,15 @@ def refund_video(user_id: str, video_id: str, youtube_video_id: str | None, *,
         {"video_id": video_id, "youtube_video_id": youtube_video_id, "reason": reason}),
         extra=extra)
     return not applied.duplicate
+
+
+def video_refund_due(charged: int, *, failed: bool, uploaded: bool,
+                     model_tokens_spent: int) -> int:
+    """What an ending video gets back: all it was charged, unless it failed on the
+    student's own uploaded captions after the model was paid to read them."""
+    if failed and uploaded and model_tokens_spent > 0:
+        return 0
+    return charged
 
 
 def credits_due(granted: int, refunded: int, paid: int) -> int:

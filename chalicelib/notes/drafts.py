@@ -58,14 +58,27 @@ DRAFT_SCHEMA: dict = {
 }
 
 
-class GenerationFailed(Exception):
+class _SpentFailure(Exception):
+    """A failure of the writer; `usage` is the model tokens its answers had already
+    cost (what the model was paid for before the failure: 0 for refused calls)."""
+
+    def __init__(self, *args: Any, usage: dict | None = None) -> None:
+        super().__init__(*args)
+        self.usage: dict = dict(usage or {})
+
+    @property
+    def tokens_spent(self) -> int:
+        return int(self.usage.get("input_tokens", 0)) + int(self.usage.get("output_tokens", 0))
+
+
+class GenerationFailed(_SpentFailure):
     """Permanent: the generator cannot write notes for this video."""
 
     code = "generation_failed"
 
 
-class GenerationTemporarilyFailed(Exception):
-    """Transient (rate limit, overload, network): SQS retries the job."""
+class GenerationTemporarilyFailed(_SpentFailure):
+    """Transient (rate limit, overload, network, an unusable answer): SQS retries the job."""
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Claude writes drafts when it is configured (API key, or NOTES_PROVIDER=bedrock);
 otherwise the offline writer (chalicelib.notes.offline) does. Claude's drafts are
 cached in S3 per video, model, style, language and prompt version, so a lecture
-submitted again costs no call. The anthropic SDK loads only inside
+submitted again costs no call; who may read a cached draft (everyone for what
+YouTube served, only its uploader for uploaded captions) is
+chalicelib.youtube.cache_scope's rule. The anthropic SDK loads only inside
 chalicelib.notes.claude's calls.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from chalicelib.core import aws, config, observability
 from chalicelib.notes import claude, grounding, offline
 from chalicelib.notes.drafts import Generated, Options
+from chalicelib.youtube.cache_scope import CacheScope
 from chalicelib.youtube.transcript_model import Transcript
 
 log = logging.getLogger(__name__)
@@ -42,11 +45,11 @@ def model() -> str:
     return config.env("NOTES_MODEL", DEFAULT_MODEL) or DEFAULT_MODEL
 
 
-def draft_cache_key(video_id: str, model_name: str, options: Options) -> str:
+def draft_cache_key(scope: CacheScope, model_name: str, options: Options) -> str:
     fingerprint = json.dumps([model_name, options.note_style, options.language,
                               options.include_questions, PROMPT_VERSION])
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
-    return f"drafts/{video_id}/{digest}.json"
+    return scope.key("drafts", f"{digest}.json")
 
 
 def _read_cached_draft(key: str) -> Generated | None:
@@ -68,16 +71,16 @@ def finish(draft: dict, transcript: Transcript) -> dict:
     return grounding.ground(draft, transcript)
 
 
-def generate(transcript: Transcript, options: Options) -> Generated:
+def generate(transcript: Transcript, options: Options, scope: CacheScope) -> Generated:
     """A validated, grounded draft for the transcript, from the cache when Claude wrote
-    one before."""
+    one before for this scope (chalicelib.youtube.cache_scope)."""
     chosen = provider()
     if chosen == EXTRACTIVE:
         return Generated(draft=finish(offline.draft(transcript, options), transcript),
                          generator=EXTRACTIVE, usage={"input_tokens": 0, "output_tokens": 0,
                                                       "calls": 0})
     model_name = model()
-    key = draft_cache_key(transcript.video_id, model_name, options)
+    key = draft_cache_key(scope, model_name, options)
     cached = _read_cached_draft(key)
     if cached is not None:
         return cached

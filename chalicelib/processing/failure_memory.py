@@ -1,6 +1,11 @@
 """Failures that would fail again, remembered per video and options (docs/DESIGN.md
 section 6: "a failure that would fail again is not retried for free").
 
+Remembered in the video's cache scope (chalicelib.youtube.cache_scope): a failure of
+a YouTube transcript is every student's, a failure of uploaded captions only their
+uploader's (and only for that file), so an upload cannot make a lecture fail for
+anyone else.
+
 A failed video is refunded, so without memory the same lecture could be
 submitted again and again, each time paying for model calls that end the same
 way. When notes could not be written for a YouTube video with given options
@@ -18,6 +23,7 @@ import time
 from chalicelib.core import aws, config
 from chalicelib.notes import generators
 from chalicelib.notes.drafts import Options
+from chalicelib.youtube.cache_scope import CacheScope
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +41,12 @@ class Remembered(Exception):
         self.message = message
 
 
-def key(youtube_video_id: str, options: Options) -> str | None:
-    """Where a failure of this video and options is remembered; None when the
-    generator is the free offline writer."""
+def key(scope: CacheScope, options: Options) -> str | None:
+    """Where a failure of this video (in its scope) and options is remembered; None
+    when the generator is the free offline writer."""
     if generators.provider() == generators.EXTRACTIVE:
         return None
-    draft_key = generators.draft_cache_key(youtube_video_id, generators.model(), options)
+    draft_key = generators.draft_cache_key(scope, generators.model(), options)
     return draft_key.removesuffix(".json") + ".failed.json"
 
 

@@ -21,7 +21,7 @@ from chalicelib.ledger import charges, movements
 from chalicelib.notes import drafts, generators, markdown, note_store
 from chalicelib.processing import cost_bound, failure_memory
 from chalicelib.videos import video_store
-from chalicelib.youtube import transcripts
+from chalicelib.youtube import cache_scope, transcripts
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -84,11 +84,14 @@ def process(job: Job, retry_delay: int = 0) -> str:
     except movements.InsufficientCredits as exc:
         return _fail(claimed, "insufficient_credits", str(exc))
     except drafts.GenerationFailed as exc:
-        return _fail(claimed, exc.code, f"Notes could not be written: {exc}")
+        return _fail(claimed, exc.code, f"Notes could not be written: {exc}",
+                     spent_tokens=exc.tokens_spent)
     except Exception as exc:  # noqa: BLE001 - transient, or unforeseen: retried all the same
         # The retry may claim the video at once; until its deadline it is not stuck.
+        spent = exc.tokens_spent if isinstance(exc, drafts.GenerationTemporarilyFailed) else 0
         try:
-            video_store.wait_for_retry(claimed, retry_delay, waiting_message(exc))
+            video_store.wait_for_retry(claimed, retry_delay, waiting_message(exc),
+                                       spent_tokens=spent)
         except video_store.Cancelled:
             pass
         # The one line an expected transient error gets, with its cause (the worker
@@ -110,9 +113,11 @@ def waiting_message(exc: Exception) -> str:
     return "Waiting to retry after an unexpected error"
 
 
-def _fail(claimed: dict, code: str, message: str) -> str:
-    """End this attempt's video as failed (refunded), leaving no file behind."""
-    if video_store.fail(claimed, code, message, claimed["attempt_id"]):
+def _fail(claimed: dict, code: str, message: str, spent_tokens: int = 0) -> str:
+    """End this attempt's video as failed (refunded, as chalicelib.ledger.refunds
+    decides), leaving no file behind."""
+    if video_store.fail(claimed, code, message, claimed["attempt_id"],
+                        spent_tokens=spent_tokens):
         after_failure(claimed)
     return f"failed: {code}"
 
@@ -135,7 +140,8 @@ def _run(record: dict) -> str:
                              include_questions=bool(profile["include_questions"]))
     # What the model would be asked (the video with these options) failed recently:
     # fail now, without fetching or charging (docs/DESIGN.md section 6).
-    failure_key = failure_memory.key(record["youtube_video_id"], options)
+    scope = cache_scope.of_video(record)
+    failure_key = failure_memory.key(scope, options)
     failure_memory.check(failure_key)
     step(record, "fetching", removes=("failure_key",))
     transcript = transcripts.get_transcript(record["youtube_video_id"], languages,
@@ -154,7 +160,8 @@ def _run(record: dict) -> str:
          **({"status_message": f"Generating notes. {billing.message}"}
             if billing.by_size else {}))
     try:
-        generated = generators.generate(cost_bound.split_long_segments(transcript), options)
+        generated = generators.generate(cost_bound.split_long_segments(transcript), options,
+                                        scope)
     except drafts.GenerationFailed as exc:
         failure_memory.remember(failure_key, exc.code, str(exc))
         raise

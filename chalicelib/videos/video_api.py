@@ -26,7 +26,7 @@ from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
 from chalicelib.processing import job_queue
 from chalicelib.videos import video_store
-from chalicelib.youtube import links, uploads
+from chalicelib.youtube import cache_scope, links, uploads
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def submit(user_id: str, body: Any) -> dict:
         "status_message": "Queued", "subject": subject or None, "languages": languages,
         "credits_charged": pricing.RESERVED_CREDITS, "created_at": now, "updated_at": now,
     }
+    if upload is not None:  # what is made from it is this user's alone (cache_scope)
+        record["upload_digest"] = cache_scope.digest(upload)
     applied = _create(record, reprocess=reprocess)
     try:
         if upload is not None:  # stored before the job can look for it

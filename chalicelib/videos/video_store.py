@@ -213,12 +213,17 @@ def lease_seconds() -> int:
 
 
 def _update(video_id: str, sets: dict, *, condition: str, values: dict,
-            removes: tuple[str, ...] = ()) -> dict | None:
-    """SET (and REMOVE) under a condition; None when the condition failed."""
+            removes: tuple[str, ...] = (), adds: dict[str, int] | None = None) -> dict | None:
+    """SET (REMOVE, ADD) under a condition; None when the condition failed."""
     names = {f"#f{i}": key for i, key in enumerate(sets)}
     expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(sets)))
     if removes:
         expression += " REMOVE " + ", ".join(removes)
+    added = dict(adds or {})
+    if added:
+        names.update({f"#a{i}": key for i, key in enumerate(added)})
+        expression += " ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(added)))
+        values = {**values, **{f"a{i}": amount for i, amount in enumerate(added.values())}}
     names["#st"] = "status"
     try:
         response = aws.client("dynamodb").update_item(
@@ -250,13 +255,17 @@ def claim(record: dict) -> dict | None:
         removes=("retry_pending",))
 
 
-def wait_for_retry(record: dict, delay_seconds: int, message: str) -> None:
+def wait_for_retry(record: dict, delay_seconds: int, message: str,
+                   spent_tokens: int = 0) -> None:
     """This attempt hit a transient error and SQS retries in `delay_seconds`: the
     video is not stuck. Its lease becomes the retry's deadline (the delay and a
     lease more), so cleanup leaves it alone until then, and `retry_pending` lets
-    the retry claim it at once (docs/DESIGN.md section 6)."""
+    the retry claim it at once (docs/DESIGN.md section 6). `spent_tokens`: what the
+    attempt's model answers cost, added to the video's `model_tokens_spent` (the
+    refund rule reads it)."""
     deadline = int(time.time() + max(0, delay_seconds) + lease_seconds())
-    guarded(record, {"status_message": message, "lease_until": deadline, "retry_pending": 1})
+    guarded(record, {"status_message": message, "lease_until": deadline, "retry_pending": 1},
+            adds={"model_tokens_spent": spent_tokens} if spent_tokens > 0 else None)
 
 
 def live_claim(record: dict, now: float | None = None) -> bool:
@@ -287,13 +296,15 @@ def _claim_as_read(record: dict) -> tuple[str, dict]:
     return " AND ".join(parts), values
 
 
-def guarded(record: dict, sets: dict, removes: tuple[str, ...] = ()) -> None:
-    """Update the video while this attempt still holds it; Cancelled otherwise."""
+def guarded(record: dict, sets: dict, removes: tuple[str, ...] = (),
+            adds: dict[str, int] | None = None) -> None:
+    """Update the video while this attempt still holds it; Cancelled otherwise.
+    `adds`: numbers added to (counters)."""
     sets = {key: value for key, value in sets.items() if value is not None}
     updated = _update(record["video_id"], {**sets, "updated_at": db.now_iso()},
                       condition="#st = :processing AND attempt_id = :attempt",
                       values={"processing": "processing", "attempt": record["attempt_id"]},
-                      removes=removes)
+                      removes=removes, adds=adds)
     if updated is None:
         raise Cancelled(record["video_id"])
 
@@ -360,34 +371,46 @@ def requeue(record: dict, requeued_at: str) -> bool:
 
 # --- ending a video: failed or deleted, refunded in the same transaction -----------------
 
+KEPT_CHARGE_MESSAGE = (
+    "Notes could not be written from your uploaded captions ({code}). The note writer "
+    "had already read them, so the credit was kept. Check that the file is the "
+    "lecture's captions before uploading it again.")
+
+
 def fail(record: dict, code: str, message: str, attempt_id: str | None = None, *,
-         unless: Callable[[dict], bool] | None = None) -> bool:
-    """Mark an active video failed and refund what it was charged, once.
+         unless: Callable[[dict], bool] | None = None, spent_tokens: int = 0) -> bool:
+    """Mark an active video failed and refund it (chalicelib.ledger.refunds decides
+    how much: `spent_tokens` is what this attempt's model answers cost), once.
 
     With `attempt_id`, only while that attempt holds it (the worker ending its own
     attempt). With `unless` (cleanup, the dead-letter handler: they hold no
     attempt), only if `unless(video)` is false for the video as read again, and
     only while no claim changed it since that read."""
-    def mark(current: dict) -> dict:
+    def mark(current: dict, refund: int) -> dict:
+        charged = int(current.get("credits_charged") or 0)
+        said = message if refund or not charged else KEPT_CHARGE_MESSAGE.format(code=code)
         return {"Update": {
             "TableName": _table(), "Key": db.to_item({"video_id": current["video_id"]}),
-            # The refund (same transaction) gives the charge back: it reads 0 afterwards,
-            # and credits_refunded keeps what was given back.
+            # The refund (same transaction) gives the charge back: what is left charged
+            # reads afterwards, and credits_refunded keeps what was given back.
             "UpdateExpression": "SET #status = :failed, user_status = :us, #error = :error, "
                                 "status_message = :message, updated_at = :now, "
-                                "completed_at = :now, credits_charged = :zero, "
+                                "completed_at = :now, credits_charged = :kept, "
                                 "credits_refunded = :refunded "
-                                "REMOVE lease_until, attempt_id, retry_pending",
+                                "REMOVE lease_until, attempt_id, retry_pending"
+                                + (" ADD model_tokens_spent :spent" if spent_tokens > 0
+                                   else ""),
             "ExpressionAttributeNames": {"#status": "status", "#error": "error"},
             "ExpressionAttributeValues": db.values(
                 failed="failed", us=user_status(current["user_id"], "failed"),
-                error={"code": code, "message": message}, message=message,
-                now=db.now_iso(), zero=0,
-                refunded=int(current.get("credits_charged") or 0)),
+                error={"code": code, "message": said}, message=said,
+                now=db.now_iso(), kept=charged - refund, refunded=refund,
+                **({"spent": spent_tokens} if spent_tokens > 0 else {})),
         }}
 
     done = settle(record["user_id"], record["video_id"], change=mark, reason=code,
-                  only_active=True, attempt_id=attempt_id, unless=unless)
+                  only_active=True, attempt_id=attempt_id, unless=unless,
+                  failed_spending=spent_tokens)
     if done:
         log.info("video %s failed: %s", record["video_id"], code)
         observability.metric("VideosFailed", 1, ErrorCode=code)
@@ -399,7 +422,7 @@ def delete(user_id: str, video_id: str, *, reason: str,
     """Delete the video record; refund it if it was still active.
 
     `before(record)` runs first on each try (the caller removes the note)."""
-    def remove(record: dict) -> dict:
+    def remove(record: dict, refund: int) -> dict:
         if before is not None:
             before(record)
         return {"Delete": {"TableName": _table(), "Key": db.to_item({"video_id": video_id})}}
@@ -411,17 +434,21 @@ def settle(
     user_id: str,
     video_id: str,
     *,
-    change: Callable[[dict], dict],
+    change: Callable[[dict, int], dict],
     reason: str,
     only_active: bool = False,
     attempt_id: str | None = None,
     unless: Callable[[dict], bool] | None = None,
+    failed_spending: int | None = None,
     attempts: int = 10,
 ) -> bool:
     """Apply one change to a video, refunding an active video's charge in the same
-    transaction, exactly once (chalicelib.ledger.refunds.refund_video).
+    transaction, exactly once (chalicelib.ledger.refunds: video_refund_due decides
+    how much, refund_video gives it back). `failed_spending` is None for a deletion;
+    for a failure, what the ending attempt's model answers cost (beside what earlier
+    attempts cost, `model_tokens_spent`).
 
-    `change(record)` builds the transaction item (Update or Delete). A guard is
+    `change(record, refund)` builds the transaction item (Update or Delete). A guard is
     added to it: the video is still as read (status, charge, and the worker's
     attempt when given), so a concurrent change makes us read again instead of
     refunding wrongly. Returns False when there was nothing to do.
@@ -448,7 +475,12 @@ def settle(
             claimed, values = _claim_as_read(record)
             condition += f" AND {claimed}"
             guard.update(values)
-        item = change(record)
+        refund = refunds.video_refund_due(
+            charged, failed=failed_spending is not None,
+            uploaded=bool(record.get("upload_digest")),
+            model_tokens_spent=int(record.get("model_tokens_spent") or 0)
+            + (failed_spending or 0)) if active else 0
+        item = change(record, refund)
         body = next(iter(item.values()))
         body["ConditionExpression"] = condition
         body["ExpressionAttributeNames"] = {**body.get("ExpressionAttributeNames", {}),
@@ -456,9 +488,9 @@ def settle(
         body["ExpressionAttributeValues"] = {**body.get("ExpressionAttributeValues", {}),
                                              **db.values(**guard)}
         try:
-            if active and charged > 0:
+            if refund > 0:
                 if refunds.refund_video(user_id, video_id, record.get("youtube_video_id"),
-                                        charged=charged, reason=reason, extra=[item]):
+                                        charged=refund, reason=reason, extra=[item]):
                     return True
             db.transact([item])
             return True

@@ -9,12 +9,15 @@ import json
 import logging
 
 from chalicelib.core import aws, config
+from chalicelib.youtube import cache_scope
 from chalicelib.youtube.transcript_model import Transcript
 
 log = logging.getLogger(__name__)
 
 
 def cache_key(video_id: str) -> str:
+    # One file per video (the layout DESIGN section 5 fixes); shared by rule:
+    # chalicelib.youtube.cache_scope.
     return f"transcripts/{video_id}.json"
 
 
@@ -35,6 +38,8 @@ def read_cache(video_id: str) -> Transcript | None:
 
 
 def write_cache(transcript: Transcript) -> None:
+    if not cache_scope.may_share(transcript):
+        raise ValueError("an uploaded transcript is never written to the shared cache")
     aws.client("s3").put_object(
         Bucket=config.notes_bucket(), Key=cache_key(transcript.video_id),
         Body=json.dumps(transcript.to_dict(), ensure_ascii=False).encode(),
