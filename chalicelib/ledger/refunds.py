@@ -18,6 +18,24 @@
   lost); a dispute won or whose funds are reinstated gives back what it took,
   once: take_back_dispute, give_back_dispute (docs/DESIGN.md section 8).
 
+Stripe does not order events, so a refund or a dispute may arrive before the paid
+event of the purchase it reverses:
+- While the purchase may still be credited, the event is refused
+  (PurchaseNotCreditedYet: the webhook answers 409) and Stripe delivers it again,
+  with backoff, for up to 3 days; once the purchase is credited, the redelivered
+  event acts exactly once. For a dispute this holds for every event, the give-back
+  ones too (funds reinstated, won): acknowledged early they would be lost, and a
+  late `created` would then take back the credits of a dispute that was won. Taken
+  or not, nothing is ever given back that was not taken.
+- A refund is ours when its charge names one of our packages (its metadata); a
+  dispute does not carry the charge's metadata, so any dispute of a payment we have
+  not credited waits. Stripe gives up after 3 days on a payment that is not ours.
+- A payment recorded as paid but not credited (chalicelib.ledger.uncredited: no such
+  user, another currency...) will never be credited: waiting would only make Stripe
+  retry for 3 days. Its refunds and disputes are noted on the operator's record of
+  it and answered 200; a dispute raises the operator's alarm again (a payment
+  charged back must not also be refunded).
+
 Stripe objects are read by chalicelib.payments.webhook; this module only sees
 what it extracted (RefundedCharge, FailedRefund, Dispute).
 """
@@ -27,7 +45,7 @@ import logging
 from dataclasses import dataclass
 from typing import Sequence
 
-from chalicelib.ledger import ids, movements
+from chalicelib.ledger import ids, movements, uncredited
 from chalicelib.ledger.packages import PACKAGES
 
 log = logging.getLogger(__name__)
@@ -38,8 +56,8 @@ MAX_REFUND_SLOTS = 100
 
 
 class PurchaseNotCreditedYet(Exception):
-    """A refund arrived before the purchase it reverses was credited (Stripe does
-    not order events): the caller asks Stripe to deliver it again later."""
+    """A refund or a dispute arrived before the purchase it reverses was credited
+    (Stripe does not order events): the caller asks Stripe to deliver it again later."""
 
 
 class RefundNotRecordedYet(Exception):
@@ -155,6 +173,16 @@ def _credited_purchase(payment_id: str, currency: object, what: str) -> dict | s
     return purchase
 
 
+def _note_for_operator(payment_id: str, event_id: str | None, fallback_key: str,
+                       details: dict, *, alert: bool) -> str:
+    """Note an event about a payment recorded as uncredited on its operator record."""
+    noted = uncredited.note_event(payment_id, event_key=event_id or fallback_key,
+                                  details={**details, "stripe_event_id": event_id},
+                                  alert=alert)
+    return ("recorded" if noted else "already recorded") + \
+        " for the operator (the payment was never credited)"
+
+
 def _refunded_credits(charge_id: str) -> int:
     """Credits refunds of this charge still hold taken back (requested, net of
     failed refunds given back)."""
@@ -170,6 +198,13 @@ def reverse_stripe_refund(charge: RefundedCharge) -> str:
     """
     charge_id, payment_id = charge.charge_id, charge.payment_id
     purchase = movements.ledger_row(ids.purchase(payment_id))
+    if purchase is None and uncredited.is_recorded(payment_id):
+        refund_key = f"charge.refunded:{charge_id}:{charge.amount_refunded}"
+        return _note_for_operator(
+            payment_id, charge.event_id, refund_key,
+            {"event_type": "charge.refunded", "charge_id": charge_id,
+             "amount_refunded": charge.amount_refunded, "currency": charge.currency},
+            alert=False)
     if purchase is None and charge.package_id in PACKAGES:
         log.warning("stripe refund of charge %s arrived before payment %s was credited; "
                     "asking Stripe to retry", charge_id, payment_id)
@@ -327,13 +362,33 @@ def _dispute_metadata(dispute: Dispute, bought: dict, **extra: object) -> dict:
     return {key: value for key, value in details.items() if value is not None}
 
 
+def _disputed_purchase(dispute: Dispute) -> dict | str:
+    """The credited purchase a dispute acts on, or what happened instead (for the log).
+
+    Raises PurchaseNotCreditedYet while the purchase may still be credited."""
+    what = f"dispute {dispute.dispute_id}"
+    if movements.ledger_row(ids.purchase(dispute.payment_id)) is None:
+        if uncredited.is_recorded(dispute.payment_id):
+            return _note_for_operator(
+                dispute.payment_id, dispute.event_id,
+                f"{dispute.event_type}:{dispute.dispute_id}:{dispute.status}",
+                {"event_type": dispute.event_type, "dispute_id": dispute.dispute_id,
+                 "charge_id": dispute.charge_id, "dispute_status": dispute.status,
+                 "dispute_reason": dispute.reason, "amount_disputed": dispute.amount,
+                 "currency": dispute.currency}, alert=True)
+        log.warning("stripe %s (%s) arrived before payment %s was credited; asking Stripe "
+                    "to retry", what, dispute.event_type, dispute.payment_id)
+        raise PurchaseNotCreditedYet(dispute.dispute_id)
+    return _credited_purchase(dispute.payment_id, dispute.currency, what)
+
+
 def take_back_dispute(dispute: Dispute) -> str:
     """Take back the disputed share of a credited purchase, once per dispute.
 
     The share is proportional to the disputed amount, less what refunds of the
-    charge already took back; never below a zero balance (the shortfall is recorded)."""
-    found = _credited_purchase(dispute.payment_id, dispute.currency,
-                               f"dispute {dispute.dispute_id}")
+    charge already took back; never below a zero balance (the shortfall is recorded).
+    Raises PurchaseNotCreditedYet while the purchase may still be credited."""
+    found = _disputed_purchase(dispute)
     if isinstance(found, str):
         return found
     purchase, bought = found, found.get("metadata") or {}
@@ -363,9 +418,10 @@ def give_back_dispute(dispute: Dispute) -> str:
 
     If the dispute's take-back has not arrived (Stripe does not order events), its
     row is written first as taking nothing, so a late `created` cannot take back
-    the credits of a dispute that is already won."""
-    found = _credited_purchase(dispute.payment_id, dispute.currency,
-                               f"dispute {dispute.dispute_id}")
+    the credits of a dispute that is already won. Raises PurchaseNotCreditedYet
+    while the purchase may still be credited: acknowledged before it, the give-back
+    would be lost and a late take-back would stand."""
+    found = _disputed_purchase(dispute)
     if isinstance(found, str):
         return found
     purchase, bought = found, found.get("metadata") or {}

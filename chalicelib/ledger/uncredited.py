@@ -13,6 +13,12 @@ Stripe is answered 200 once the record is written: the reason is permanent (a
 redelivery fails the same way), so a non-2xx would only make Stripe retry for days,
 email about a failing endpoint and in the end disable it, losing good events too.
 If the record cannot be written, the error propagates (5xx) and Stripe retries.
+
+Later Stripe events about such a payment (a dispute, or the operator's own refund)
+have no purchase to act on: they are noted on the payment's record, once per event
+(note_event, in its `later_events` map keyed by the Stripe event id), and answered
+200 too, as the payment will never be credited. A dispute raises the metric again:
+the operator must not also refund a payment that was charged back.
 """
 from __future__ import annotations
 
@@ -56,4 +62,46 @@ def record(*, payment_id: str, reason: str, user_id: str | None, package_id: obj
     log.error("stripe payment %s was paid but not credited (%s): recorded as %s for the "
               "operator", payment_id, reason, item["transaction_id"])
     observability.metric(METRIC, 1, Reason=reason)
+    return True
+
+
+def is_recorded(payment_id: str) -> bool:
+    """Whether this payment was recorded as paid but not credited (read consistently)."""
+    row = db.get(config.transactions_table(), {"transaction_id": ids.uncredited(payment_id)},
+                 consistent=True)
+    return row is not None and row.get("type") == TYPE
+
+
+def note_event(payment_id: str, *, event_key: str, details: dict, alert: bool) -> bool:
+    """Note a later Stripe event on the payment's operator record, once per event_key.
+
+    Returns False if it was noted before, or the payment has no record. With alert,
+    a newly noted event raises the metric (and so the alarm) again."""
+    dynamo, table = aws.client("dynamodb"), config.transactions_table()
+    key = db.to_item({"transaction_id": ids.uncredited(payment_id)})
+    names = {"#later": "later_events", "#type": "type", "#event": event_key}
+    try:
+        # Two writes: a map entry can only be set once the map exists (older
+        # records were written without one).
+        dynamo.update_item(
+            TableName=table, Key=key,
+            UpdateExpression="SET #later = if_not_exists(#later, :none)",
+            ConditionExpression="#type = :type",
+            ExpressionAttributeNames={k: names[k] for k in ("#later", "#type")},
+            ExpressionAttributeValues={":none": {"M": {}}, **db.values(type=TYPE)})
+        dynamo.update_item(
+            TableName=table, Key=key, UpdateExpression="SET #later.#event = :details",
+            ConditionExpression="#type = :type AND attribute_not_exists(#later.#event)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=db.values(
+                type=TYPE, details={**details, "noted_at": db.now_iso()}))
+    except Exception as exc:  # noqa: BLE001 - only a repeat (or no record) is expected
+        if aws.is_error(exc, aws.CONDITION_FAILED):
+            return False
+        raise
+    log.error("stripe %s of payment %s, which was never credited: noted on %s for the "
+              "operator", details.get("event_type", "event"), payment_id,
+              ids.uncredited(payment_id))
+    if alert:
+        observability.metric(METRIC, 1, Reason=str(details.get("event_type", "later event")))
     return True

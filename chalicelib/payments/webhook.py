@@ -5,6 +5,11 @@ refunds that failed (charge.refund.updated, refund.failed) and disputes
 (charge.dispute.*). However often (or concurrently) Stripe delivers an event,
 the ledger's ids make it count once.
 
+Stripe does not order events: a refund or a dispute (any of its events) that
+arrives before the purchase it reverses is credited is answered 409, so Stripe
+delivers it again later and it is not lost (chalicelib.ledger.refunds says when,
+and what is done for a payment that will never be credited).
+
 The stripe SDK is imported inside the functions that use it (cold starts).
 """
 from __future__ import annotations
@@ -169,8 +174,13 @@ def _dispute(event: dict, dispute: dict) -> str:
         status=status if isinstance(status, str) else None,
         reason=dispute.get("reason") if isinstance(dispute.get("reason"), str) else None,
         event_id=event.get("id"), event_type=kind)
-    if kind in DISPUTE_GIVE_EVENTS or (kind == DISPUTE_CLOSED and status in DISPUTE_WON):
-        return refunds.give_back_dispute(found)
-    if kind in DISPUTE_TAKE_EVENTS or (kind == DISPUTE_CLOSED and status == "lost"):
-        return refunds.take_back_dispute(found)
+    try:
+        if kind in DISPUTE_GIVE_EVENTS or (kind == DISPUTE_CLOSED and status in DISPUTE_WON):
+            return refunds.give_back_dispute(found)
+        if kind in DISPUTE_TAKE_EVENTS or (kind == DISPUTE_CLOSED and status == "lost"):
+            return refunds.take_back_dispute(found)
+    except refunds.PurchaseNotCreditedYet as exc:
+        # A non-2xx answer makes Stripe deliver this dispute event again later.
+        raise ConflictError("The purchase this dispute belongs to is not credited yet; "
+                            "retry later") from exc
     return f"ignored (dispute closed as {status!r})"

@@ -1,7 +1,8 @@
 """Disputes (chargebacks) and failed refunds (docs/DESIGN.md section 8; issue 13,
 point 3): credits taken back in proportion, never below 0 (the shortfall recorded),
 given back when the dispute is won or the refund fails, each exactly once, and the
-ledger adding up.
+ledger adding up. A dispute event that overtakes its purchase is answered 409, so
+Stripe delivers it again once the purchase is credited (issue 20, A).
 
 Events have Stripe's shape (testkit.fake_stripe: envelope, Refund, Dispute) and are
 signed with the SDK's own WebhookSignature, as in test_payments.
@@ -11,12 +12,17 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import random
+import uuid
+
+import pytest
 
 from chalicelib.ledger import movements
 from testkit import fake_stripe as shapes
 from tests.conftest import balance, ledger
 from tests.payments.test_payments import (
-    assert_ledger_adds_up, buy, deliver, new_id, refund_event, spend)
+    assert_ledger_adds_up, buy, checkout_event, deliver, intent_event, new_id,
+    refund_event, spend)
+from tests.payments.test_uncredited import metrics, operator_records
 
 
 def disputes(client, user) -> list[dict]:
@@ -169,8 +175,122 @@ def test_concurrent_take_back_events_take_once(client, user, fake_stripe):
 
 
 def test_a_dispute_of_a_payment_never_credited_changes_nothing(client, user, fake_stripe):
+    """Not credited, and not known as uncredited: its purchase may still be on its
+    way, so Stripe is asked to deliver the dispute again (409), not told it is done."""
     for name in ("created", "won"):
-        ok(deliver(client, dispute_events(new_id("pi"))[name]))
+        assert deliver(client, dispute_events(new_id("pi"))[name]).status_code == 409
+    assert balance(client, user) == 3 and disputes(client, user) == []
+
+
+# --- a dispute that overtakes its purchase (Stripe does not order events) ----------
+
+def paid_event(kind: str, user_id: str, payment_intent: str) -> dict:
+    if kind == "payment_intent.succeeded":
+        return intent_event(user_id, payment_intent)
+    return checkout_event(user_id, payment_intent)
+
+
+@pytest.mark.parametrize("paid_kind", ["payment_intent.succeeded",
+                                       "checkout.session.completed"])
+@pytest.mark.parametrize("first", ["created", "withdrawn"])
+def test_a_dispute_that_overtakes_its_purchase_takes_the_credits_back_once(
+        client, user, fake_stripe, first, paid_kind):
+    payment_intent = new_id("pi")
+    events = dispute_events(payment_intent)
+    early = deliver(client, events[first])
+    assert early.status_code == 409  # not acknowledged: Stripe delivers it again
+    assert balance(client, user) == 3 and disputes(client, user) == []
+    ok(deliver(client, paid_event(paid_kind, user["user_id"], payment_intent)))
+    assert balance(client, user) == 13
+    ok(deliver(client, events[first]))  # Stripe's redelivery
+    assert balance(client, user) == 3
+    [row] = disputes(client, user)
+    assert row["amount"] == -10 and row["metadata"]["credits_due"] == 10
+    assert_ledger_adds_up(client, user)
+    for name in (first, first, "created", "withdrawn", "lost"):  # again: nothing more
+        ok(deliver(client, events[name]))
+        assert balance(client, user) == 3, name
+    assert [row["amount"] for row in disputes(client, user)] == [-10]
+    assert_ledger_adds_up(client, user)
+
+
+@pytest.mark.parametrize("first", ["reinstated", "won"])
+def test_a_won_dispute_that_overtakes_its_purchase_grants_nothing(client, user,
+                                                                  fake_stripe, first):
+    payment_intent = new_id("pi")
+    events = dispute_events(payment_intent)
+    assert deliver(client, events[first]).status_code == 409
+    assert balance(client, user) == 3 and disputes(client, user) == []
+    ok(deliver(client, intent_event(user["user_id"], payment_intent)))
+    assert balance(client, user) == 13
+    ok(deliver(client, events[first]))  # redelivered: settled, nothing was taken
+    assert balance(client, user) == 13
+    # Its take-back events, late, cannot take the credits of a dispute already won.
+    for name in ("created", "withdrawn", first, "created"):
+        ok(deliver(client, events[name]))
+        assert balance(client, user) == 13, name
+    assert [row["amount"] for row in disputes(client, user)] == [0]
+    assert_ledger_adds_up(client, user)
+
+
+def test_a_whole_dispute_before_its_purchase_settles_once_redelivered(client, user,
+                                                                      fake_stripe):
+    payment_intent = new_id("pi")
+    events = dispute_events(payment_intent)
+    names = ["created", "withdrawn", "lost", "reinstated", "won"]
+    for name in names:
+        assert deliver(client, events[name]).status_code == 409, name
+    ok(deliver(client, checkout_event(user["user_id"], payment_intent)))
+    random.Random(20).shuffle(names)
+    for name in names * 2:
+        ok(deliver(client, events[name]))
+    assert balance(client, user) == 13  # the dispute was won in the end
+    assert sum(row["amount"] for row in disputes(client, user)) == 0
+    assert_ledger_adds_up(client, user)
+
+
+def test_a_dispute_racing_its_purchase_is_taken_back_once(client, user, fake_stripe):
+    """The purchase and its dispute delivered concurrently, four times each; Stripe
+    redelivers whatever was refused until it is acknowledged."""
+    payment_intent = new_id("pi")
+    created = json.dumps(dispute_events(payment_intent)["created"])
+    payloads = [json.dumps(intent_event(user["user_id"], payment_intent)), created] * 4
+    random.Random(7).shuffle(payloads)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(lambda payload: deliver(client, payload), payloads))
+    assert {r.status_code for r in responses} <= {200, 409}
+    refused = [payload for payload, r in zip(payloads, responses) if r.status_code == 409]
+    assert all(payload == created for payload in refused)
+    for payload in refused:
+        ok(deliver(client, payload))
+    assert balance(client, user) == 3
+    assert [row["amount"] for row in disputes(client, user)] == [-10]
+    assert_ledger_adds_up(client, user)
+
+
+def test_a_dispute_of_an_uncredited_payment_is_recorded_for_the_operator(
+        client, user, fake_stripe, capfd):
+    """The payment will never be credited (no such user): the dispute is noted on the
+    operator's record of it and acknowledged, not refused for Stripe's 3 days."""
+    payment_intent, ghost = new_id("pi"), f"no-such-user-{uuid.uuid4().hex}"
+    ok(deliver(client, checkout_event(ghost, payment_intent)))
+    events = dispute_events(payment_intent)
+    capfd.readouterr()
+    for name in ("created", "created", "withdrawn", "won", "won"):
+        ok(deliver(client, events[name]))
+    [record] = operator_records(payment_intent)
+    later = record["later_events"]
+    assert set(later) == {events[name]["id"] for name in ("created", "withdrawn", "won")}
+    noted = later[events["created"]["id"]]
+    assert noted["event_type"] == "charge.dispute.created"
+    assert noted["dispute_id"] == events["created"]["data"]["object"]["id"]
+    assert noted["amount_disputed"] == 999 and noted["currency"] == "usd"
+    assert later[events["won"]["id"]]["dispute_status"] == "won"
+    # Each dispute event raises the operator's alarm once (not again when redelivered).
+    reasons = sorted(metric["Reason"] for metric in metrics(capfd.readouterr().out))
+    assert reasons == sorted(["charge.dispute.created", "charge.dispute.funds_withdrawn",
+                              "charge.dispute.closed"])
+    assert record["reason"] == "no such user" and "user_id" not in record
     assert balance(client, user) == 3 and disputes(client, user) == []
 
 

@@ -14,7 +14,7 @@ from chalicelib.core import aws, config, db
 from chalicelib.ledger import uncredited
 from tests.conftest import balance, ledger
 from tests.payments.test_payments import (
-    checkout_event, deliver, intent_event, metadata, new_id)
+    checkout_event, deliver, intent_event, metadata, new_id, refund_event)
 
 
 def operator_records(payment_id: str) -> list[dict]:
@@ -110,3 +110,22 @@ def test_if_the_record_cannot_be_written_stripe_is_asked_to_retry(client, fake_s
     monkeypatch.setenv("TRANSACTIONS_TABLE", "study-buddy-no-such-table")
     response = deliver(client, checkout_event(f"ghost-{uuid.uuid4().hex}", new_id("pi")))
     assert response.status_code >= 500
+
+
+def test_a_refund_of_an_uncredited_payment_is_noted_and_acknowledged(client, fake_stripe,
+                                                                     capfd):
+    """The operator's own remedy (refund it in Stripe) is not refused for 3 days as
+    a refund that overtook its purchase would be: the payment will never be credited."""
+    payment_intent, ghost = new_id("pi"), f"no-such-user-{uuid.uuid4().hex}"
+    assert deliver(client, checkout_event(ghost, payment_intent)).status_code == 200
+    refunded = refund_event(payment_intent, new_id("ch"), 999, meta=metadata(ghost))
+    capfd.readouterr()
+    for _ in range(2):
+        response = deliver(client, refunded)
+        assert response.status_code == 200 and response.json_body == {"received": True}
+    [record] = operator_records(payment_intent)
+    assert set(record["later_events"]) == {refunded["id"]}
+    noted = record["later_events"][refunded["id"]]
+    assert noted["event_type"] == "charge.refunded" and noted["amount_refunded"] == 999
+    assert noted["charge_id"] == refunded["data"]["object"]["id"]
+    assert metrics(capfd.readouterr().out) == []  # the operator's own act: no alarm
