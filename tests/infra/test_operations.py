@@ -277,3 +277,77 @@ def test_make_credits_is_an_adjustment_in_the_ledger(client, user):
     with pytest.raises(credits.CreditsError, match="has used the API yet"):
         credits.grant("nobody@example.com", 1, "x")
     assert call(client, "GET", "/credits", token=user["id_token"]).json_body["credits"] == 10
+
+
+def open_account(client, email: str) -> dict:
+    """Register with this email and make one authenticated call: its users record exists."""
+    from tests.conftest import PASSWORD, balance, call
+
+    response = call(client, "POST", "/auth/register",
+                    body={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.body
+    user = {**response.json_body, "email": email}
+    balance(client, user)
+    return user
+
+
+def delete_account(stack: dict, email: str) -> None:
+    """How an account is deleted: its Cognito user goes; its users record may stay."""
+    from chalicelib.core import aws
+
+    aws.client("cognito-idp").admin_delete_user(UserPoolId=stack["UserPoolId"],
+                                                Username=email)
+
+
+def test_make_credits_never_grants_to_a_deleted_account(client, stack):
+    """An email deleted and registered again: the deleted accounts' records, one of
+    which the EmailIndex returns first, get nothing; the live one gets the grant."""
+    from chalicelib.core import aws, config, db
+    from infra.local import credits
+    from tests.conftest import balance
+
+    email = f"again-{uuid.uuid4().hex[:10]}@example.com"
+    deleted = open_account(client, email)
+    delete_account(stack, email)
+    with pytest.raises(credits.CreditsError, match="was deleted"):
+        credits.grant(email, 5, "to nobody")
+    # An older deleted account's record, whose id sorts first on the index.
+    stale_id = f"00000000-0000-4000-8000-{uuid.uuid4().hex[:12]}"
+    aws.client("dynamodb").put_item(TableName=config.users_table(), Item=db.to_item(
+        {"user_id": stale_id, "email": email, "credits": 3, "created_at": db.now_iso()}))
+    live = open_account(client, email)
+    assert balance(client, live) == 0  # the bonus was this person's already
+    first = aws.client("dynamodb").query(
+        TableName=config.users_table(), IndexName="EmailIndex", Limit=2,
+        KeyConditionExpression="email = :e", ExpressionAttributeValues=db.values(e=email))
+    assert db.from_item(first["Items"][0])["user_id"] == stale_id
+    row = credits.grant(email, 7, "test grant")
+    assert row["user_id"] == live["user_id"] and row["balance_after"] == 7
+    assert balance(client, live) == 7
+    for gone in (stale_id, deleted["user_id"]):
+        record = db.get(config.users_table(), {"user_id": gone}, consistent=True)
+        assert record["credits"] == 3, gone
+
+
+def test_make_credits_refuses_to_guess_between_two_live_accounts(client, stack):
+    """Two live accounts with one email (a second sign-in with the same address):
+    nothing is granted until --user-id says which."""
+    from chalicelib.core import aws, config, db
+    from infra.local import credits
+    from tests.conftest import balance
+
+    email = f"twice-{uuid.uuid4().hex[:10]}@example.com"
+    native = open_account(client, email)
+    other = aws.client("cognito-idp").admin_create_user(
+        UserPoolId=stack["UserPoolId"], MessageAction="SUPPRESS",
+        Username=f"federated-{uuid.uuid4().hex[:8]}@example.org")["User"]
+    other_id = {a["Name"]: a["Value"] for a in other["Attributes"]}["sub"]
+    aws.client("dynamodb").put_item(TableName=config.users_table(), Item=db.to_item(
+        {"user_id": other_id, "email": email, "credits": 0, "created_at": db.now_iso()}))
+    with pytest.raises(credits.CreditsError) as refused:
+        credits.grant(email, 5, "which one?")
+    assert native["user_id"] in str(refused.value) and other_id in str(refused.value)
+    assert "--user-id" in str(refused.value)
+    assert balance(client, native) == 3
+    row = credits.grant(email, 5, "this one", user_id=native["user_id"])
+    assert row["user_id"] == native["user_id"] and balance(client, native) == 8
