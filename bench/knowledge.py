@@ -34,7 +34,8 @@ import json, time
 started = time.perf_counter()
 import numpy
 numpy_seconds = time.perf_counter() - started
-from chalicelib.knowledge import embeddings, filing, library, wikilinks
+from chalicelib.knowledge import embeddings, filing, library
+from chalicelib.notes import wikilinks
 embeddings.model()
 model_seconds = time.perf_counter() - started - numpy_seconds
 filing._taxonomy_vectors()
@@ -89,7 +90,8 @@ def sixty_minute_note() -> tuple[dict, str, str, Any]:
 
 
 def measure_embed(draft: dict, title: str, content: str, transcript: Any) -> dict:
-    from chalicelib.knowledge import embeddings, filing, library, wikilinks
+    from chalicelib.knowledge import embeddings, filing, library
+    from chalicelib.notes import wikilinks
 
     text = library.note_text(draft, title)
     model = embeddings.model()
@@ -146,7 +148,8 @@ def _seed_notes(user_id: str, count: int) -> list[str]:
 
 
 def measure_link(draft: dict, title: str, content: str) -> dict:
-    from chalicelib.knowledge import embeddings, filing, library, wikilinks
+    from chalicelib.knowledge import embeddings, filing, library
+    from chalicelib.notes import wikilinks
 
     user_id = f"bench-knowledge-{time.time_ns()}"
     _seed_notes(user_id, EXISTING_NOTES)

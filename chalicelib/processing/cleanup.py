@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 
 from chalicelib.core import db
-from chalicelib.processing import job, job_queue
+from chalicelib.processing import job
+from chalicelib.videos import job_queue
 from chalicelib.videos import video_store
 
 QUEUED_DEADLINE_SECONDS = 3600

@@ -24,7 +24,8 @@ import logging
 import time
 
 from chalicelib.core import config, observability
-from chalicelib.processing import job, job_queue
+from chalicelib.processing import job
+from chalicelib.videos import job_queue
 from chalicelib.videos import video_store
 
 log = logging.getLogger(__name__)

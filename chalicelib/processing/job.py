@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.accounts import users
 from chalicelib.core import aws, db
-from chalicelib.knowledge import embeddings, filing, library, tagging, wikilinks
+from chalicelib.knowledge import embeddings, filing, library, tagging
 from chalicelib.ledger import charges, movements
-from chalicelib.notes import drafts, generators, markdown, note_store
+from chalicelib.notes import drafts, generators, markdown, note_store, wikilinks
 from chalicelib.processing import cost_bound, failure_memory
 from chalicelib.videos import video_store
 from chalicelib.youtube import cache_scope, transcripts

@@ -24,8 +24,7 @@ from chalicelib.core.errors import (
 from chalicelib.http import validation
 from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
-from chalicelib.processing import job_queue
-from chalicelib.videos import video_store
+from chalicelib.videos import job_queue, video_store
 from chalicelib.youtube import cache_scope, links, uploads
 
 log = logging.getLogger(__name__)

@@ -54,6 +54,41 @@ def test_no_import_cycle_in_chalicelib():
     assert cycles == []
 
 
+# docs/ARCHITECTURE.md "Layers, lowest first": a package imports only from itself or
+# the packages before it.
+LAYERS = ("core", "http", "ledger", "accounts", "payments", "youtube", "knowledge", "notes",
+          "videos", "processing")
+
+
+def _package(module: str) -> str:
+    return module.split(".")[1] if module.count(".") >= 1 else ""
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a package from a later layer, as 'importer -> imported'."""
+    rank = {name: index for index, name in enumerate(LAYERS)}
+    return sorted(f"{name} -> {dep}" for name, deps in graph.items() for dep in deps
+                  if rank.get(_package(dep), -1) > rank.get(_package(name), len(LAYERS)))
+
+
+def test_every_package_has_its_place_in_the_layer_order():
+    packages = {_package(name) for name in _modules() if name.count(".") >= 1}
+    assert sorted(packages - set(LAYERS)) == []
+
+
+def test_the_declared_layer_order_holds():
+    modules = _modules()
+    graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    assert layer_violations(graph) == []
+    # The checker itself sees an upward import.
+    assert layer_violations({"chalicelib.videos.video_api": {
+        "chalicelib.processing.job_queue"}}) == [
+        "chalicelib.videos.video_api -> chalicelib.processing.job_queue"]
+    order = (ROOT / "docs" / "ARCHITECTURE.md").read_text().split("Layers, lowest first")[1]
+    declared = re.findall(r"`(\w+)` ->", order.split("\n\n")[0])
+    assert tuple(declared) == LAYERS
+
+
 def test_only_the_video_store_writes_the_videos_table():
     writers = set()
     for name, path in _modules().items():

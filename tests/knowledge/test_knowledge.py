@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.knowledge import embeddings, filing, library, tagging, taxonomy, wikilinks
+from chalicelib.knowledge import embeddings, filing, library, tagging, taxonomy
+from chalicelib.notes import wikilinks
 from chalicelib.notes import note_store
 from tests.conftest import call
 

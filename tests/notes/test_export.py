@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import requests
 
-from chalicelib.knowledge import wikilinks
+from chalicelib.notes import wikilinks
 from chalicelib.notes import export, markdown, note_store
 from tests.conftest import call
 

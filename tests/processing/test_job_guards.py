@@ -11,7 +11,7 @@ import time
 import pytest
 
 from chalicelib.core import aws, config, db
-from chalicelib.knowledge import wikilinks
+from chalicelib.notes import wikilinks
 from chalicelib.processing import cleanup, handlers, job
 from chalicelib.videos import video_store
 from tests.conftest import call, ledger_total

@@ -390,7 +390,7 @@ def test_manual_captions_win_over_generated_ones(client, stack, user, youtube):
 def test_duplicate_delivery_makes_one_note_and_one_charge(client, stack, user, youtube):
     video = youtube.add(lecture(70))
     submitted = submit(client, user, video)
-    from chalicelib.processing import job_queue
+    from chalicelib.videos import job_queue
 
     job_queue.enqueue(submitted["video_id"], user["user_id"])
     assert work(stack) == 2
