@@ -42,7 +42,7 @@ def key(user_id: str, video_id: str) -> str:
 def parse(text: str, youtube_video_id: str) -> Transcript:
     """The transcript of an uploaded file, checked strictly (rolling auto-caption
     repeats removed by the same parsers as YouTube's files)."""
-    if len(text.encode("utf-8")) > MAX_UPLOAD_BYTES:
+    if _utf8_length(text) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"transcript is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     try:
         segments = captions.parse_caption_file(text)
@@ -66,6 +66,15 @@ def parse(text: str, youtube_video_id: str) -> Transcript:
         language=language.group(1) if language else UNKNOWN_LANGUAGE, is_generated=False,
         segments=[Segment(s["text"], s["start"], s["duration"]) for s in segments],
         source="uploaded")
+
+
+def _utf8_length(text: str) -> int:
+    """Bytes as stored; a lone surrogate (HTTP bodies refuse them first) is rejected."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise UploadRejected(f"transcript is not valid Unicode text: character "
+                             f"{exc.start + 1} is half of a UTF-16 surrogate pair") from exc
 
 
 def save(user_id: str, video_id: str, transcript: Transcript) -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from chalicelib.youtube import ytdlp
-from chalicelib.youtube import tracks
+from chalicelib.youtube import tracks, ytdlp
 from chalicelib.youtube.captions import parse_json3, parse_vtt
 from chalicelib.youtube.ytdlp import (
     SubtitlesTemporarilyUnavailable,
@@ -401,7 +400,8 @@ def test_parse_vtt_manual_captions() -> None:
 
     assert parse_vtt(vtt) == [
         {"text": "Welcome to 6.006.", "start": 1.0, "duration": 3.0},
-        {"text": "Today: sorting <fast> and slow", "start": 4.5, "duration": 2.75},
+        # Escaped brackets are the caption's words, never a tag (issue 20).
+        {"text": "Today: sorting ‹fast› and slow", "start": 4.5, "duration": 2.75},
         {"text": "The end", "start": 3600.0, "duration": 2.5},
     ]
 
