@@ -26,7 +26,7 @@ def write(transcript) -> drafts.Generated:
 
 
 def test_a_long_lecture_is_written_in_overlapping_parts_with_ten_questions_an_hour(
-        fake, monkeypatch):  # noqa: F811
+        fake, monkeypatch):
     monkeypatch.setenv("NOTES_CHUNK_TOKENS", "4000")
     transcript = corpus("phil_epistemology")  # 60 minutes
     write(transcript)
@@ -52,13 +52,13 @@ def test_a_long_lecture_is_written_in_overlapping_parts_with_ten_questions_an_ho
     assert len(synthesis) == 1 and "Add no facts" in synthesis[0]["system"][0]["text"]
 
 
-def test_automatic_captions_are_flagged_with_their_caption_errors(fake):  # noqa: F811
+def test_automatic_captions_are_flagged_with_their_caption_errors(fake):
     write(corpus("hist_black_death_auto"))
     user = fake.requests[0]["messages"][0]["content"]
     assert "captions: automatic (speech recognition: expect misheard words" in user
 
 
-def test_sections_that_stop_short_of_the_end_get_the_rest_written(fake):  # noqa: F811
+def test_sections_that_stop_short_of_the_end_get_the_rest_written(fake):
     transcript = corpus("math_determinants")
 
     def stops_at_a_third(request: dict) -> dict:

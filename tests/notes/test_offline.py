@@ -60,7 +60,7 @@ def test_other_languages_keep_their_words_and_lose_their_fillers():
 
 
 def defined(lines: list[str], language: str = "en") -> list[str | None]:
-    stop = offline._stopwords(language)
+    stop = offline.stopwords(language)
     return [offline.definition_term(s, language, stop)
             for s in offline.sentences(transcript(lines, language))]
 
@@ -99,7 +99,7 @@ def test_defining_frames_still_make_concepts():
 
 def test_the_classes_lecture_defines_its_concepts_and_not_its_examples():
     lecture = Transcript.from_dict(json.loads((CORPUS / "py_classes.json").read_text()))
-    stop = offline._stopwords("en")
+    stop = offline.stopwords("en")
     terms = {offline.definition_term(s, "en", stop) for s in offline.sentences(lecture)}
     assert not terms & {"parent's version", "Account", "deposit", "owner", "object",
                         "withdraw", "s dot withdraw", "Five", "number five",
