@@ -88,7 +88,7 @@ def _node_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return loader.construct_mapping(node, deep=True)
 
 
 def _add_function_tag(tag: str, key: str) -> None:
@@ -111,7 +111,7 @@ _add_function_tag("!Condition", "Condition")
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     # CloudFormation treats `2010-09-09` as text, not as a date.
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    return str(loader.construct_scalar(node))
 
 
 _TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)

@@ -45,7 +45,7 @@ def harden_chalice_local() -> None:
             return {}
         return claims if isinstance(claims, dict) else {}
 
-    local.LocalGatewayAuthorizer._decode_jwt_payload = tolerant
+    local.LocalGatewayAuthorizer._decode_jwt_payload = tolerant  # type: ignore[method-assign,assignment]
 
     class RouteNotFound(local.LocalGatewayException):
         CODE = 404
@@ -65,7 +65,7 @@ def harden_chalice_local() -> None:
             raise not_found()
         return event
 
-    local.LocalGateway._generate_lambda_event = event_or_404
+    local.LocalGateway._generate_lambda_event = event_or_404  # type: ignore[method-assign]
     warnings.filterwarnings("ignore", message=r".*(not supported|not a supported) in local "
                             r"mode", category=UserWarning)
     local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG

@@ -21,7 +21,9 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -85,7 +87,8 @@ def find_user(email: str, user_id: str | None = None) -> dict:
                        "authenticated call (e.g. GET /user), then run this again")
 
 
-def grant(email: str, amount: int, reason: str, user_id: str | None = None) -> dict:
+def grant(email: str, amount: int, reason: str,
+          user_id: str | None = None) -> Mapping[str, Any]:
     """Apply the adjustment to the live account with this email; returns the ledger row."""
     from chalicelib.ledger import ids, movements
 

@@ -4,7 +4,9 @@ moto keeps everything in memory, in per-service backends. They are pickled to
 one file under .local/: locks are recreated fresh (moto's SQS queues hold them)
 and RSA keys travel as PEM (the Cognito pool's signing key), the two things in
 them that pickle cannot carry. Writes go to a temporary file renamed into
-place, so a crash mid-save never leaves a torn state file.
+place, so a crash mid-save never leaves a torn state file. A state saved under an
+older schema is brought up to date as it is loaded (`upgrade_videos`); the indexes
+themselves are converged to the template's by infra.local.provision.
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ class _StatePickler(pickle.Pickler):
 def snapshot() -> bytes:
     from moto.backends import get_backend
 
-    state = {name: dict(get_backend(name)) for name in SERVICES}
+    state = {name: dict(get_backend(name)) for name in SERVICES}  # type: ignore[call-overload]
     buffer = io.BytesIO()
     _StatePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
     return buffer.getvalue()
@@ -79,4 +81,39 @@ def load(path: Path) -> bool:
         backends = get_backend(name)
         backends.clear()
         backends.update(accounts)
+    try:
+        upgraded = upgrade_videos()
+    except Exception:  # moto's internals moved: keep the data as saved
+        log.warning("could not give saved videos their InFlightIndex keys", exc_info=True)
+    else:
+        if upgraded:
+            log.info("%d saved videos in flight given their InFlightIndex keys", upgraded)
     return True
+
+
+def upgrade_videos() -> int:
+    """Bring videos saved under an older schema up to the current one, before anything
+    serves them: a video queued or processing that has no InFlightIndex keys (saved
+    when the table had StatusIndex instead) gets them (chalicelib.videos.video_store
+    `in_flight_keys`), so the cleanup still finds it once provisioning has converged
+    the table's indexes to the template's. Idempotent; how many videos it changed."""
+    from moto.backends import get_backend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    from chalicelib.core import db
+    from chalicelib.videos import video_store
+
+    upgraded = 0
+    for regions in get_backend("dynamodb").values():
+        for backend in regions.values():
+            for table in backend.tables.values():
+                if not table.name.endswith("-videos") or table.hash_key_attr != "video_id":
+                    continue
+                for item in table.all_items():
+                    if "in_flight" in item.attrs:
+                        continue
+                    keys = video_store.in_flight_keys(db.from_item(item.to_json()["Attributes"]))
+                    for name, value in keys.items():
+                        item.attrs[name] = DynamoType(db.attr(value))
+                    upgraded += bool(keys)
+    return upgraded

@@ -35,9 +35,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 from infra.local import emulator_state
 from infra.local.chalice_local import harden_chalice_local
@@ -61,8 +62,9 @@ def scheduled_event(rule: str) -> dict:
     """What EventBridge sends a scheduled Lambda."""
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
             "source": "aws.events", "account": "000000000000",
-            "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": "us-east-1", "resources": [f"arn:aws:events:us-east-1:000000000000:rule/{rule}"],
+            "time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": [f"arn:aws:events:us-east-1:000000000000:rule/{rule}"],
             "detail": {}}
 
 
@@ -87,8 +89,8 @@ class LocalStack:
 
     def check_ports(self) -> None:
         """Both ports free, before anything starts (and before any file is written)."""
-        for port, setting, flag in ((self.api_port, "LOCAL_API_PORT", "--port"),
-                                    (self.aws_port, "LOCAL_AWS_PORT", "--aws-port")):
+        for port, setting, _flag in ((self.api_port, "LOCAL_API_PORT", "--port"),
+                                     (self.aws_port, "LOCAL_AWS_PORT", "--aws-port")):
             if port and not port_free(self.host, port):
                 raise PortTaken(
                     f"make run: port {port} on {self.host} is taken (another `make run`?): "
@@ -161,7 +163,7 @@ class LocalStack:
             while not self.stop_event.is_set():
                 try:
                     poll_once(sqs, queue_url, handler, wait_seconds=POLL_WAIT_SECONDS, name=name)
-                except Exception:  # noqa: BLE001 - the emulator stopping, or a network blip
+                except Exception:  # the emulator stopping, or a network blip
                     if not self.stop_event.wait(1.0):
                         log.exception("%s: polling failed; retrying", name)
         return loop
@@ -171,7 +173,7 @@ class LocalStack:
             while not self.stop_event.wait(seconds):
                 try:
                     action()
-                except Exception:  # noqa: BLE001 - keep the schedule going
+                except Exception:  # keep the schedule going
                     log.exception("scheduled %s failed", getattr(action, "__name__", "task"))
         return loop
 
@@ -262,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Study Buddy local stack ready in {time.monotonic() - started:.1f}s"
           f"{' (state restored)' if info['restored'] else ''}: "
-          f"API {stack.api_url}  AWS emulator {stack.emulator.url}  "
+          f"API {stack.api_url}  AWS emulator {stack.emulator.url if stack.emulator else ''}  "
           f"outputs {args.state_dir / 'outputs.json'}  (Ctrl-C stops)", flush=True)
     while not stopping.wait(0.5):
         pass

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def poll_once(sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any],
     message = messages[0]
     try:
         handler(sqs_event(message, arn), LambdaContext(name, str(uuid.uuid4())))
-    except Exception as exc:  # noqa: BLE001 - as Lambda: the message stays for SQS to redeliver
+    except Exception as exc:  # as Lambda: the message stays for SQS to redeliver
         if is_transient(exc):
             # Expected (YouTube or the model busy), and already said in one line by the
             # job (chalicelib.processing.job): the cause and traceback at debug level only.

@@ -664,7 +664,7 @@ def write_zip(path: Path, files: dict[str, bytes]) -> None:
 
 
 def metadata(name: str, *requires: str) -> bytes:
-    lines = [f"Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0"]
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0"]
     return "\n".join(lines + [f"Requires-Dist: {r}" for r in requires]).encode() + b"\n"
 
 
@@ -709,7 +709,7 @@ def test_package_inspection_finds_every_problem(tmp_path: Path,
 
 def test_requirements_lines_and_architecture() -> None:
     lines = package_check.requirement_lines(ROOT / "requirements.txt")
-    assert "PyJWT[crypto]==2.15.1" in lines and not any(l.startswith("#") for l in lines)
+    assert "PyJWT[crypto]==2.15.1" in lines and not any(line.startswith("#") for line in lines)
     assert package_check.stage_architecture(CONFIG, "prod") == "arm64"
     assert package_check.stage_architecture(CONFIG, "local") == "x86_64"
 

@@ -14,9 +14,16 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from infra.template import NO_VALUE, CfnError, Resolver, creation_order, load_template, loads_template
 from infra.local.emulator import Emulator
 from infra.local.provision import provision
+from infra.template import (
+    NO_VALUE,
+    CfnError,
+    Resolver,
+    creation_order,
+    load_template,
+    loads_template,
+)
 
 REGION = "us-east-1"
 OUTPUT_KEYS = {
@@ -140,6 +147,39 @@ def test_provision_is_idempotent(emulator: Emulator, outputs: dict[str, str]) ->
     assert set(app["ReadAttributes"]) == {"email", "email_verified", "name"}
 
 
+def test_provision_drops_an_index_the_template_no_longer_has(
+    emulator: Emulator, outputs: dict[str, str]
+) -> None:
+    # A table saved before the template replaced StatusIndex with InFlightIndex.
+    dynamodb = client(emulator, "dynamodb")
+    name = outputs["VideosTableName"]
+    dynamodb.update_table(
+        TableName=name,
+        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "InFlightIndex"}}],
+    )
+    dynamodb.update_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}
+                              for key in ("video_id", "status", "created_at")],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "StatusIndex",
+            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
+                          {"AttributeName": "created_at", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }}],
+    )
+
+    assert provision("local", REGION, endpoint_url=emulator.url) == outputs
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    indexes = {i["IndexName"]: i for i in table["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"UserVideosIndex", "InFlightIndex", "UserStatusIndex"}
+    assert indexes["InFlightIndex"]["KeySchema"] == [
+        {"AttributeName": "in_flight", "KeyType": "HASH"},
+        {"AttributeName": "stuck_after", "KeyType": "RANGE"},
+    ]
+    assert indexes["InFlightIndex"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+
+
 def test_provision_honours_aws_endpoint_url(
     emulator: Emulator, outputs: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,7 +191,7 @@ def test_tables_have_their_indexes(emulator: Emulator, outputs: dict[str, str]) 
     dynamodb = client(emulator, "dynamodb")
     expected = {
         "UsersTableName": {"EmailIndex"},
-        "VideosTableName": {"UserVideosIndex", "StatusIndex", "UserStatusIndex"},
+        "VideosTableName": {"UserVideosIndex", "InFlightIndex", "UserStatusIndex"},
         "NotesTableName": {
             "VideoNotesIndex", "UserNotesIndex", "UserCategoryIndex", "UserTitleIndex"
         },

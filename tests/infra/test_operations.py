@@ -142,7 +142,7 @@ def test_the_smoke_test_finds_an_echoing_or_unhealthy_api():
 
     def echoing(method, url, headers):
         if "no-such-route" in url:
-            return 403, ('{"message":"Authorization=%s"}' % headers["Authorization"]).encode()
+            return 403, ('{"message":"Authorization=' + headers["Authorization"] + '"}').encode()
         return healthy(method, url, headers)
 
     [problem] = smoke.problems("https://api.example", "dev", echoing)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from infra.template import NO_VALUE, TEMPLATE_PATH, Resolver, load_template
 from infra.cloud.deploy import DEPLOY_OUTPUT_ENVIRONMENT, SECRET_OUTPUTS
+from infra.template import NO_VALUE, TEMPLATE_PATH, Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
@@ -119,7 +119,7 @@ def test_hosted_ui_and_identity_pool() -> None:
 
 TABLES = {
     "UsersTable": {"EmailIndex"},
-    "VideosTable": {"UserVideosIndex", "StatusIndex", "UserStatusIndex"},
+    "VideosTable": {"UserVideosIndex", "InFlightIndex", "UserStatusIndex"},
     "NotesTable": {"VideoNotesIndex", "UserNotesIndex", "UserCategoryIndex", "UserTitleIndex"},
     "CreditTransactionsTable": {"UserTransactionsIndex", "TransactionTypeIndex"},
 }
