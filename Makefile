@@ -19,7 +19,7 @@ STAMP := $(VENV)/.installed-3.13
 # with its own interpreter) uses that Python as it is: no venv is built or touched.
 DEPS := $(if $(filter $(VENV)/bin/python,$(PY)),$(STAMP))
 
-.PHONY: run seed test bench clean deploy package model credits logs rollback smoke web web-if-possible
+.PHONY: run seed test lint bench clean deploy package model credits logs rollback smoke web web-if-possible
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(NEED_PYTHON)
@@ -70,7 +70,13 @@ credits: $(DEPS)
 	@test -n "$(EMAIL)" -a -n "$(CREDITS)" || { echo "usage: make credits EMAIL=you@example.com CREDITS=n"; exit 2; }
 	@$(PY) -m infra.local.credits --email "$(EMAIL)" --credits "$(CREDITS)"
 
-test: $(DEPS) web-if-possible
+# ruff and mypy (pinned in requirements-dev.txt, configured in pyproject.toml) fail the
+# run on any finding, before the tests.
+lint: $(DEPS)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: $(DEPS) web-if-possible lint
 	$(PY) -m pytest
 
 bench: $(DEPS)

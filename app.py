@@ -17,24 +17,34 @@ from chalicelib.http.threadsafe import ThreadSafeChalice
 # pays, and each function needs only some of these (docs/ARCHITECTURE.md, "Cold
 # starts"). The TYPE_CHECKING block names the same modules for readers and IDEs.
 if TYPE_CHECKING:
-    from chalicelib.accounts import signin, tokens, users
+    from chalicelib.accounts import tokens, users
+    from chalicelib.api import auth, credits, notes, profile, videos
     from chalicelib.core import config, db, guard, observability
     from chalicelib.http import cors, openapi, validation
-    from chalicelib.ledger import history, packages
-    from chalicelib.notes import export, note_store
-    from chalicelib.payments import checkout, sandbox, webhook
+    from chalicelib.payments import sandbox, webhook
     from chalicelib.processing import cleanup as stuck_jobs
     from chalicelib.processing import handlers
-    from chalicelib.videos import video_api
-else:
-    (signin, tokens, users, config, db, guard, observability, cors, openapi, validation,
-     history, packages, export, note_store, checkout, webhook, stuck_jobs, handlers, video_api,
-     sandbox) = lazy(
-        "accounts.signin", "accounts.tokens", "accounts.users", "core.config", "core.db",
-        "core.guard", "core.observability", "http.cors", "http.openapi", "http.validation",
-        "ledger.history", "ledger.packages", "notes.export", "notes.note_store",
-        "payments.checkout", "payments.webhook", "processing.cleanup", "processing.handlers",
-        "videos.video_api", "payments.sandbox")
+    from chalicelib.videos import submissions
+else:  # one name per line, each the module the block above imports under that name
+    tokens = lazy("accounts.tokens")
+    users = lazy("accounts.users")
+    auth = lazy("api.auth")
+    credits = lazy("api.credits")
+    notes = lazy("api.notes")
+    profile = lazy("api.profile")
+    videos = lazy("api.videos")
+    config = lazy("core.config")
+    db = lazy("core.db")
+    guard = lazy("core.guard")
+    observability = lazy("core.observability")
+    cors = lazy("http.cors")
+    openapi = lazy("http.openapi")
+    validation = lazy("http.validation")
+    sandbox = lazy("payments.sandbox")
+    webhook = lazy("payments.webhook")
+    stuck_jobs = lazy("processing.cleanup")
+    handlers = lazy("processing.handlers")
+    submissions = lazy("videos.submissions")
 
 app = ThreadSafeChalice(app_name="youtube-study-buddy")
 
@@ -95,32 +105,32 @@ def openapi_document() -> dict:
 
 @app.route("/auth/register", methods=["POST"])
 def register() -> Response:
-    return Response(body=signin.register(_body()), status_code=201)
+    return Response(body=auth.register(_body()), status_code=201)
 
 
 @app.route("/auth/confirm", methods=["POST"])
 def confirm() -> dict:
-    return signin.confirm(_body())
+    return auth.confirm(_body())
 
 
 @app.route("/auth/login", methods=["POST"])
 def login() -> dict:
-    return signin.login(_body())
+    return auth.login(_body())
 
 
 @app.route("/auth/refresh", methods=["POST"])
 def refresh() -> dict:
-    return signin.refresh(_body())
+    return auth.refresh(_body())
 
 
 @app.route("/auth/forgot-password", methods=["POST"])
 def forgot_password() -> Response:
-    return Response(body=signin.forgot_password(_body()), status_code=202)
+    return Response(body=auth.forgot_password(_body()), status_code=202)
 
 
 @app.route("/auth/reset-password", methods=["POST"])
 def reset_password() -> dict:
-    return signin.reset_password(_body())
+    return auth.reset_password(_body())
 
 
 @app.route("/auth/verify", authorizer=authorizer)
@@ -134,13 +144,13 @@ def verify() -> dict:
 
 @app.route("/user", authorizer=authorizer)
 def get_user() -> dict:
-    return users.get_profile(_user_id())
+    return profile.get(_user_id())
 
 
 @app.route("/user", methods=["PUT"], authorizer=authorizer)
 def update_user() -> dict:
     user_id = _user_id()
-    return users.update_profile(user_id, _body())
+    return profile.update(user_id, _body())
 
 
 # --- videos --------------------------------------------------------------------
@@ -149,25 +159,25 @@ def update_user() -> dict:
 def submit_video() -> Response:
     user_id = _user_id()
     try:
-        return Response(body=video_api.submit(user_id, _body()), status_code=202)
-    except video_api.AlreadySubmitted as exc:  # 409 with the existing video's id
+        return Response(body=videos.submit(user_id, _body()), status_code=202)
+    except submissions.AlreadySubmitted as exc:  # 409 with the existing video's id
         return Response(body=exc.body(), status_code=409)
 
 
 @app.route("/videos", authorizer=authorizer)
 def list_videos() -> dict:
     user_id = _user_id()
-    return video_api.list_videos(user_id, _request().query_params)
+    return videos.list_videos(user_id, _request().query_params)
 
 
 @app.route("/videos/{video_id}", authorizer=authorizer)
 def get_video(video_id: str) -> dict:
-    return video_api.get_video(_user_id(), video_id)
+    return videos.get_video(_user_id(), video_id)
 
 
 @app.route("/videos/{video_id}", methods=["DELETE"], authorizer=authorizer)
 def delete_video(video_id: str) -> Response:
-    video_api.delete(_user_id(), video_id)
+    videos.delete(_user_id(), video_id)
     return Response(body="", status_code=204)
 
 
@@ -176,32 +186,38 @@ def delete_video(video_id: str) -> Response:
 @app.route("/notes", authorizer=authorizer)
 def list_notes() -> dict:
     user_id = _user_id()
-    return note_store.list_notes(user_id, _request().query_params)
+    return notes.list_notes(user_id, _request().query_params)
 
 
 # Declared before /notes/{note_id}: a literal path wins over a parameter (API Gateway
 # and chalice local alike), so "export" is never taken for a note id.
 @app.route("/notes/export", authorizer=authorizer)
-def export_notes() -> dict:
+def export_notes() -> Response:
     user_id = _user_id()
-    return export.export(user_id, _request().query_params)
+    body, queued = notes.export_library(user_id, _request().query_params)
+    return Response(body=body, status_code=202 if queued else 200)  # 202: the worker builds it
+
+
+@app.route("/notes/export/{export_id}", authorizer=authorizer)
+def export_status(export_id: str) -> dict:
+    return notes.export_status(_user_id(), export_id)
 
 
 @app.route("/categories", authorizer=authorizer)
 def list_categories() -> dict:
     user_id = _user_id()
-    return note_store.categories(user_id, _request().query_params)
+    return notes.categories(user_id, _request().query_params)
 
 
 @app.route("/notes/{note_id}", authorizer=authorizer)
 def get_note(note_id: str) -> dict:
     user_id = _user_id()
-    return note_store.get_note(user_id, note_id, _request().query_params)
+    return notes.get_note(user_id, note_id, _request().query_params)
 
 
 @app.route("/notes/{note_id}/download", authorizer=authorizer)
 def download_note(note_id: str) -> dict:
-    return note_store.download(_user_id(), note_id)
+    return notes.download(_user_id(), note_id)
 
 
 # --- credits -------------------------------------------------------------------
@@ -209,13 +225,13 @@ def download_note(note_id: str) -> dict:
 @app.route("/credits", authorizer=authorizer)
 def get_credits() -> dict:
     user_id = _user_id()
-    return {"credits": users.get_profile(user_id)["credits"], "packages": packages.catalogue()}
+    return credits.balance(user_id)
 
 
 @app.route("/credits/history", authorizer=authorizer)
 def credit_history() -> dict:
     user_id = _user_id()
-    return history.history(user_id, _request().query_params)
+    return credits.transactions(user_id, _request().query_params)
 
 
 # --- payments ------------------------------------------------------------------
@@ -223,13 +239,13 @@ def credit_history() -> dict:
 @app.route("/credits/checkout", methods=["POST"], authorizer=authorizer)
 def credits_checkout() -> Response:
     user_id = _user_id()
-    return Response(body=checkout.create_checkout(user_id, _body()), status_code=201)
+    return Response(body=credits.checkout(user_id, _body()), status_code=201)
 
 
 @app.route("/credits/purchase", methods=["POST"], authorizer=authorizer)
 def credits_purchase() -> Response:
     user_id = _user_id()
-    return Response(body=checkout.create_payment_intent(user_id, _body()), status_code=201)
+    return Response(body=credits.purchase(user_id, _body()), status_code=201)
 
 
 # Public: Stripe proves itself with the Stripe-Signature header over the raw body.

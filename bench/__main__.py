@@ -48,7 +48,7 @@ def main() -> int:
         env.setenv(key, value)
     stack = {**outputs, "endpoint": emulator.url}
 
-    from bench import fallback, knowledge, notes, processing, upload_spend
+    from bench import captions, export, fallback, knowledge, notes, processing, upload_spend
 
     lines = ["# Benchmark report", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -57,6 +57,8 @@ def main() -> int:
     lines += fallback.report(fallback.run(stack, env))
     lines += processing.report_adversarial(processing.run_adversarial(stack, env))
     lines += upload_spend.report(upload_spend.run(stack, env))
+    lines += captions.report(captions.run())
+    lines += export.report(export.run(stack, env))
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     lines += [""] + notes.report(notes.run_offline(), notes.run_claude())

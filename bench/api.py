@@ -15,7 +15,6 @@ from typing import Any
 
 from chalicelib.core import aws, config, db
 from chalicelib.ledger import movements
-from chalicelib.videos import video_api
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IMPORT_RUNS = 15
@@ -150,7 +149,8 @@ def report(imports: dict, scaling: list[dict], load: dict) -> list[str]:
     lines = ["## API", "",
              f"Import of app.py (every cold start): {imports['app'] * 1000:.0f} ms against "
              f"{imports['bare'] * 1000:.0f} ms for a one-route Chalice app: ratio "
-             f"**{imports['ratio']:.2f}** (target 1.2 at most: docs/ARCHITECTURE.md, 'Cold starts').", "",
+             f"**{imports['ratio']:.2f}** (target 1.2 at most: docs/ARCHITECTURE.md, "
+             "'Cold starts').", "",
              "| list | user's items | p50 ms, end to end | p50 ms, ours (without DynamoDB "
              "calls) | DynamoDB items read |", "|---|---|---|---|---|"]
     lines += [f"| GET {r['path']} | {r['items']:,} | {r['p50_ms']:.1f} | {r['ours_ms']:.1f} | "

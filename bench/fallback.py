@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from chalicelib.api import videos as video_requests
 from chalicelib.core import aws
 from chalicelib.ledger import movements
-from chalicelib.videos import video_api, video_store
+from chalicelib.videos import video_store
 from infra.local.worker import poll_once
 from testkit import fake_ytdlp
 from testkit.fake_youtube import FakeYouTube
@@ -24,7 +25,7 @@ def _submit_to_completed(stack: dict, user_id: str, youtube_id: str) -> float:
     from app import process_video
 
     started = time.perf_counter()
-    video_id = video_api.submit(user_id, {"url": youtube_id})["video_id"]
+    video_id = video_requests.submit(user_id, {"url": youtube_id})["video_id"]
     while not poll_once(aws.client("sqs"), stack["VideoQueueUrl"], process_video):
         pass
     seconds = time.perf_counter() - started

@@ -22,8 +22,9 @@ import tempfile
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXISTING_NOTES = 2000
@@ -91,7 +92,6 @@ def sixty_minute_note() -> tuple[dict, str, str, Any]:
 
 def measure_embed(draft: dict, title: str, content: str, transcript: Any) -> dict:
     from chalicelib.knowledge import embeddings, filing, library
-    from chalicelib.notes import wikilinks
 
     text = library.note_text(draft, title)
     model = embeddings.model()
@@ -253,7 +253,8 @@ def report(rows: list[dict]) -> list[str]:
     total = sum(item["unzipped"] for item in package["zips"])
     lines += [f"| all | {sum(i['bytes'] for i in package['zips']) / 2**20:.1f} | "
               f"{total / 2**20:.1f} | |", "",
-              f"Of which the model (chalicelib/knowledge/model/): {package['model_zipped'] / 2**20:.1f} "
+              "Of which the model (chalicelib/knowledge/model/): "
+              f"{package['model_zipped'] / 2**20:.1f} "
               f"MiB zipped, {package['model_unzipped'] / 2**20:.1f} MiB unzipped; numpy: "
               f"{package['numpy_zipped'] / 2**20:.1f} MiB zipped, "
               f"{package['numpy_unzipped'] / 2**20:.1f} MiB unzipped."]

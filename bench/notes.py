@@ -36,8 +36,9 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TOLERANCE_SECONDS = 15.0

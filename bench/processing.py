@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from chalicelib.api import videos as video_requests
 from chalicelib.core import aws
 from chalicelib.ledger import movements
 from chalicelib.notes import claude
 from chalicelib.processing import cost_bound
-from chalicelib.videos import video_api
 from infra.local.worker import poll_once
 from testkit.fake_anthropic import FakeAnthropic
 from testkit.fake_youtube import FakeVideo, FakeYouTube, Track
@@ -35,7 +35,7 @@ def _user(user_id: str) -> None:
 def _run_job(stack: dict, user_id: str, video_id: str) -> float:
     from app import process_video
 
-    video_api.submit(user_id, {"url": video_id})
+    video_requests.submit(user_id, {"url": video_id})
     started = time.perf_counter()
     while not poll_once(aws.client("sqs"), stack["VideoQueueUrl"], process_video):
         pass
@@ -137,7 +137,7 @@ def run_adversarial(stack: dict, env: Any) -> list[dict]:
             user_id = f"bench-adversary-{time.time_ns()}"
             _user(user_id)
             video = youtube.add(make())
-            submitted = video_api.submit(user_id, {"url": video.video_id})
+            submitted = video_requests.submit(user_id, {"url": video.video_id})
             from app import process_video
 
             while not poll_once(aws.client("sqs"), stack["VideoQueueUrl"], process_video):

@@ -35,10 +35,10 @@ class _Deferred:
         return f"<deferred module {self._name}>"
 
 
-def lazy(*names: str) -> tuple[Any, ...]:
-    """chalicelib modules that load on first use.
+def lazy(name: str) -> Any:
+    """The chalicelib module `name` (e.g. "videos.submissions"), loaded on first use.
 
     Importing app.py is what every cold start of every function pays: the API
     need not load the pipeline, the processor need not load billing.
     """
-    return tuple(_Deferred(f"{__name__}.{name}") for name in names)
+    return _Deferred(f"{__name__}.{name}")

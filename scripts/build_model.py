@@ -43,9 +43,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
+from eval_notes import NOTES  # noqa: E402
 
 from chalicelib.knowledge import embeddings, taxonomy  # noqa: E402
-from eval_notes import NOTES  # noqa: E402
 
 OUT = ROOT / "chalicelib" / "knowledge" / "model"
 QUALITY_FILE = Path(__file__).resolve().parent / "model_quality.json"

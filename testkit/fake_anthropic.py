@@ -13,8 +13,9 @@ import math
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 LINE_RE = re.compile(r"^\[(?:(\d+):)?(\d{2}):(\d{2})\] (?:L(\d+) )?(.*)$", re.M)
@@ -160,7 +161,8 @@ class FakeAnthropic:
                     # Bedrock's form: the model is in the path, the version in the body.
                     body["model"] = unquote(self.path.split("/")[2])
                 fake.paths.append(self.path)
-                status, payload = fake._respond(body, {k.lower(): v for k, v in self.headers.items()})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, payload = fake._respond(body, headers)
                 raw = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -175,7 +177,7 @@ class FakeAnthropic:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeAnthropic":
+    def __enter__(self) -> FakeAnthropic:
         self._thread.start()
         return self
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
@@ -162,10 +162,12 @@ class FakeYouTube(BaseAdapter):
     def paths(self) -> list[str]:
         return [urlsplit(r.split(" ", 1)[1]).path for r in self.requests]
 
-    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+    def send(self, request: requests.PreparedRequest,  # type: ignore[override]
+             **kwargs: object) -> requests.Response:
         with self._lock:
-            self.requests.append(f"{request.method} {request.url}")
-            self.cookies.append(request.headers.get("Cookie", ""))
+            self.requests.append(f"{request.method} {request.url!s}")
+            cookie = request.headers.get("Cookie", "")
+            self.cookies.append(cookie if isinstance(cookie, str) else cookie.decode())
         url = urlsplit(request.url or "")
         query = parse_qs(url.query)
         failure = self.failures.get(url.path)
@@ -176,7 +178,7 @@ class FakeYouTube(BaseAdapter):
         if url.path == "/watch":
             return self._watch(request, query["v"][0])
         if url.path == "/youtubei/v1/player":
-            body = json.loads(request.body or b"{}")
+            body = json.loads(request.body or b"{}")  # type: ignore[arg-type]
             return self._player(request, body.get("videoId", ""))
         if url.path == "/api/timedtext":
             return self._captions(request, query)

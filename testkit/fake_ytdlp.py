@@ -24,8 +24,9 @@ from __future__ import annotations
 import functools
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from yt_dlp import YoutubeDL
@@ -194,14 +195,14 @@ class FakeYouTube:
             return {"responseContext": context, "playabilityStatus": UNAVAILABLE}
         status = video.client_playability.get(client or "") or video.playability
         if status is not None:
-            response = {"responseContext": context, "playabilityStatus": status}
+            refused: dict[str, Any] = {"responseContext": context, "playabilityStatus": status}
             if status.get("status") in ("UNPLAYABLE", "LIVE_STREAM_OFFLINE"):
                 # Members-only, Premium, upcoming live: YouTube still names the video.
-                response["videoDetails"] = {"videoId": video.video_id, "title": video.title,
+                refused["videoDetails"] = {"videoId": video.video_id, "title": video.title,
                                             "author": video.channel, "lengthSeconds": "0",
                                             "isLiveContent": status.get("status")
                                             == "LIVE_STREAM_OFFLINE"}
-            return response
+            return refused
         response: dict[str, Any] = {
             "responseContext": context,
             "playabilityStatus": {"status": "OK", "playableInEmbed": True,
@@ -317,7 +318,8 @@ class FakeYouTube:
         tlang = query.get("tlang")
         if fmt == "json3" and track.json3 is not None:
             document = _translated(track.json3, tlang) if tlang else track.json3
-            return _respond(request, json.dumps(document).encode(), "application/json; charset=UTF-8")
+            return _respond(request, json.dumps(document).encode(),
+                            "application/json; charset=UTF-8")
         if fmt == "vtt" and track.vtt is not None:
             return _respond(request, track.vtt.encode(), "text/vtt; charset=UTF-8")
         raise _http_error(request, 404)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 from testkit.fake_youtube import FakeVideo, Track
 
@@ -45,7 +46,7 @@ def segments(minutes: float, punctuated: bool = True,
 
 def lecture(minutes: float = 20, *, video_id: str | None = None, generated: bool = False,
             language: str = "en", chapters: bool = False, seconds_per_segment: float = 4.0,
-            **fields: object) -> FakeVideo:
+            **fields: Any) -> FakeVideo:
     description = ("Chapters:\n0:00 Introduction\n2:00 The second law\n"
                    "5:30 Heat engines\n") if chapters else "A lecture on thermodynamics."
     return FakeVideo(

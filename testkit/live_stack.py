@@ -44,7 +44,7 @@ class Stack:
         self.lines: list[str] = []
         self._reader: threading.Thread | None = None
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("AWS_", "USERS_", "VIDEOS_", "NOTES_", "TRANSACTIONS_",
                                       "VIDEO_QUEUE", "USER_POOL", "STAGE", "ANTHROPIC_",
@@ -58,6 +58,7 @@ class Stack:
             text=True, start_new_session=True)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
+            assert self.process.stdout is not None
             line = self.process.stdout.readline()
             if not line and self.process.poll() is not None:
                 raise AssertionError(f"the stack exited with {self.process.returncode}")
@@ -70,14 +71,14 @@ class Stack:
                 return self
         raise AssertionError("the stack did not say it was ready")
 
-    def restart(self, kill: bool = False) -> "Stack":
+    def restart(self, kill: bool = False) -> Stack:
         """Stop (or crash) and start again on the same ports and state."""
         self.stop(kill=kill)
         self.lines = []
         return self.start()
 
     def _collect(self) -> None:
-        assert self.process is not None
+        assert self.process is not None and self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.append(line)
 
@@ -88,5 +89,6 @@ class Stack:
         code = self.process.wait(timeout=60)
         if self._reader is not None:
             self._reader.join(timeout=10)
-        self.process.stdout.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         return code

@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 import jwt
-from moto.utilities.utils import load_resource
 from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.utilities.utils import load_resource
 
 EMULATOR_KEY = jwt.PyJWK.from_dict(
     load_resource("cognitoidp/resources/jwks-private.json"), algorithm="RS256").key
@@ -37,4 +37,5 @@ def sign(payload: dict, key: Any = EMULATOR_KEY, kid: str = EMULATOR_KID,
 
 def unsigned(payload: dict) -> str:
     """An `alg: none` token."""
-    return jwt.encode(payload, None, algorithm="none", headers={"kid": EMULATOR_KID})
+    return jwt.encode(payload, None, algorithm="none",  # type: ignore[arg-type]
+                      headers={"kid": EMULATOR_KID})

@@ -13,7 +13,6 @@ import uuid
 from typing import Any, NoReturn
 
 from chalicelib.core import aws, config
-from chalicelib.http import validation
 from chalicelib.core.errors import (
     BadRequestError,
     ConflictError,
@@ -101,11 +100,7 @@ def _authenticate(flow: str, parameters: dict, **overrides: Exception) -> dict:
     return _tokens(response["AuthenticationResult"])
 
 
-def register(body: Any) -> dict:
-    body = validation.object_body(body, required=("email", "password"), optional=("name",))
-    email = validation.email(body["email"])
-    password = check_password(body["password"])
-    name = validation.string(body["name"], "name", max_length=100) if body.get("name") else ""
+def register(email: str, password: str, name: str = "") -> dict[str, Any]:
     attributes = [{"Name": "email", "Value": email}]
     if name:
         attributes.append({"Name": "name", "Value": name})
@@ -126,7 +121,7 @@ def register(body: Any) -> dict:
             UserPoolId=pool, Username=email,
             UserAttributes=[{"Name": "email_verified", "Value": "true"}])
         result["confirmation_required"] = False
-        result.update(login({"email": email, "password": password}))
+        result.update(login(email, password))
     else:
         result["confirmation_required"] = not response.get("UserConfirmed", False)
     return result
@@ -139,14 +134,11 @@ def _already_registered(email: str) -> dict:
     return {"user_id": str(uuid.uuid4()), "email": email, "confirmation_required": True}
 
 
-def confirm(body: Any) -> dict:
-    body = validation.object_body(body, required=("email", "code"))
-    email = validation.email(body["email"])
-    code = validation.string(body["code"], "code", max_length=64)
+def confirm(email: str, code: str) -> dict[str, Any]:
     try:
         _cognito().confirm_sign_up(ClientId=config.user_pool_client_id(), Username=email,
                                    ConfirmationCode=code)
-    except Exception as exc:  # noqa: BLE001 - mapped or re-raised
+    except Exception as exc:  # mapped or re-raised
         if not config.is_local() and aws.is_error(exc, *_EXISTENCE_ERRORS):
             raise BadRequestError(CONFIRM_FAILED) from exc
         _raise_mapped(exc, UserNotFoundException=BadRequestError(BAD_CODE),
@@ -155,10 +147,7 @@ def confirm(body: Any) -> dict:
     return {"confirmed": True}
 
 
-def login(body: Any) -> dict:
-    body = validation.object_body(body, required=("email", "password"))
-    email = validation.email(body["email"])
-    password = validation.string(body["password"], "password", max_length=256)
+def login(email: str, password: str) -> dict[str, Any]:
     return _authenticate(
         "USER_PASSWORD_AUTH", {"USERNAME": email, "PASSWORD": password},
         NotAuthorizedException=UnauthorizedError(BAD_CREDENTIALS),
@@ -171,9 +160,7 @@ def login(body: Any) -> dict:
     )
 
 
-def refresh(body: Any) -> dict:
-    body = validation.object_body(body, required=("refresh_token",))
-    token = validation.string(body["refresh_token"], "refresh_token", max_length=8192)
+def refresh(token: str) -> dict[str, Any]:
     expired = UnauthorizedError("The refresh token is invalid or expired; sign in again")
     tokens = _authenticate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": token},
                            NotAuthorizedException=expired, UserNotFoundException=expired,
@@ -182,12 +169,10 @@ def refresh(body: Any) -> dict:
     return tokens
 
 
-def forgot_password(body: Any) -> dict:
-    body = validation.object_body(body, required=("email",))
-    email = validation.email(body["email"])
+def forgot_password(email: str) -> dict[str, Any]:
     try:
         _cognito().forgot_password(ClientId=config.user_pool_client_id(), Username=email)
-    except Exception as exc:  # noqa: BLE001 - all but throttling look like success
+    except Exception as exc:  # all but throttling look like success
         # LimitExceededException counts attempts per account, so outside the local
         # stage it would tell an existing account apart: it looks like success too.
         per_account = () if not config.is_local() else ("LimitExceededException",)
@@ -198,11 +183,7 @@ def forgot_password(body: Any) -> dict:
     return {"message": RESET_ACCEPTED}
 
 
-def reset_password(body: Any) -> dict:
-    body = validation.object_body(body, required=("email", "code", "password"))
-    email = validation.email(body["email"])
-    code = validation.string(body["code"], "code", max_length=64)
-    password = check_password(body["password"])
+def reset_password(email: str, code: str, password: str) -> dict[str, Any]:
     try:
         _cognito().confirm_forgot_password(
             ClientId=config.user_pool_client_id(), Username=email,

@@ -126,7 +126,7 @@ def verify(token: str) -> Identity:
     return Identity(
         user_id=sub,
         email=email if isinstance(email, str) else "",
-        name=claims.get("name") if isinstance(claims.get("name"), str) else "",
+        name=name if isinstance(name := claims.get("name"), str) else "",
         expires_at=int(claims["exp"]),
         # A boolean in Cognito's ID tokens; the string "true" from some providers'
         # attribute mappings (and from the emulator).

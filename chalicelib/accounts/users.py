@@ -10,14 +10,13 @@ claim record in the ledger remembers after the account is gone.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
-from chalicelib.core import aws, config, db
-from chalicelib.http import validation
-from chalicelib.ledger import ids, movements
-from chalicelib.core.errors import BadRequestError
 from chalicelib.accounts import emails
+from chalicelib.accounts.records import User
 from chalicelib.accounts.tokens import Identity
+from chalicelib.core import aws, config, db
+from chalicelib.ledger import ids, movements
 
 NOTE_STYLES = ("concise", "detailed")
 DEFAULT_PREFERENCES: dict[str, Any] = {
@@ -87,21 +86,21 @@ def ensure_user(identity: Identity) -> None:
             _known.add(identity.user_id)
 
 
-def get_record(user_id: str) -> dict:
+def get_record(user_id: str) -> User:
     record = db.get(config.users_table(), {"user_id": user_id}, consistent=True)
     if record is None:
         # The cache said it existed but it is gone (tables were reset): never 500.
         with _known_lock:
             _known.discard(user_id)
         raise movements.AccountMissing(user_id)
-    return record
+    return cast(User, record)
 
 
-def preferences(record: dict) -> dict:
+def preferences(record: User) -> dict[str, Any]:
     return {**DEFAULT_PREFERENCES, **(record.get("preferences") or {})}
 
 
-def profile(record: dict) -> dict:
+def profile(record: User) -> dict[str, Any]:
     return {
         "user_id": record["user_id"],
         "email": record.get("email", ""),
@@ -117,38 +116,18 @@ def get_profile(user_id: str) -> dict:
     return profile(get_record(user_id))
 
 
-def _validate_preferences(raw: Any) -> dict:
-    prefs = validation.object_body(raw, optional=DEFAULT_PREFERENCES.keys(),
-                                   where="'preferences'")
-    checked: dict[str, Any] = {}
-    for key, value in prefs.items():
-        field = f"preferences.{key}"
-        if key == "language":
-            checked[key] = validation.language(value, field)
-        elif key == "note_style":
-            checked[key] = validation.choice(value, field, NOTE_STYLES)
-        elif key == "include_questions":
-            checked[key] = validation.boolean(value, field)
-        elif key == "default_subject":
-            checked[key] = None if value in (None, "") else validation.string(
-                value, field, max_length=MAX_SUBJECT_LENGTH)
-    return checked
-
-
-def update_profile(user_id: str, body: Any) -> dict:
-    body = validation.object_body(body, optional=("name", "preferences"))
-    if not body:
-        raise BadRequestError("Nothing to update: send 'name' and/or 'preferences'")
+def update_profile(user_id: str, *, name: str | None = None,
+                   preferences: dict[str, Any] | None = None) -> dict:
+    """Set the name (when given) and each preference given (None: back to its default),
+    as checked by the request layer (chalicelib.api.profile)."""
     sets = ["updated_at = :now"]
     removes: list[str] = []
     names: dict[str, str] = {}
     vals: dict[str, Any] = {"now": db.now_iso()}
-    if "name" in body:
-        vals["name"] = validation.string(body["name"], "name", max_length=MAX_NAME_LENGTH,
-                                         min_length=0)
+    if name is not None:
+        vals["name"] = name
         sets.append("#name = :name")
         names["#name"] = "name"
-    preferences = _validate_preferences(body["preferences"]) if "preferences" in body else {}
     if preferences:
         names["#prefs"] = "preferences"
         # Per-key updates, so two concurrent edits of different keys both stick.
@@ -165,4 +144,4 @@ def update_profile(user_id: str, body: Any) -> dict:
         UpdateExpression=expression, ExpressionAttributeNames=names,
         ExpressionAttributeValues=db.values(**vals),
         ConditionExpression="attribute_exists(user_id)", ReturnValues="ALL_NEW")
-    return profile(db.from_item(response["Attributes"]))
+    return profile(cast(User, db.from_item(response["Attributes"])))

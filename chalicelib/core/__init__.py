@@ -1,1 +1,2 @@
-"""What every domain builds on: settings, secrets, AWS clients, DynamoDB helpers, cursors, logs and metrics, errors, the prod guard."""
+"""What every domain builds on: settings, secrets, AWS clients, DynamoDB helpers,
+cursors, logs and metrics, errors, the prod guard."""

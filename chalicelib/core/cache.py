@@ -7,7 +7,8 @@ once per key (service and endpoint, API key and base URL...) under a lock.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Generic, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

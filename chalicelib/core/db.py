@@ -6,21 +6,22 @@ converted here, in one place, between Python values and DynamoDB attributes.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from chalicelib.core import aws, cursors
 
 
 def now_iso() -> str:
     """UTC now as ISO-8601 with milliseconds and a Z: the stored form, sortable as a string."""
-    return iso_from_epoch(datetime.datetime.now(datetime.timezone.utc).timestamp())
+    return iso_from_epoch(datetime.datetime.now(datetime.UTC).timestamp())
 
 
 def iso_from_epoch(seconds: float, millis: bool = True) -> str:
     """A moment as stored (with milliseconds, so all stored times sort as strings),
     or without them for display."""
-    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
     if not millis:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
@@ -53,14 +54,13 @@ def attr(value: Any) -> dict:
     return TypeSerializer().serialize(_to_dynamo_value(value))
 
 
-def to_item(data: dict) -> dict:
+def to_item(data: Mapping[str, Any]) -> dict:
     """A Python dict as a DynamoDB item; None values are left out."""
     return {key: attr(value) for key, value in data.items() if value is not None}
 
 
-def from_item(item: dict | None) -> dict | None:
-    if item is None:
-        return None
+def from_item(item: dict) -> dict:
+    """A DynamoDB item (attribute-value form) as a plain record."""
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
@@ -76,7 +76,8 @@ def values(**named: Any) -> dict:
 def get(table: str, key: dict, consistent: bool = False) -> dict | None:
     response = aws.client("dynamodb").get_item(
         TableName=table, Key=to_item(key), ConsistentRead=consistent)
-    return from_item(response.get("Item"))
+    item = response.get("Item")
+    return from_item(item) if item is not None else None
 
 
 def transact(items: Iterable[dict]) -> None:

@@ -16,7 +16,7 @@ import json
 import logging
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from chalicelib.core import config
 
@@ -30,17 +30,17 @@ _configured = False
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC)
             .strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
             "stage": config.stage(),
         }
-        if _request_id.get():
-            entry["request_id"] = _request_id.get()
-        if _job_id.get():
-            entry["job_id"] = _job_id.get()
+        if request_id := _request_id.get():
+            entry["request_id"] = request_id
+        if job_id := _job_id.get():
+            entry["job_id"] = job_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)

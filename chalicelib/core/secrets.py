@@ -133,7 +133,7 @@ def _fetch(kind: str, ref: str) -> str | None:
         else:
             response = aws.client("ssm").get_parameter(Name=ref, WithDecryption=True)
             text = response["Parameter"].get("Value")
-    except Exception as exc:  # noqa: BLE001 - classified below
+    except Exception as exc:  # classified below
         code = aws.error_code(exc)
         if code in _NO_VALUE_CODES:
             return None  # created but not filled in yet, or deleted

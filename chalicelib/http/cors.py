@@ -2,7 +2,7 @@
 on every response (app.py's middleware) and on preflight (OPTIONS) requests."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from chalice import Response
 
@@ -28,7 +28,7 @@ def cors_headers(origin: str | None) -> dict[str, str]:
 
 
 def preflight(origin: str | None, methods: Iterable[str]) -> Response:
-    headers = cors_headers(origin)
+    headers: dict[str, str | list[str]] = {**cors_headers(origin)}
     if headers:
         headers.update({
             "Access-Control-Allow-Methods": ",".join(sorted(set(methods) | {"OPTIONS"})),

@@ -73,8 +73,16 @@ SCHEMAS: dict[str, dict] = {
                      "last_key": CURSOR}, ("notes", "count", "last_key")),
     "Download": obj({"url": STR, "expires_in": INT, "filename": STR},
                     ("url", "expires_in", "filename")),
-    "Export": obj({"url": STR, "expires_in": INT, "filename": STR, "note_count": INT},
+    "Export": obj({"url": STR, "expires_in": INT, "filename": STR, "note_count": INT,
+                   "format": {"enum": ["obsidian", "anki"]}, "card_count": INT},
                   ("url", "expires_in", "filename", "note_count")),
+    # A library over EXPORT_SYNC_MAX_NOTES notes: built by the worker (202), then polled.
+    "ExportJob": obj({"export_id": STR, "status": {"enum": ["building", "ready", "failed"]},
+                      "format": {"enum": ["obsidian", "anki"]}, "note_count": INT,
+                      "created_at": TIME, "url": STR, "expires_in": INT, "filename": STR,
+                      "card_count": INT,
+                      "error": obj({"code": STR, "message": STR}, ("code", "message"))},
+                     ("export_id", "status", "format", "note_count")),
     "Categories": obj({"categories": {"type": "array", "items": obj(
         {"name": STR, "note_count": INT}, ("name", "note_count"))}, "count": INT},
         ("categories",)),
@@ -179,6 +187,9 @@ OPERATIONS: dict[tuple[str, str], tuple] = {
     ("GET", "/notes/export"): ("Export every note as an Obsidian vault (or Anki cards)", 200,
                                "Export", (), [{"name": "format", "in": "query", "schema": {
                                    "enum": ["obsidian", "anki"]}}]),
+    ("GET", "/notes/export/{export_id}"): ("A queued export: building, ready (the link) or "
+                                           "failed", 200, "ExportJob", (404,),
+                                           [_path_param("export_id")]),
     ("GET", "/categories"): ("Your categories with note counts", 200, "Categories", (), []),
     ("GET", "/notes/{note_id}"): ("One note", 200, "Note", (404,), [
         _path_param("note_id"), {"name": "include_content", "in": "query",
@@ -202,6 +213,11 @@ OPERATIONS: dict[tuple[str, str], tuple] = {
     ("POST", "/sandbox/checkout/{session_id}/pay"): (
         "Local payments sandbox: pay (sends the signed webhook Stripe would)", 200, None,
         (404,), [SANDBOX_SESSION]),
+}
+# Success answers beyond an operation's first: {status: (description, schema)}.
+ALSO: dict[tuple[str, str], dict[int, tuple[str, str]]] = {
+    ("GET", "/notes/export"): {202: ("A library over the size built at once: queued; "
+                                     "poll GET /notes/export/{export_id}", "ExportJob")},
 }
 PUBLIC = {"/health", "/openapi.json", "/webhooks/stripe", "/sandbox/checkout/{session_id}",
           "/sandbox/checkout/{session_id}/pay"} | {
@@ -227,6 +243,9 @@ def _operation(method: str, path: str) -> dict:
     if method in ("POST", "PUT"):
         codes.add(413)
     responses = {str(status): success}
+    for also, (description, also_schema) in ALSO.get((method, path), {}).items():
+        responses[str(also)] = {"description": description, "content": {
+            "application/json": {"schema": ref(also_schema)}}}
     for code in sorted(codes):
         responses[str(code)] = {"description": ERROR_TEXT[code], "content": {
             "application/json": {"schema": ref("Error")}}}

@@ -5,8 +5,9 @@ and writes its weights, int8-quantised per output row, into
 chalicelib/knowledge/model/minilm-l6-int8.safetensors, with the model's own WordPiece
 vocabulary. This module runs the same network (BERT, 6 layers, 384 dimensions,
 mean pooling, L2 normalisation, 256 tokens at most) with numpy alone, and
-tokenises with a pure-Python copy of the BERT tokenizer (chalicelib.knowledge.tokenizer), so the Lambda package
-needs neither torch, onnxruntime nor tokenizers.
+tokenises with a pure-Python copy of the BERT tokenizer
+(chalicelib.knowledge.tokenizer), so the Lambda package needs neither torch,
+onnxruntime nor tokenizers.
 
 numpy and the weights load on first use, once per container (`model()`);
 importing this module loads neither.
@@ -21,8 +22,9 @@ import json
 import math
 import os
 import struct
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.cache import KeyedCache
 from chalicelib.knowledge.tokenizer import Tokenizer
@@ -38,12 +40,12 @@ META_FILE = "model.json"
 # Vectors of another version are never compared with this model's.
 PACK_VERSION = 1
 
-_models: KeyedCache["Model"] = KeyedCache()
+_models: KeyedCache[Model] = KeyedCache()
 
 
 # --- the network -----------------------------------------------------------------
 
-def read_safetensors(path: Path) -> dict[str, "np.ndarray"]:
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     """Tensors of a .safetensors file (8-byte header length, JSON header, raw data)."""
     import numpy as np
 
@@ -64,7 +66,7 @@ def read_safetensors(path: Path) -> dict[str, "np.ndarray"]:
     return tensors
 
 
-def _gelu(x: "np.ndarray") -> "np.ndarray":
+def _gelu(x: np.ndarray) -> np.ndarray:
     """The model's exact GELU, x/2 (1 + erf(x/sqrt 2)), in place. numpy has no erf:
     Abramowitz and Stegun 7.1.26 gives it to 1.5e-7."""
     import numpy as np
@@ -91,8 +93,8 @@ def _gelu(x: "np.ndarray") -> "np.ndarray":
     return np.subtract(np.maximum(x, 0.0, out=z), poly, out=z)
 
 
-def _layer_norm(x: "np.ndarray", weight: "np.ndarray", bias: "np.ndarray",
-                eps: float) -> "np.ndarray":
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
+                eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     variance = (centred * centred).mean(axis=-1, keepdims=True)
@@ -155,7 +157,7 @@ class Model:
     def token_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, self.max_length)
 
-    def _forward(self, batch: list[list[int]]) -> "np.ndarray":
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Sequences of one length through the network: (b, d) pooled, normalised."""
         import numpy as np
 
@@ -186,7 +188,7 @@ class Model:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-12)
 
-    def embed(self, texts: Sequence[str], batch_tokens: int = 4096) -> "np.ndarray":
+    def embed(self, texts: Sequence[str], batch_tokens: int = 4096) -> np.ndarray:
         """One normalised row per text (read up to 256 tokens, like the model). Texts of
         the same token length run together, so no padding changes a result."""
         import numpy as np
@@ -210,11 +212,11 @@ def model() -> Model:
     return _models.get(MODEL_DIR, Model)
 
 
-def embed(texts: Sequence[str]) -> "np.ndarray":
+def embed(texts: Sequence[str]) -> np.ndarray:
     return model().embed(list(texts))
 
 
-def embed_one(text: str) -> "np.ndarray":
+def embed_one(text: str) -> np.ndarray:
     return embed([text])[0]
 
 
@@ -228,7 +230,7 @@ def pack(vector: Any) -> bytes:
     return bytes([PACK_VERSION]) + struct.pack(f"{len(quantised)}b", *quantised)
 
 
-def unpack_many(blobs: Sequence[Any]) -> tuple["np.ndarray", list[int]]:
+def unpack_many(blobs: Sequence[Any]) -> tuple[np.ndarray, list[int]]:
     """Stored vectors as one (n, d) matrix of unit rows, and which inputs they came from
     (blobs of another version or size are left out)."""
     import numpy as np

@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from chalicelib.knowledge import embeddings, taxonomy
 from chalicelib.knowledge.library import GENERAL, Library
@@ -66,10 +67,10 @@ TAXONOMY_FILE = "taxonomy.safetensors"
 TAXONOMY = taxonomy.TAXONOMY
 
 
-_taxonomy: "np.ndarray | None" = None
+_taxonomy: np.ndarray | None = None
 
 
-def _taxonomy_vectors() -> "np.ndarray":
+def _taxonomy_vectors() -> np.ndarray:
     """The vectors of taxonomy.texts(), once per container. `make model` ships them
     (chalicelib/knowledge/model/taxonomy.safetensors) with the taxonomy's fingerprint; an
     edited taxonomy is embedded live until the next build."""
@@ -89,18 +90,18 @@ def _taxonomy_vectors() -> "np.ndarray":
     return _taxonomy
 
 
-def taxonomy_scores(vector: "np.ndarray") -> list[float]:
+def taxonomy_scores(vector: np.ndarray) -> list[float]:
     """Each subject's score for a note (see taxonomy.scores)."""
     return [float(s) for s in taxonomy.scores(vector[None, :], _taxonomy_vectors())[0]]
 
 
-def everyday_score(vector: "np.ndarray") -> float:
+def everyday_score(vector: np.ndarray) -> float:
     """How much the video looks like no lesson at all: its best score among the
     everyday kinds of video (taxonomy.EVERYDAY)."""
     return float(taxonomy.everyday_scores(vector[None, :], _taxonomy_vectors())[0])
 
 
-def lecture_texts(title: str, chapter_titles: "Sequence[str]", text: str) -> list[str]:
+def lecture_texts(title: str, chapter_titles: Sequence[str], text: str) -> list[str]:
     """The texts that stand for a lecture: each of at most LECTURE_WINDOWS windows of
     its transcript, spread from its start to its end, headed by its title and chapter
     titles (so every window says what the whole is about)."""
@@ -121,7 +122,7 @@ def lecture_texts(title: str, chapter_titles: "Sequence[str]", text: str) -> lis
             for window in windows or [""]]
 
 
-def lecture_vector(title: str, chapter_titles: "Sequence[str]", text: str) -> "np.ndarray":
+def lecture_vector(title: str, chapter_titles: Sequence[str], text: str) -> np.ndarray:
     """The lecture's vector for its subject: the normalised mean of its windows'."""
     import numpy as np
 
@@ -154,8 +155,8 @@ def _suggested_subject(suggested: str, library: Library) -> tuple[str | None, in
 
 
 def choose_category(*, submitted: str | None, default_subject: str | None,
-                    suggested: str | None = None, vector: "np.ndarray | None" = None,
-                    lecture: "np.ndarray | Callable[[], np.ndarray] | None" = None,
+                    suggested: str | None = None, vector: np.ndarray | None = None,
+                    lecture: np.ndarray | Callable[[], np.ndarray] | None = None,
                     library: Library | None = None) -> Filing:
     """`vector` is the note's (as the user's notes are stored, for their categories);
     `lecture` the lecture's (lecture_vector, for the taxonomy; the note's if absent),

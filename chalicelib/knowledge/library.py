@@ -2,8 +2,9 @@
 embeddings), and the text that stands for a note when it is embedded."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from chalicelib.core import aws, config, db
 from chalicelib.knowledge import embeddings
@@ -56,7 +57,7 @@ class Library:
         return len(self.note_ids)
 
     @classmethod
-    def from_records(cls, records: Sequence[dict]) -> "Library":
+    def from_records(cls, records: Sequence[dict]) -> Library:
         library = cls()
         blobs = []
         for record in records:
@@ -75,7 +76,7 @@ class Library:
                 return category
         return name
 
-    def category_scores(self, vector: "np.ndarray") -> dict[str, float]:
+    def category_scores(self, vector: np.ndarray) -> dict[str, float]:
         """Cosine between the note and the centroid of each of the user's categories."""
         import numpy as np
 
@@ -92,8 +93,8 @@ class Library:
                 scores[category] = float(centroid @ vector) / norm
         return scores
 
-    def related(self, vector: "np.ndarray", limit: int = MAX_RELATED,
-                threshold: float = RELATED_THRESHOLD) -> list[dict]:
+    def related(self, vector: np.ndarray, limit: int = MAX_RELATED,
+                threshold: float = RELATED_THRESHOLD) -> list[RelatedNote]:
         """The closest notes at least `threshold` similar, best first."""
         import numpy as np
 
@@ -103,6 +104,13 @@ class Library:
         order = np.argsort(-sims, kind="stable")[:limit]
         return [{"note_id": self.note_ids[self.rows[i]], "title": self.titles[self.rows[i]]}
                 for i in order if sims[i] >= threshold]
+
+
+class RelatedNote(TypedDict):
+    """A related note, as a note record keeps it (chalicelib.notes.records)."""
+
+    note_id: str
+    title: str
 
 
 def load_library(user_id: str, exclude_note_id: str | None = None,

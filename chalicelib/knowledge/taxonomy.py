@@ -318,7 +318,7 @@ def fingerprint() -> str:
     return hashlib.sha256(json.dumps(texts()).encode()).hexdigest()
 
 
-def _anchor_scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
+def _anchor_scores(notes: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """One column per description (the subjects', then the everyday kinds'): the mean
     of the note's cosine with the description and of its two closest topic phrases."""
     import numpy as np
@@ -334,12 +334,12 @@ def _anchor_scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
     return out
 
 
-def scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
+def scores(notes: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Each subject's score for each note (rows of unit vectors). `vectors` are the
     embeddings of texts(), in order."""
     return _anchor_scores(notes, vectors)[:, :len(TAXONOMY)]
 
 
-def everyday_scores(notes: "np.ndarray", vectors: "np.ndarray") -> "np.ndarray":
+def everyday_scores(notes: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Each note's best score among the everyday kinds, on the subjects' scale."""
     return _anchor_scores(notes, vectors)[:, len(TAXONOMY):].max(axis=1)

@@ -5,7 +5,7 @@ BertPreTokenizer + WordPiece, uncased), so the Lambda package needs no
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 
 def _is_whitespace(char: str) -> bool:

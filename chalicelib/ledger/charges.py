@@ -6,7 +6,7 @@ caller's write to the videos table, so the two happen together or not at all.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from chalicelib.core import config, db
 from chalicelib.ledger import ids, movements, pricing

@@ -1,21 +1,22 @@
 """A user's credit history, newest first, through UserTransactionsIndex."""
 from __future__ import annotations
 
+from typing import Any, cast
+
 from chalicelib.core import config, db
-from chalicelib.http import validation
+from chalicelib.ledger.records import Transaction
 
 
-def history(user_id: str, params: dict | None) -> dict:
-    params = validation.query_params(params, ("limit", "last_key"))
+def page(user_id: str, *, limit: int,
+         last_key: str | None) -> tuple[list[Transaction], str | None]:
+    """One page of the user's ledger rows and the cursor for the next."""
     rows, cursor = db.query_page(
         table=config.transactions_table(), index="UserTransactionsIndex",
         key_name="user_id", key_value=user_id, user_id=user_id,
-        scope="credits-history", limit=validation.page_size(params),
-        last_key=params.get("last_key"))
-    transactions = [public_transaction(row) for row in rows]
-    return {"transactions": transactions, "count": len(transactions), "last_key": cursor}
+        scope="credits-history", limit=limit, last_key=last_key)
+    return cast(list[Transaction], rows), cursor
 
 
-def public_transaction(row: dict) -> dict:
+def public_transaction(row: Transaction) -> dict[str, Any]:
     return {key: row.get(key) for key in
             ("transaction_id", "type", "amount", "balance_after", "metadata", "created_at")}

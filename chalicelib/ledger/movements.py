@@ -2,18 +2,21 @@
 
 A movement is one DynamoDB transaction: the balance update, conditioned on the
 balance it was computed from, plus a ledger row whose id comes from what caused
-it (made only by chalicelib.ledger.ids) and that may not exist yet. So a retried movement is recognised and applied
-once, the balance never goes below zero, and the ledger always adds up.
+it (made only by chalicelib.ledger.ids) and that may not exist yet. So a retried
+movement is recognised and applied once, the balance never goes below zero, and the
+ledger always adds up.
 """
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, cast
 
 from chalicelib.core import aws, config, db
 from chalicelib.ledger import ids
+from chalicelib.ledger.records import Transaction
 
 MAX_ATTEMPTS = 60
 TYPES = ("signup_bonus", "purchase", "usage", "refund", "dispute", "adjustment")
@@ -30,7 +33,7 @@ class Movement:
 
 @dataclass(frozen=True)
 class Applied:
-    transaction: dict
+    transaction: Transaction
     duplicate: bool  # True when this movement had been applied before
 
     @property
@@ -68,9 +71,10 @@ def balance(user_id: str) -> int:
     return int(user.get("credits", 0))
 
 
-def ledger_row(transaction_id: str) -> dict | None:
-    return db.get(config.transactions_table(), {"transaction_id": transaction_id},
-                  consistent=True)
+def ledger_row(transaction_id: str) -> Transaction | None:
+    return cast(Transaction | None, db.get(config.transactions_table(),
+                                           {"transaction_id": transaction_id},
+                                           consistent=True))
 
 
 def _ledger_put(movement: Movement, balance_after: int, created_at: str) -> dict:
@@ -131,7 +135,7 @@ def open_account(user: dict, *, claim_id: str | None = None, bonus: str = "grant
             items.append(_claim_put(claim_id, user["user_id"], now))
     try:
         db.transact(items)
-    except Exception as exc:  # noqa: BLE001 - only a cancelled transaction is expected
+    except Exception as exc:  # only a cancelled transaction is expected
         codes = db.cancellation_codes(exc) \
             if aws.is_error(exc, aws.TRANSACTION_CANCELLED) else []
         if codes[:1] == ["ConditionalCheckFailed"]:
@@ -171,7 +175,7 @@ def grant_pending_bonus(user_id: str, claim_id: str, *, grant: bool = True) -> b
         try:
             dynamo.transact_write_items(TransactItems=items)
             return bool(bonus)
-        except Exception as exc:  # noqa: BLE001 - classified below
+        except Exception as exc:  # classified below
             if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
                 raise
             codes = db.cancellation_codes(exc)
@@ -182,7 +186,7 @@ def grant_pending_bonus(user_id: str, claim_id: str, *, grant: bool = True) -> b
                     TableName=config.users_table(), Key=db.to_item({"user_id": user_id}),
                     UpdateExpression="REMOVE signup_bonus_pending",
                     ConditionExpression="attribute_exists(user_id)")
-            except Exception as exc:  # noqa: BLE001 - the record is gone: nothing to do
+            except Exception as exc:  # the record is gone: nothing to do
                 if not aws.is_error(exc, aws.CONDITION_FAILED):
                     raise
             return False
@@ -231,8 +235,9 @@ def apply(
         }}
         try:
             dynamo.transact_write_items(TransactItems=[update, ledger, *extra])
-            return Applied(db.from_item(ledger["Put"]["Item"]), duplicate=False)
-        except Exception as exc:  # noqa: BLE001 - classified below
+            return Applied(cast(Transaction, db.from_item(ledger["Put"]["Item"])),
+                           duplicate=False)
+        except Exception as exc:  # classified below
             if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
                 raise
             codes = db.cancellation_codes(exc)

@@ -1,13 +1,8 @@
 """Refund rules: the one place where credits are given back or taken back.
 
-- A video that fails or is deleted while queued or processing gets back all it
-  was charged, once (refund_video), with one exception (video_refund_due): a video
-  made from the student's own uploaded captions that failed after the note writer
-  had already been paid to read them keeps its charge. Uploads need no real video,
-  so otherwise any text under made-up ids would buy model calls for nothing
-  (docs/DESIGN.md section 6: "a failure that would fail again is not retried for
-  free"). A failure the model was never paid for (refused, overloaded, unreachable)
-  and every deletion are refunded in full.
+- A video that fails or is deleted while queued or processing gets back what
+  chalicelib.videos.lifecycle.refund_due decides (all it was charged, but for a
+  failed upload the model was paid to read), once (refund_video).
 - A Stripe refund takes back the bought credits in proportion to the amount
   refunded, rounded half up, never below a zero balance (the shortfall is
   recorded): credits_due, reverse_stripe_refund.
@@ -42,11 +37,12 @@ what it extracted (RefundedCharge, FailedRefund, Dispute).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from chalicelib.ledger import ids, movements, uncredited
 from chalicelib.ledger.packages import PACKAGES
+from chalicelib.ledger.records import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -116,15 +112,6 @@ def refund_video(user_id: str, video_id: str, youtube_video_id: str | None, *,
     return not applied.duplicate
 
 
-def video_refund_due(charged: int, *, failed: bool, uploaded: bool,
-                     model_tokens_spent: int) -> int:
-    """What an ending video gets back: all it was charged, unless it failed on the
-    student's own uploaded captions after the model was paid to read them."""
-    if failed and uploaded and model_tokens_spent > 0:
-        return 0
-    return charged
-
-
 def credits_due(granted: int, refunded: int, paid: int) -> int:
     """Credits to take back for a cumulative refund: proportional, rounded half up."""
     if paid <= 0:
@@ -133,7 +120,7 @@ def credits_due(granted: int, refunded: int, paid: int) -> int:
     return min(granted, (2 * granted * refunded + paid) // (2 * paid))
 
 
-def _slot_rows(make_id, charge_id: str) -> list[dict]:
+def _slot_rows(make_id: Callable[[str, int], str], charge_id: str) -> list[Transaction]:
     """A charge's numbered rows (refunds, or failed refunds), read consistently."""
     rows = []
     for slot in range(1, MAX_REFUND_SLOTS + 1):
@@ -144,21 +131,22 @@ def _slot_rows(make_id, charge_id: str) -> list[dict]:
     return rows
 
 
-def _refund_rows(charge_id: str) -> list[dict]:
+def _refund_rows(charge_id: str) -> list[Transaction]:
     """This charge's earlier refund rows, read consistently slot by slot."""
     return _slot_rows(ids.stripe_refund, charge_id)
 
 
-def _failed_rows(charge_id: str) -> list[dict]:
+def _failed_rows(charge_id: str) -> list[Transaction]:
     """This charge's failed refunds given back so far."""
     return _slot_rows(ids.stripe_refund_failed, charge_id)
 
 
-def _meta_sum(rows: list[dict], key: str) -> int:
+def _meta_sum(rows: Sequence[Transaction], key: str) -> int:
     return sum(int((row.get("metadata") or {}).get(key, 0)) for row in rows)
 
 
-def _credited_purchase(payment_id: str, currency: object, what: str) -> dict | str:
+def _credited_purchase(payment_id: str, currency: object,
+                       what: str) -> Transaction | str:
     """The purchase row a refund or dispute reverses, or why there is none to reverse."""
     purchase = movements.ledger_row(ids.purchase(payment_id))
     if purchase is None or purchase.get("type") != "purchase":
@@ -362,7 +350,7 @@ def _dispute_metadata(dispute: Dispute, bought: dict, **extra: object) -> dict:
     return {key: value for key, value in details.items() if value is not None}
 
 
-def _disputed_purchase(dispute: Dispute) -> dict | str:
+def _disputed_purchase(dispute: Dispute) -> Transaction | str:
     """The credited purchase a dispute acts on, or what happened instead (for the log).
 
     Raises PurchaseNotCreditedYet while the purchase may still be credited."""

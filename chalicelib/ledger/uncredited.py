@@ -55,7 +55,7 @@ def record(*, payment_id: str, reason: str, user_id: str | None, package_id: obj
         aws.client("dynamodb").put_item(
             TableName=config.transactions_table(), Item=db.to_item(item),
             ConditionExpression="attribute_not_exists(transaction_id)")
-    except Exception as exc:  # noqa: BLE001 - only a repeat is expected
+    except Exception as exc:  # only a repeat is expected
         if aws.is_error(exc, aws.CONDITION_FAILED):
             return False
         raise
@@ -95,7 +95,7 @@ def note_event(payment_id: str, *, event_key: str, details: dict, alert: bool) -
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=db.values(
                 type=TYPE, details={**details, "noted_at": db.now_iso()}))
-    except Exception as exc:  # noqa: BLE001 - only a repeat (or no record) is expected
+    except Exception as exc:  # only a repeat (or no record) is expected
         if aws.is_error(exc, aws.CONDITION_FAILED):
             return False
         raise

@@ -1,1 +1,2 @@
-"""The note: the draft model, its generators (Claude, the offline writer), Markdown, the notes store, exports."""
+"""The note: the draft model, its generators (Claude, the offline writer), Markdown,
+the notes store, exports."""

@@ -1,14 +1,15 @@
 """The draft model: one structure, whichever generator wrote it.
 
 A draft is structured data (title, summary, concepts, key points, sections,
-review questions, subject, tags), every item with its verbatim quote, validated here and rendered to Markdown by
-chalicelib.notes.markdown, so every note has the same shape. Which generator
-writes it is chosen in chalicelib.notes.generators.
+review questions, subject, tags), every item with its verbatim quote, validated
+here and rendered to Markdown by chalicelib.notes.markdown, so every note has the
+same shape. Which generator writes it is chosen in chalicelib.notes.generators.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from chalicelib.knowledge.taxonomy import TAXONOMY
 
@@ -110,7 +111,9 @@ def _hint(value: Any, line_starts: Sequence[float]) -> float | None:
 def _given_counts(raw: dict) -> dict[str, int]:
     """What the writer says it already left out (our merge passes the parts' counts):
     positive whole counts of known caps, bounded; anything else counts nothing."""
-    given = raw.get("condensed") if isinstance(raw.get("condensed"), dict) else {}
+    given = raw.get("condensed")
+    if not isinstance(given, dict):
+        return {}
     return {key: min(value, 100_000) for key, value in given.items()
             if key in MAX_ITEMS and type(value) is int and value > 0}
 
@@ -131,7 +134,9 @@ def validate_draft(raw: Any, duration_seconds: float,
         return entries[:MAX_ITEMS[key]]
 
     def items(key: str) -> list:
-        value = raw.get(key) if isinstance(raw.get(key), list) else []
+        value = raw.get(key)
+        if not isinstance(value, list):
+            return []
         return capped([item for item in value if isinstance(item, dict)], key)
 
     def grounded(entry: dict) -> dict:

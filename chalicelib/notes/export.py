@@ -7,6 +7,10 @@ file in /tmp, one note at a time: no more than one note's content is in memory
 beyond the zip stream. The file is uploaded to exports/{user_id}/ (the bucket's
 lifecycle expires them after a day) and handed out as a presigned GET.
 
+This module builds the file; chalicelib.notes.export_jobs decides whether the
+request builds it (`export_now`, a library of at most EXPORT_SYNC_MAX_NOTES notes)
+or the worker does (`build`, into the export's own key).
+
 The vault: one folder per category, one Markdown file per note named by its
 title (note_store.safe_filename, made unique in the vault), an index note per category
 listing its notes, and a root "Index" note listing the categories. Obsidian
@@ -28,15 +32,14 @@ import re
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from chalicelib.core import aws, config, db
-from chalicelib.http import validation
 from chalicelib.notes import note_store, safe_text
 from chalicelib.notes.markdown import clock
 from chalicelib.youtube.links import canonical_url
-from chalicelib.core.errors import BadRequestError
 
 EXPORT_EXPIRES_IN = 900
 FORMATS = ("obsidian", "anki")
@@ -61,45 +64,67 @@ class Entry:
         return f"{VAULT_ROOT}/{self.folder}/{self.stem}.md"
 
 
-def export(user_id: str, params: dict | None) -> dict:
-    params = validation.query_params(params, ("format",))
-    chosen = str(params.get("format", "obsidian")).strip().lower()
-    if chosen not in FORMATS:
-        raise BadRequestError(f"'format' must be one of: {', '.join(FORMATS)}")
-    entries = list(_records(user_id))
-    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+CONTENT_TYPES = {"obsidian": "application/zip", "anki": "text/plain; charset=utf-8"}
+
+
+def filename(chosen: str, day: str) -> str:
+    """The file's name as the student gets it (day: YYYY-MM-DD)."""
+    if chosen == "obsidian":
+        return f"study-buddy-vault-{day}.zip"
+    return f"study-buddy-anki-{day}.txt"
+
+
+def today() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+
+
+def export_now(user_id: str, chosen: str, entries: list[Entry]) -> dict:
+    """Build the file of these notes, upload it and hand out a presigned GET:
+    {url, expires_in, filename, note_count, format} (and card_count for Anki)."""
+    day = today()
+    name = filename(chosen, day)
+    built = build(chosen, entries, f"exports/{user_id}/{day}-{uuid.uuid4().hex}-{name}")
+    return {**presigned(built["key"], name, chosen), "note_count": len(entries),
+            "format": chosen, **built["extra"]}
+
+
+def build(chosen: str, entries: list[Entry], key: str) -> dict:
+    """Write the vault (or the Anki file) in /tmp, one note at a time, and upload it to
+    `key` (under exports/{user_id}/: the bucket expires them after a day). Returns
+    {"key", "extra"} (extra: {"card_count"} for Anki). Building the same key again
+    overwrites it: one file per key."""
     handle, path = tempfile.mkstemp(prefix="export-", suffix=".zip" if chosen == "obsidian"
                                     else ".txt", dir=_tmp_dir())
     os.close(handle)
     try:
-        if chosen == "obsidian":
-            filename = f"study-buddy-vault-{day}.zip"
-            extra = write_vault(path, entries)
-            content_type = "application/zip"
-        else:
-            filename = f"study-buddy-anki-{day}.txt"
-            extra = write_anki(path, entries)
-            content_type = "text/plain; charset=utf-8"
-        key = f"exports/{user_id}/{day}-{uuid.uuid4().hex}-{filename}"
+        extra = write_vault(path, entries) if chosen == "obsidian" else write_anki(path, entries)
         aws.client("s3").upload_file(path, config.notes_bucket(), key, ExtraArgs={
-            "ContentType": content_type})
+            "ContentType": CONTENT_TYPES[chosen]})
     finally:
         os.unlink(path)
+    return {"key": key, "extra": extra}
+
+
+def presigned(key: str, name: str, chosen: str) -> dict:
+    """{url, expires_in, filename}: a GET of the file for EXPORT_EXPIRES_IN seconds."""
     url = aws.client("s3").generate_presigned_url(
         "get_object", ExpiresIn=EXPORT_EXPIRES_IN,
         Params={"Bucket": config.notes_bucket(), "Key": key,
-                "ResponseContentDisposition": f'attachment; filename="{filename}"',
-                "ResponseContentType": content_type})
-    return {"url": url, "expires_in": EXPORT_EXPIRES_IN, "filename": filename,
-            "note_count": len(entries), "format": chosen, **extra}
+                "ResponseContentDisposition": f'attachment; filename="{name}"',
+                "ResponseContentType": CONTENT_TYPES[chosen]})
+    return {"url": url, "expires_in": EXPORT_EXPIRES_IN, "filename": name}
 
 
 def _tmp_dir() -> str | None:
     return config.env("EXPORT_TMP_DIR")  # the system's (/tmp on Lambda) by default
 
 
-def _records(user_id: str) -> Iterator[Entry]:
+def records(user_id: str) -> list[Entry]:
     """The user's notes, oldest first, without content or embeddings (UserNotesIndex)."""
+    return list(_records(user_id))
+
+
+def _records(user_id: str) -> Iterator[Entry]:
     params: dict[str, Any] = {
         "TableName": config.notes_table(), "IndexName": "UserNotesIndex",
         "KeyConditionExpression": "#u = :u", "ScanIndexForward": True,
@@ -231,7 +256,9 @@ def draft_cards(stored: dict | None) -> Iterator[tuple[str, str]]:
     the timestamp a link to that second of the video."""
     if not stored or not stored.get("include_questions", True):
         return
-    draft = stored.get("draft") if isinstance(stored.get("draft"), dict) else {}
+    draft = stored.get("draft")
+    if not isinstance(draft, dict):
+        return
     video_id = str(stored.get("youtube_video_id") or "")
     for question in draft.get("review_questions") or []:
         if not isinstance(question, dict):

@@ -49,7 +49,7 @@ def draft_cache_key(scope: CacheScope, model_name: str, options: Options) -> str
     fingerprint = json.dumps([model_name, options.note_style, options.language,
                               options.include_questions, PROMPT_VERSION])
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
-    return scope.key("drafts", f"{digest}.json")
+    return f"drafts/{scope.path(f'{digest}.json')}"
 
 
 def _read_cached_draft(key: str) -> Generated | None:

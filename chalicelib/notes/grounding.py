@@ -10,8 +10,9 @@ characters, provided its facts agree exactly: every digit sequence, number word 
 negation word (FACT_WORDS, NEGATIONS) of the quote pairs with the same one in the
 matched words, and none is left over, so "1348 to 1352" for "1347 to 1351", "a half"
 for "a third" or an added, dropped or moved "not" is not verified. A quote shorter
-than MIN_QUOTE_WORDS words proves nothing and is not verified. A found item takes its timestamp from the segment where its quote starts;
-an unfound one has no timestamp and is never shown as checked. Where a quote occurs
+than MIN_QUOTE_WORDS words proves nothing and is not verified. A found item takes its
+timestamp from the segment where its quote starts; an unfound one has no timestamp and
+is never shown as checked. Where a quote occurs
 more than once, the occurrence nearest the item's hint (the line the generator cited)
 wins.
 """
@@ -21,8 +22,9 @@ import bisect
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.youtube.transcript_model import Transcript
@@ -176,7 +178,7 @@ class Found:
 class TranscriptText:
     """The transcript as one stream of folded words, each knowing its segment's start."""
 
-    def __init__(self, transcript: "Transcript") -> None:
+    def __init__(self, transcript: Transcript) -> None:
         self.words: list[str] = []
         self.starts: list[float] = []
         for segment in transcript.segments:
@@ -261,7 +263,7 @@ def grounded_items(draft: dict) -> Iterator[dict]:
     yield from draft.get("review_questions", [])
 
 
-def ground(draft: dict, transcript: "Transcript",
+def ground(draft: dict, transcript: Transcript,
            text: TranscriptText | None = None) -> dict:
     """Look up every item's quote; set its timestamp from where it was found (None and
     unverified when not found); count `verified` as [found, all]. A section starts at

@@ -9,7 +9,8 @@ counts them (`verified: "n/m"`). Formulas may be LaTeX (`$...$`), left as writte
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from chalicelib.notes import safe_text
 from chalicelib.notes.note_store import safe_filename
@@ -123,8 +124,10 @@ def render(
     include_questions: bool = True,
     transcript_info: Mapping[str, Any] | None = None,
 ) -> str:
-    link = lambda seconds: timestamp_link(video_id, seconds)  # noqa: E731
-    lines = [
+    def link(seconds: float | None) -> str:
+        return timestamp_link(video_id, seconds)
+
+    lines: list[str] = [
         "---",
         f"title: {_yaml_string(title)}",
         f"source: {canonical_url(video_id)}",
@@ -138,14 +141,14 @@ def render(
         # transcript: youtube | uploaded, its language, automatic or not (docs/DESIGN.md section 7)
         *[f"{name}: {str(value).lower() if isinstance(value, bool) else _yaml_scalar(str(value))}"
           for name, value in (transcript_info or {}).items()],
-        *([f"verified: {_yaml_string(verified_text(draft))}"] if verified_text(draft) else []),
+        *([f"verified: {_yaml_string(verified)}"] if (verified := verified_text(draft)) else []),
         "---",
         f"# {_escape_line(title)}",
         "",
         "## Summary",
         safe_text.block(draft["summary"]),
         "",
-        *([condensed_text(draft), ""] if condensed_text(draft) else []),
+        *([condensed, ""] if (condensed := condensed_text(draft)) else []),
     ]
     # Every section is in every note (docs/DESIGN.md section 7), even when empty.
     lines.append("## Core Concepts")

@@ -17,12 +17,13 @@ import json
 import re
 import unicodedata
 import uuid
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 from urllib.parse import quote
 
 from chalicelib.core import aws, config, db
-from chalicelib.http import validation
 from chalicelib.core.errors import NotFoundError
+from chalicelib.notes.records import Note, NoteKey, RelatedNote
 
 DOWNLOAD_EXPIRES_IN = 900
 MAX_CATEGORY_LENGTH = 100
@@ -74,7 +75,10 @@ def count_update(user_id: str, changes: dict[str, int]) -> dict | None:
     changes = {category: delta for category, delta in changes.items() if delta}
     if not changes:
         return None
-    adds, sets, names, values = [], [], {}, {}
+    adds: list[str] = []
+    sets: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for i, (category, delta) in enumerate(sorted(changes.items())):
         count_name, label_name = _count_names(category)
         names[f"#c{i}"], names[f"#n{i}"] = count_name, label_name
@@ -99,17 +103,16 @@ def _forget_empty(user_id: str, categories: Sequence[str]) -> None:
                 UpdateExpression="REMOVE #c, #n", ConditionExpression="#c <= :zero",
                 ExpressionAttributeNames={"#c": count_name, "#n": label_name},
                 ExpressionAttributeValues=db.values(zero=0))
-        except Exception as exc:  # noqa: BLE001 - a note came back meanwhile: keep it
+        except Exception as exc:  # a note came back meanwhile: keep it
             if not aws.is_error(exc, aws.CONDITION_FAILED):
                 raise
 
 
-def categories(user_id: str, params: dict | None = None) -> dict:
+def categories(user_id: str) -> dict:
     """The user's categories with their note counts, by name: one GetItem."""
-    validation.query_params(params, ())
     item = db.get(config.notes_table(), {"note_id": counts_key(user_id)}, consistent=True) \
         or {}
-    found = []
+    found: list[dict[str, Any]] = []
     for key, value in item.items():
         if key.startswith("c_") and isinstance(value, int) and value > 0:
             name = item.get("n_" + key[2:])
@@ -169,13 +172,13 @@ def save_note(
     category: str,
     content: str,
     tags: Sequence[str] = (),
-    related: Sequence[dict] = (),
+    related: Sequence[RelatedNote] = (),
     embedding: Any = None,
     note_id: str | None = None,
     extra: Sequence[dict] = (),
     draft: dict | None = None,
     attempt: str | None = None,
-) -> dict:
+) -> Note:
     """Write the note's files, then its record, the user's category counts and
     `extra` items in one transaction.
 
@@ -196,14 +199,9 @@ def save_note(
         raise ValueError(f"note {note_id} belongs to another user")
     title = unique_title(user_id, title, note_id)
     body = content.encode("utf-8")
-    staged = {(_staged_key(user_id, note_id, attempt, extension) if attempt
-               else _final_key(user_id, note_id, extension)): value
-              for extension, value in _files(body, draft).items()}
-    for key, (data, content_type) in staged.items():
-        aws.client("s3").put_object(Bucket=config.notes_bucket(), Key=key, Body=data,
-                                    ContentType=content_type)
+    written = _put_files(user_id, note_id, attempt, _files(body, draft))
     now = db.now_iso()
-    record = {
+    record: Note = {
         "note_id": note_id, "user_id": user_id, "video_id": video_id, "title": title,
         "user_title": title_key(user_id, title), "category": category,
         "user_category": category_key(user_id, category), "tags": list(tags),
@@ -213,6 +211,41 @@ def save_note(
     }
     if attempt:
         record["pending_attempt"] = attempt
+    put, changes = _put_as_read(record, previous)
+    counted = count_update(user_id, changes)
+    try:
+        db.transact([{"Put": put}, *([counted] if counted else []), *extra])
+    except Exception:
+        if attempt:  # this attempt lost the video: leave nothing behind
+            _delete_keys(written)
+        raise
+    if attempt:
+        promote(record)
+    before = previous.get("category") if previous else None
+    if before is not None and before != category:
+        _forget_empty(user_id, [before])
+    return record
+
+
+def _put_files(user_id: str, note_id: str, attempt: str | None,
+               files: dict[str, tuple[bytes, str]]) -> list[str]:
+    """Write the note's files: staged under the attempt's keys when there is one
+    (promoted once the note is committed), else under the note's own. Returns the
+    keys written."""
+    written = {(_staged_key(user_id, note_id, attempt, extension) if attempt
+                else _final_key(user_id, note_id, extension)): value
+               for extension, value in files.items()}
+    for key, (data, content_type) in written.items():
+        aws.client("s3").put_object(Bucket=config.notes_bucket(), Key=key, Body=data,
+                                    ContentType=content_type)
+    return list(written)
+
+
+def _put_as_read(record: Note, previous: dict | None) -> tuple[dict, dict[str, int]]:
+    """The note's Put, conditioned on the note as it was read (absent, without a
+    category, or in the category read), and the moves of the user's category counts
+    it makes."""
+    category = record["category"]
     put: dict = {"TableName": config.notes_table(), "Item": db.to_item(record)}
     changes = {category: 1}
     before = previous.get("category") if previous else None
@@ -224,18 +257,7 @@ def save_note(
         put["ConditionExpression"] = "category = :previous"
         put["ExpressionAttributeValues"] = db.values(previous=before)
         changes[before] = changes.get(before, 0) - 1
-    counted = count_update(user_id, changes)
-    try:
-        db.transact([{"Put": put}, *([counted] if counted else []), *extra])
-    except Exception:
-        if attempt:  # this attempt lost the video: leave nothing behind
-            _delete_keys(list(staged))
-        raise
-    if attempt:
-        promote(record)
-    if before is not None and before != category:
-        _forget_empty(user_id, [before])
-    return record
+    return put, changes
 
 
 MAX_BACKLINKS = 20  # an older note keeps its newest 20 links back (bounded record and file)
@@ -257,7 +279,7 @@ def link_back(user_id: str, note_id: str, newer: dict,
             return False
         related = (related + [{"note_id": newer["note_id"], "title": newer["title"]}])[
             -MAX_BACKLINKS:]
-        content = add_link(read_content(record), newer["title"])
+        content = add_link(read_content(cast(Note, record)), newer["title"])
         # The file first, then the record conditioned on the version read: a concurrent
         # link fails its condition and reads again (the file then has our line).
         aws.client("s3").put_object(
@@ -272,7 +294,7 @@ def link_back(user_id: str, note_id: str, newer: dict,
                 ExpressionAttributeValues=db.values(
                     related=related, length=len(content.encode("utf-8")), now=db.now_iso(),
                     seen=record["updated_at"], user=user_id))
-        except Exception as exc:  # noqa: BLE001 - only a failed condition is retried
+        except Exception as exc:  # only a failed condition is retried
             if not aws.is_error(exc, aws.CONDITION_FAILED):
                 raise
             continue
@@ -295,7 +317,7 @@ def _files(body: bytes, draft: dict | None) -> dict[str, tuple[bytes, str]]:
     return files
 
 
-def promote(record: dict) -> None:
+def promote(record: NoteKey) -> None:
     """Finish saving a committed note: its attempt's staged files become the note's,
     then orphans (files of attempts that never committed) are removed. Idempotent:
     a reader that finds the note still pending finishes it."""
@@ -308,7 +330,7 @@ def promote(record: dict) -> None:
         try:  # a note's files are small: read and write (the same two permissions)
             data = s3.get_object(Bucket=config.notes_bucket(), Key=_staged_key(
                 user_id, note_id, attempt, extension))["Body"].read()
-        except Exception as exc:  # noqa: BLE001 - no draft, or promoted already
+        except Exception as exc:  # no draft, or promoted already
             if not aws.is_error(exc, *aws.NOT_FOUND):
                 raise
             continue
@@ -320,7 +342,7 @@ def promote(record: dict) -> None:
             UpdateExpression="REMOVE pending_attempt",
             ConditionExpression="pending_attempt = :a",
             ExpressionAttributeValues=db.values(a=attempt))
-    except Exception as exc:  # noqa: BLE001 - finished by another reader, or deleted
+    except Exception as exc:  # finished by another reader, or deleted
         if not aws.is_error(exc, aws.CONDITION_FAILED):
             raise
     record.pop("pending_attempt", None)
@@ -350,14 +372,14 @@ def _delete_keys(keys: Sequence[str]) -> None:
         aws.client("s3").delete_object(Bucket=config.notes_bucket(), Key=key)
 
 
-def read_draft(record: dict) -> dict | None:
+def read_draft(record: NoteKey) -> dict | None:
     """The stored draft of the note ({"youtube_video_id", "draft", "include_questions"}),
     or None for a note saved without one."""
     promote(record)
     try:
         response = aws.client("s3").get_object(
             Bucket=config.notes_bucket(), Key=draft_key(record["user_id"], record["note_id"]))
-    except Exception as exc:  # noqa: BLE001 - a note saved without a draft
+    except Exception as exc:  # a note saved without a draft
         if aws.is_error(exc, *aws.NOT_FOUND):
             return None
         raise
@@ -374,7 +396,7 @@ def delete_file(user_id: str, note_id: str) -> None:
     delete_files(user_id, note_id)
 
 
-def public_note(record: dict, content: str | None = None) -> dict:
+def public_note(record: Note, content: str | None = None) -> dict[str, Any]:
     note = {field: record.get(field) for field in PUBLIC_FIELDS}
     note["tags"] = note["tags"] or []
     note["related"] = note["related"] or []
@@ -383,45 +405,40 @@ def public_note(record: dict, content: str | None = None) -> dict:
     return note
 
 
-def owned_record(user_id: str, note_id: str) -> dict:
+def owned_record(user_id: str, note_id: str) -> Note:
     """The note if it is this user's; 404 exactly as if it did not exist otherwise."""
     if not isinstance(note_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", note_id):
         raise NotFoundError("Note not found")
     record = db.get(config.notes_table(), {"note_id": note_id})
     if record is None or record.get("user_id") != user_id:
         raise NotFoundError("Note not found")
-    return record
+    return cast(Note, record)
 
 
-def read_content(record: dict) -> str:
+def read_content(record: NoteKey) -> str:
     promote(record)
     response = aws.client("s3").get_object(
         Bucket=config.notes_bucket(), Key=object_key(record["user_id"], record["note_id"]))
     return response["Body"].read().decode("utf-8")
 
 
-def list_notes(user_id: str, params: dict | None) -> dict:
-    params = validation.query_params(params, ("limit", "category", "last_key"))
-    limit = validation.page_size(params)
-    category = params.get("category")
+def list_page(user_id: str, *, limit: int, last_key: str | None,
+              category: str | None = None) -> tuple[list[Note], str | None]:
+    """One page of the user's notes (in one category when given), newest first."""
     if category:
-        category = validation.string(category, "category", max_length=MAX_CATEGORY_LENGTH)
         query = {"index": "UserCategoryIndex", "key_name": "user_category",
                  "key_value": category_key(user_id, category), "scope": f"notes:{category}"}
     else:
         query = {"index": "UserNotesIndex", "key_name": "user_id", "key_value": user_id,
                  "scope": "notes"}
     records, cursor = db.query_page(table=config.notes_table(), user_id=user_id, limit=limit,
-                                    last_key=params.get("last_key"), **query)
-    notes = [public_note(record) for record in records]
-    return {"notes": notes, "count": len(notes), "last_key": cursor}
+                                    last_key=last_key, **query)
+    return cast(list[Note], records), cursor
 
 
-def get_note(user_id: str, note_id: str, params: dict | None) -> dict:
-    params = validation.query_params(params, ("include_content",))
-    include = validation.bool_param(params.get("include_content"), "include_content")
+def get_note(user_id: str, note_id: str, *, include_content: bool = False) -> dict:
     record = owned_record(user_id, note_id)
-    return public_note(record, read_content(record) if include else None)
+    return public_note(record, read_content(record) if include_content else None)
 
 
 def download(user_id: str, note_id: str) -> dict:
@@ -458,7 +475,7 @@ def delete_for_video(user_id: str, video_id: str) -> int:
         counted = count_update(user_id, {category: -1}) if category else None
         try:
             db.transact(items + ([counted] if counted else []))
-        except Exception as exc:  # noqa: BLE001 - deleted meanwhile: counted already
+        except Exception as exc:  # deleted meanwhile: counted already
             if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
                 raise
             continue

@@ -34,7 +34,7 @@ SESSION_PREFIX = "cs_local_"
 SESSION_SECONDS = 24 * 3600
 PAGE_PATH = "/sandbox/checkout/"
 # The page only shows text and posts its own form.
-PAGE_HEADERS = {
+PAGE_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                "form-action 'self'; frame-ancestors 'none'",

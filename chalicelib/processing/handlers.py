@@ -24,9 +24,10 @@ import logging
 import time
 
 from chalicelib.core import config, observability
+from chalicelib.notes import export_jobs
 from chalicelib.processing import job
-from chalicelib.videos import job_queue
-from chalicelib.videos import video_store
+from chalicelib.videos import job_queue, lifecycle, video_store
+from chalicelib.videos.records import Video
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def retry_delay(receive_count: int) -> int:
     return min(MAX_RETRY_DELAY_SECONDS, base * step)
 
 
-def gave_up_message(record: dict) -> str:
+def gave_up_message(record: Video) -> str:
     """The dead-letter failure, with the last real cause when the job left one."""
     waiting = str(record.get("status_message") or "")
     if not waiting.startswith(WAITING_PREFIX):
@@ -62,7 +63,10 @@ def gave_up_message(record: dict) -> str:
 
 
 def handle_message(body: str, receipt_handle: str | None = None, receive_count: int = 1) -> str:
-    """The SQS handler's work. Returns what happened, for logs and tests."""
+    """The SQS handler's work: a video job, or a large export that rides the same queue
+    (chalicelib.notes.export_jobs). Returns what happened, for logs and tests."""
+    if export_jobs.is_job(body):
+        return export_jobs.handle_message(body, receipt_handle, receive_count)
     observability.configure()
     parsed = job.parse_job(body)
     if parsed is None:
@@ -96,11 +100,13 @@ def handle_dead_letter(body: str) -> str:
     attempt holds it live (a duplicate delivery or cleanup's requeue is running it);
     conditioned on the attempt as read, so a claim taken meanwhile is never failed."""
     parsed = job.parse_job(body)
-    record = video_store.load(parsed.video_id, parsed.user_id) if parsed else None
+    if parsed is None:
+        return "dropped"
+    record = video_store.load(parsed.video_id, parsed.user_id)
     if record is None:
         return "dropped"
-    if video_store.fail(record, GAVE_UP[0], gave_up_message(record),
-                        unless=video_store.live_claim):
+    if lifecycle.fail(record, GAVE_UP[0], gave_up_message(record),
+                      unless=video_store.live_claim):
         job.after_failure(record, remember=True)
         return "failed"
     current = video_store.load(parsed.video_id, parsed.user_id) or record

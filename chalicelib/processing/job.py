@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.accounts import users
 from chalicelib.core import aws, db
 from chalicelib.knowledge import embeddings, filing, library, tagging
+from chalicelib.knowledge.library import RelatedNote
 from chalicelib.ledger import charges, movements
 from chalicelib.notes import drafts, generators, markdown, note_store, wikilinks
 from chalicelib.processing import cost_bound, failure_memory
-from chalicelib.videos import video_store
+from chalicelib.videos import lifecycle, video_store
+from chalicelib.videos.records import Video
 from chalicelib.youtube import cache_scope, transcripts
+from chalicelib.youtube.transcript_model import Transcript
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -54,10 +57,10 @@ def parse_job(body: str) -> Job | None:
         return None
 
 
-def step(record: dict, name: str, removes: tuple[str, ...] = (), **fields: Any) -> None:
+def step(record: Video, name: str, removes: tuple[str, ...] = (), **fields: Any) -> None:
     progress, message = STEPS[name]
-    video_store.guarded(record, {"progress": progress, "status_message": message, **fields},
-                        removes=removes)
+    lifecycle.guarded(record, {"progress": progress, "status_message": message, **fields},
+                      removes=removes)
 
 
 def process(job: Job, retry_delay: int = 0) -> str:
@@ -72,7 +75,7 @@ def process(job: Job, retry_delay: int = 0) -> str:
         return "dropped: no such video (deleted)"
     if record["status"] not in video_store.ACTIVE_STATUSES:
         return f"dropped: already {record['status']}"
-    claimed = video_store.claim(record)
+    claimed = lifecycle.claim(record)
     if claimed is None:
         return "dropped: another attempt holds the video"
     try:
@@ -86,12 +89,12 @@ def process(job: Job, retry_delay: int = 0) -> str:
     except drafts.GenerationFailed as exc:
         return _fail(claimed, exc.code, f"Notes could not be written: {exc}",
                      spent_tokens=exc.tokens_spent)
-    except Exception as exc:  # noqa: BLE001 - transient, or unforeseen: retried all the same
+    except Exception as exc:  # transient, or unforeseen: retried all the same
         # The retry may claim the video at once; until its deadline it is not stuck.
         spent = exc.tokens_spent if isinstance(exc, drafts.GenerationTemporarilyFailed) else 0
         try:
-            video_store.wait_for_retry(claimed, retry_delay, waiting_message(exc),
-                                       spent_tokens=spent)
+            lifecycle.wait_for_retry(claimed, retry_delay, waiting_message(exc),
+                                     spent_tokens=spent)
         except video_store.Cancelled:
             pass
         # The one line an expected transient error gets, with its cause (the worker
@@ -113,16 +116,16 @@ def waiting_message(exc: Exception) -> str:
     return "Waiting to retry after an unexpected error"
 
 
-def _fail(claimed: dict, code: str, message: str, spent_tokens: int = 0) -> str:
+def _fail(claimed: Video, code: str, message: str, spent_tokens: int = 0) -> str:
     """End this attempt's video as failed (refunded, as chalicelib.ledger.refunds
     decides), leaving no file behind."""
-    if video_store.fail(claimed, code, message, claimed["attempt_id"],
-                        spent_tokens=spent_tokens):
+    if lifecycle.fail(claimed, code, message, claimed["attempt_id"],
+                      spent_tokens=spent_tokens):
         after_failure(claimed)
     return f"failed: {code}"
 
 
-def after_failure(record: dict, *, remember: bool = False) -> None:
+def after_failure(record: Video, *, remember: bool = False) -> None:
     """What follows a video's failure, whoever failed it: files that no note record
     names are removed (a crashed attempt's staged note), and with `remember` (the
     dead-letter handler giving up while the model was writing), the failure is
@@ -133,9 +136,9 @@ def after_failure(record: dict, *, remember: bool = False) -> None:
                                 "the model's notes failed on every attempt")
 
 
-def _run(record: dict) -> str:
+def _run(record: Video) -> str:
+    """The job's steps on a claimed video, each announced with `step`."""
     profile = users.preferences(users.get_record(record["user_id"]))
-    languages = record.get("languages") or list(dict.fromkeys([profile["language"], "en"]))
     options = drafts.Options(note_style=profile["note_style"], language=profile["language"],
                              include_questions=bool(profile["include_questions"]))
     # What the model would be asked (the video with these options) failed recently:
@@ -144,35 +147,80 @@ def _run(record: dict) -> str:
     failure_key = failure_memory.key(scope, options)
     failure_memory.check(failure_key)
     step(record, "fetching", removes=("failure_key",))
-    transcript = transcripts.get_transcript(record["youtube_video_id"], languages,
+    transcript = transcripts.get_transcript(record["youtube_video_id"],
+                                            _languages(record, profile),
                                             uploaded_by=(record["user_id"], record["video_id"]))
     billing = cost_bound.bill(transcript)
+    record = _charge(record, billing)
+    fields: dict[str, Any] = {"title": transcript.title or None,
+                              "channel": transcript.channel or None,
+                              "duration_seconds": transcript.duration_seconds,
+                              "failure_key": failure_key}
+    if billing.by_size:
+        fields["status_message"] = f"Generating notes. {billing.message}"
+    step(record, "generating", **fields)
+    generated = _generate(transcript, options, scope, failure_key)
+
+    step(record, "categorizing")
+    filed = _file(record, profile, transcript, generated.draft)
+    step(record, "linking")
+    related = filed.user_library.related(filed.vector)
+    step(record, "saving")
+    content = _content(record, transcript, options, generated, filed, related)
+    _save(record, options, generated, filed, related, content, billing)
+    _link_back(record["user_id"], {"note_id": record["video_id"], "title": filed.title},
+               related)
+    return "completed"
+
+
+def _languages(record: Video, profile: dict) -> list[str]:
+    """The caption languages asked for: the video's own, else the user's then English."""
+    languages: list[str] = record.get("languages") or list(
+        dict.fromkeys([profile["language"], "en"]))
+    return languages
+
+
+def _charge(record: Video, billing: cost_bound.Billing) -> Video:
+    """The video charged the rest of its price; a refusal billed by size says so."""
     try:
-        record = video_store.charge(record, billing.billed_seconds,
-                                    by_size=billing.by_size)
+        return lifecycle.charge(record, billing.billed_seconds, by_size=billing.by_size)
     except movements.InsufficientCredits as exc:
         if billing.by_size:
             exc.args = (f"{billing.message} {exc}",)
         raise
-    step(record, "generating", title=transcript.title or None,
-         channel=transcript.channel or None, duration_seconds=transcript.duration_seconds,
-         failure_key=failure_key,
-         **({"status_message": f"Generating notes. {billing.message}"}
-            if billing.by_size else {}))
+
+
+def _generate(transcript: Transcript, options: drafts.Options,
+              scope: cache_scope.CacheScope, failure_key: str | None) -> drafts.Generated:
+    """The draft; a permanent failure is remembered for this video and options."""
     try:
-        generated = generators.generate(cost_bound.split_long_segments(transcript), options,
-                                        scope)
+        return generators.generate(cost_bound.split_long_segments(transcript), options, scope)
     except drafts.GenerationFailed as exc:
         failure_memory.remember(failure_key, exc.code, str(exc))
         raise
-    draft = generated.draft
 
-    step(record, "categorizing")
+
+@dataclass(frozen=True)
+class _Filed:
+    """Where the note goes: its title (unique for the user), its vector, category and
+    tags, and the user's library it was filed against (and is linked to)."""
+
+    title: str
+    vector: np.ndarray
+    category: str
+    tags: list[str]
+    user_library: library.Library
+
+
+def _file(record: Video, profile: dict, transcript: Transcript,
+          draft: dict) -> _Filed:
+    """The note's title, category and tags, chosen against the user's other notes."""
     note_id = record["video_id"]
     title = note_store.unique_title(record["user_id"], draft["title"] or transcript.title,
                                     note_id)
     vector = embeddings.embed_one(library.note_text(draft, title))
-    def lecture() -> "np.ndarray":
+
+    def lecture() -> np.ndarray:
         return filing.lecture_vector(transcript.title or title,
                                      [chapter.title for chapter in transcript.chapters],
                                      transcript.text)
@@ -187,45 +235,54 @@ def _run(record: dict) -> str:
                                title=title, category=category)
     log.info("video %s filed under %r (%s, score %s)", record["video_id"], category,
              filed.source, filed.score)
+    return _Filed(title, vector, category, tags, user_library)
 
-    step(record, "linking")
-    related = user_library.related(vector)
 
-    step(record, "saving")
+def _content(record: Video, transcript: Transcript, options: drafts.Options,
+             generated: drafts.Generated, filed: _Filed, related: list[RelatedNote]) -> str:
+    """The note's Markdown, with mentions of the user's other notes linked."""
     created = db.now_iso()
     content = markdown.render(
-        draft=draft, video_id=record["youtube_video_id"], title=title,
+        draft=generated.draft, video_id=record["youtube_video_id"], title=filed.title,
         channel=transcript.channel, duration_seconds=transcript.duration_seconds,
-        category=category, tags=tags, created=created.split(".")[0] + "Z",
+        category=filed.category, tags=filed.tags, created=created.split(".")[0] + "Z",
         generator=generated.generator, related_titles=[r["title"] for r in related],
         include_questions=options.include_questions,
         transcript_info=transcripts.front_matter(transcript))
-    content, _ = wikilinks.link_mentions(content, user_library.titles, own_title=title)
-    complete = video_store.completion(
+    content, _ = wikilinks.link_mentions(content, filed.user_library.titles,
+                                        own_title=filed.title)
+    return content
+
+
+def _save(record: Video, options: drafts.Options, generated: drafts.Generated, filed: _Filed,
+          related: list[RelatedNote], content: str, billing: cost_bound.Billing) -> None:
+    """The note written with the video's completion and the job's tokens in one
+    transaction; Cancelled when this attempt lost the video meanwhile."""
+    note_id = record["video_id"]
+    complete = lifecycle.completion(
         record, note_id=note_id, generator=generated.generator, usage=generated.usage,
         cached=generated.cached,
         message=f"Completed. {billing.message}" if billing.by_size else "Completed")
     # The job's model tokens on its ledger row too (the row the video was charged on).
     tokens = charges.record_tokens(record["video_id"], generated.usage)
-    stored_draft = {"youtube_video_id": record["youtube_video_id"], "draft": draft,
+    stored_draft = {"youtube_video_id": record["youtube_video_id"], "draft": generated.draft,
                     "include_questions": options.include_questions}
     try:
         # Under this attempt's guard: the files are staged, and become the note's only
         # once the transaction (conditioned on this attempt) committed.
         note_store.save_note(user_id=record["user_id"], video_id=record["video_id"],
-                             title=title, category=category, content=content, tags=tags,
-                             related=related, embedding=embeddings.pack(vector),
-                             note_id=note_id, extra=[complete, tokens], draft=stored_draft,
+                             title=filed.title, category=filed.category, content=content,
+                             tags=filed.tags, related=related,
+                             embedding=embeddings.pack(filed.vector), note_id=note_id,
+                             extra=[complete, tokens], draft=stored_draft,
                              attempt=record["attempt_id"])
-    except Exception as exc:  # noqa: BLE001 - a failed condition means we lost the video
+    except Exception as exc:  # a failed condition means we lost the video
         if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
             raise
         raise video_store.Cancelled(record["video_id"]) from exc
-    _link_back(record["user_id"], {"note_id": note_id, "title": title}, related)
-    return "completed"
 
 
-def _link_back(user_id: str, newer: dict, related: list[dict]) -> None:
+def _link_back(user_id: str, newer: dict, related: list[RelatedNote]) -> None:
     """Related older notes gain the link back (at most library.MAX_RELATED per save).
     The note is saved: a failure here is logged, not retried."""
     for older in related[:library.MAX_RELATED]:

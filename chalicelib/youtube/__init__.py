@@ -1,1 +1,2 @@
-"""YouTube: links, transcripts (cache, youtube-transcript-api, yt-dlp), the caption-track policy, caption parsers."""
+"""YouTube: links, transcripts (cache, youtube-transcript-api, yt-dlp), the
+caption-track policy, caption parsers."""

@@ -9,14 +9,15 @@ is kept under that student and that file's content, so it never reaches another
 student (neither a planted note nor a leaked upload), no other student's submission
 fails because of it, and another upload of theirs never reads a stale draft.
 
-Every cache key that names a video is made here (CacheScope.key).
+Every cache key that names a video takes its path here (CacheScope.path).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from chalicelib.youtube.transcript_model import Transcript
 
@@ -37,12 +38,12 @@ class CacheScope:
     def shared(self) -> bool:
         return self.owner is None
 
-    def key(self, cache: str, name: str) -> str:
-        """`{cache}/{youtube id}/{name}` when shared; under the owner and the upload's
-        content otherwise."""
+    def path(self, name: str) -> str:
+        """Where `name` lives within a cache's prefix: `{youtube id}/{name}` when shared;
+        under the owner and the upload's content otherwise."""
         if self.shared:
-            return f"{cache}/{self.youtube_video_id}/{name}"
-        return f"{cache}/{PRIVATE}/{self.owner}/{self.youtube_video_id}/{self.content}/{name}"
+            return f"{self.youtube_video_id}/{name}"
+        return f"{PRIVATE}/{self.owner}/{self.youtube_video_id}/{self.content}/{name}"
 
 
 def shared(youtube_video_id: str) -> CacheScope:

@@ -139,7 +139,7 @@ def _markers_map(data: dict) -> list[Chapter]:
     bar = _player_bar(data).get("multiMarkersPlayerBarRenderer") or {}
     for entry in bar.get("markersMap") or []:
         if (entry or {}).get("key") == "DESCRIPTION_CHAPTERS":
-            return _chapter_renderers(((entry.get("value") or {}).get("chapters")))
+            return _chapter_renderers((entry.get("value") or {}).get("chapters"))
     return []
 
 

@@ -6,7 +6,7 @@ offline and retrying is pointless; on AWS it is retried like any transient error
 from __future__ import annotations
 
 import socket
-from typing import Iterable
+from collections.abc import Iterable
 
 _DNS_TEXTS = ("name resolution", "name or service not known", "nodename nor servname",
               "getaddrinfo failed", "failed to resolve", "no address associated",

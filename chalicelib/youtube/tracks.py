@@ -17,8 +17,9 @@ transcript's (docs/DESIGN.md section 6).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 SUBTITLE_EXTS = ("json3", "vtt")  # in order of preference
@@ -95,7 +96,7 @@ def _tracks(container: Any, *, generated: bool) -> list[Track]:
             continue
         url = by_ext[ext]["url"]
         query = parse_qs(urlsplit(url).query)
-        language = (query.get("lang") or [None])[0] or key.removesuffix("-orig")
+        language = (query.get("lang") or [""])[0] or key.removesuffix("-orig")
         found.append(Track(language=language, is_generated=generated, ext=ext, url=url,
                            translated="tlang" in query))
     return found

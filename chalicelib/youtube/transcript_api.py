@@ -12,7 +12,8 @@ The library is imported inside the functions that use it (cold starts).
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from chalicelib.core import config
 from chalicelib.youtube import chapters, network, tracks
@@ -63,7 +64,7 @@ def fetch_with_transcript_api(video_id: str, languages: Sequence[str]) -> Transc
         listing = api.list(video_id)
         chosen = tracks.choose_listed_track(listing, languages)
         fetched = chosen.fetch()
-    except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes raw
+    except Exception as exc:  # classified below; nothing escapes raw
         raise classify(exc, seen["player"], proxy_url(proxy)) from exc
     player = seen["player"]
     details = player.get("videoDetails") or {}
@@ -141,7 +142,7 @@ def classify(exc: BaseException, player: dict | None = None,
     player = player or {}
     details = player.get("videoDetails") or {}
     if isinstance(exc, TranscriptUnavailable | TranscriptTemporarilyUnavailable):
-        return exc  # type: ignore[return-value]
+        return exc
     if isinstance(exc, errors.TranscriptsDisabled):
         if details.get("isLive") or details.get("isLiveContent") and details.get("isUpcoming"):
             return permanent("live_stream" if details.get("isLive") else "live_not_started")

@@ -44,7 +44,7 @@ class Transcript:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Transcript":
+    def from_dict(cls, data: dict) -> Transcript:
         return cls(
             video_id=data["video_id"], title=data.get("title") or "",
             channel=data.get("channel") or "",

@@ -16,7 +16,7 @@ seeded lectures and uploaded captions work without a network.
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from chalicelib.core import config
 from chalicelib.youtube import transcript_api, transcript_cache, uploads
@@ -101,7 +101,7 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str]) -> Transcript:
         if exc.reason == "unreachable":
             raise YouTubeUnreachable(str(exc)) from exc
         raise TranscriptTemporarilyUnavailable(str(exc), exc.reason) from exc
-    except Exception as exc:  # noqa: BLE001 - a bug or a change in yt-dlp: retry, logged
+    except Exception as exc:  # a bug or a change in yt-dlp: retry, logged
         log.exception("yt-dlp failed on %s in an unforeseen way", video_id)
         raise TranscriptTemporarilyUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
     return Transcript.from_dict(data)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from chalicelib.youtube import captions, chapters, network, tracks
 from chalicelib.youtube.transcript_model import Chapter
@@ -259,7 +260,7 @@ def classify_error(exc: Exception, warnings: Sequence[str] = (),
     return SubtitlesTemporarilyUnavailable(message)
 
 
-def _why_no_track(messages: "_MessageLog", info: dict) -> Exception:
+def _why_no_track(messages: _MessageLog, info: dict) -> Exception:
     """No usable track: yt-dlp's warnings say whether YouTube refused the video
     (with ignore_no_formats_error, its reason is a warning) or blocked a request;
     tracks dropped for want of a PO token are not "no captions"."""

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import serialization
 
 from app import app
 from chalicelib.accounts import signin
-from tests.conftest import PASSWORD, call, register
 from testkit import tokens as tokens_util
+from tests.conftest import PASSWORD, call, register
 
 
 def new_email() -> str:

@@ -16,8 +16,8 @@ import pytest
 from chalicelib.accounts import emails
 from chalicelib.core import aws, config, db
 from chalicelib.ledger import ids
-from tests.conftest import PASSWORD, call, ledger_total
 from testkit import tokens as tokens_util
+from tests.conftest import PASSWORD, call, ledger_total
 
 
 def mailbox() -> str:

@@ -10,11 +10,11 @@ import pytest
 
 from chalicelib.core import aws, observability
 from chalicelib.notes import markdown, note_store
-from chalicelib.videos import video_store
+from chalicelib.videos import lifecycle, video_store
 from chalicelib.youtube import transcripts
 from infra.local import worker
-from tests.conftest import PASSWORD, balance, call
 from testkit import tokens as tokens_util
+from tests.conftest import PASSWORD, balance, call
 
 
 @pytest.mark.parametrize("method, path", [
@@ -62,13 +62,13 @@ def test_a_failed_video_shows_nothing_charged_after_its_refund(client, user):
                      body={"url": "https://youtu.be/dQw4w9WgXcQ"}).json_body
     assert submitted["credits_charged"] == 1 and balance(client, user) == 2
     record = video_store.load(submitted["video_id"], user["user_id"])
-    assert video_store.fail(record, "no_captions", "This video has no captions")
+    assert lifecycle.fail(record, "no_captions", "This video has no captions")
     video = call(client, "GET", f"/videos/{submitted['video_id']}",
                  token=user["id_token"]).json_body
     assert video["status"] == "failed" and video["credits_charged"] == 0
     assert balance(client, user) == 3
-    assert not video_store.fail(video_store.load(submitted["video_id"], user["user_id"]),
-                                "again", "twice")  # once
+    assert not lifecycle.fail(video_store.load(submitted["video_id"], user["user_id"]),
+                              "again", "twice")  # once
     assert balance(client, user) == 3
 
 

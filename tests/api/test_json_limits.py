@@ -49,7 +49,7 @@ def test_brackets_inside_strings_do_not_count():
 
 def test_the_limit_is_exact():
     assert validation.parse_json("[" * 20 + "]" * 20) == \
-        eval("[" * 20 + "]" * 20)  # noqa: S307 - a literal of nested lists
+        eval("[" * 20 + "]" * 20)  # a literal of nested lists
     with pytest.raises(BadRequestError, match="more than 20 levels"):
         validation.parse_json("[" * 21 + "]" * 21)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -167,7 +166,7 @@ def test_buy_credits_through_the_sandbox(page, site) -> None:
     page.get_by_role("button", name=re.compile("pay", re.I)).first.click()
     try:
         page.wait_for_url(f"{site.origin}/credits**", timeout=10_000)
-    except Exception:  # noqa: BLE001 - a sandbox that does not redirect: go back as Stripe would
+    except Exception:  # a sandbox that does not redirect: go back as Stripe would
         page.goto("/credits?checkout=success")
     expect(page.get_by_test_id("balance")).to_have_text(str(SIGNUP_CREDITS + 10), timeout=30_000)
     expect(page.get_by_test_id("checkout-notice")).to_contain_text("10 credits added")

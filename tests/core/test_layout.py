@@ -57,7 +57,7 @@ def test_no_import_cycle_in_chalicelib():
 # docs/ARCHITECTURE.md "Layers, lowest first": a package imports only from itself or
 # the packages before it.
 LAYERS = ("core", "http", "ledger", "accounts", "payments", "youtube", "knowledge", "notes",
-          "videos", "processing")
+          "reviews", "search", "videos", "courses", "processing", "api")
 
 
 def _package(module: str) -> str:
@@ -89,14 +89,14 @@ def test_the_declared_layer_order_holds():
     assert tuple(declared) == LAYERS
 
 
-def test_only_the_video_store_writes_the_videos_table():
+def test_only_the_video_lifecycle_writes_the_videos_table():
     writers = set()
     for name, path in _modules().items():
         source = path.read_text()
         if "videos_table()" in source and re.search(
                 r"update_item|put_item|delete_item|\"(Put|Update|Delete)\"", source):
             writers.add(name)
-    assert writers == {"chalicelib.videos.video_store"}
+    assert writers == {"chalicelib.videos.lifecycle"}
 
 
 def test_ledger_ids_are_made_only_by_the_ledger():
@@ -130,3 +130,26 @@ def test_importing_app_loads_only_the_http_plumbing_it_needs():
                             text=True, check=True).stdout.strip()
     assert set(eval(loaded)) <= {"chalicelib", "chalicelib.http", "chalicelib.http.limits",
                                  "chalicelib.http.replies", "chalicelib.http.threadsafe"}
+
+
+def test_app_binds_each_deferred_name_to_the_module_it_names():
+    """app.py's `name = lazy("pkg.module")` lines and its TYPE_CHECKING imports agree,
+    name by name, so no name is bound to another module by position."""
+    tree = ast.parse((ROOT / "app.py").read_text())
+    block = next(node for node in tree.body if isinstance(node, ast.If)
+                 and getattr(node.test, "id", "") == "TYPE_CHECKING")
+    imported = {alias.asname or alias.name: f"{node.module}.{alias.name}"
+                for node in block.body if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    deferred = {node.targets[0].id: "chalicelib." + node.value.args[0].value
+                for node in block.orelse if isinstance(node, ast.Assign)}
+    assert deferred == imported
+    assert len(deferred) >= 15
+
+
+def test_requests_are_read_only_by_the_request_layer():
+    """Query strings and JSON bodies are parsed in chalicelib/api (docs/ARCHITECTURE.md):
+    no domain module imports the request validators."""
+    readers = {name for name, path in _modules().items()
+               if "chalicelib.http.validation" in _imports(path, _modules())}
+    assert readers and all(name.startswith("chalicelib.api.") for name in readers)

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.core import aws, config, secrets
+from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.notes import claude, generators
 from chalicelib.payments import stripe_client
-from chalicelib.core.errors import ServiceUnavailableError
 from tests.conftest import REGION
 
 NAMES = config.SECRET_NAMES

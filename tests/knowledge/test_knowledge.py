@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.knowledge import embeddings, filing, library, tagging, taxonomy
-from chalicelib.notes import wikilinks
-from chalicelib.notes import note_store
+from chalicelib.notes import note_store, wikilinks
 from tests.conftest import call
 
 NOTES_BY_SUBJECT = [

@@ -9,8 +9,7 @@ import zipfile
 import pytest
 import requests
 
-from chalicelib.notes import wikilinks
-from chalicelib.notes import export, markdown, note_store
+from chalicelib.notes import export, markdown, note_store, wikilinks
 from tests.conftest import call
 
 WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")

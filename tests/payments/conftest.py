@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call, register
 from testkit.fake_stripe import FakeStripe
+from tests.conftest import call, register
 
 SECRET_KEY = "sk_test_fake_0123456789"
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"

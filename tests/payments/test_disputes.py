@@ -20,8 +20,15 @@ from chalicelib.ledger import movements
 from testkit import fake_stripe as shapes
 from tests.conftest import balance, ledger
 from tests.payments.test_payments import (
-    assert_ledger_adds_up, buy, checkout_event, deliver, intent_event, new_id,
-    refund_event, spend)
+    assert_ledger_adds_up,
+    buy,
+    checkout_event,
+    deliver,
+    intent_event,
+    new_id,
+    refund_event,
+    spend,
+)
 from tests.payments.test_uncredited import metrics, operator_records
 
 

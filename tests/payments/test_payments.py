@@ -14,14 +14,14 @@ import uuid
 import pytest
 import stripe
 
+from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.ledger import movements
 from chalicelib.ledger import refunds as refund_rules
 from chalicelib.ledger.packages import PACKAGES
 from chalicelib.payments import stripe_client
-from chalicelib.core.errors import ServiceUnavailableError
+from testkit import fake_stripe as fake_stripe_shapes
 from tests.conftest import ORIGIN, balance, call, ledger
 from tests.payments.conftest import SECRET_KEY, WEBHOOK_SECRET
-from testkit import fake_stripe as fake_stripe_shapes
 
 OTHER_ORIGIN = "https://app.example.org"  # the second of conftest's ALLOWED_ORIGINS
 

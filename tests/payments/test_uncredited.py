@@ -14,7 +14,13 @@ from chalicelib.core import aws, config, db
 from chalicelib.ledger import uncredited
 from tests.conftest import balance, ledger
 from tests.payments.test_payments import (
-    checkout_event, deliver, intent_event, metadata, new_id, refund_event)
+    checkout_event,
+    deliver,
+    intent_event,
+    metadata,
+    new_id,
+    refund_event,
+)
 
 
 def operator_records(payment_id: str) -> list[dict]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 
+from chalicelib.api import videos as video_requests
 from chalicelib.core import config, db
 from chalicelib.core.errors import TooManyRequestsError
 from chalicelib.processing import cost_bound
-from chalicelib.videos import video_api
+from testkit.fake_anthropic import OVERLOADED
+from testkit.fake_youtube import FakeVideo, Track
+from testkit.lectures import SENTENCES, lecture, new_video_id
 from tests.conftest import call, ledger, ledger_total
 from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     claude,
@@ -20,9 +23,6 @@ from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     work,
     youtube,
 )
-from testkit.fake_anthropic import OVERLOADED
-from testkit.fake_youtube import FakeVideo, Track
-from testkit.lectures import SENTENCES, lecture, new_video_id
 
 WORDS = " ".join(SENTENCES)
 
@@ -149,10 +149,10 @@ def test_submission_limits_answer_429_and_hold_under_concurrent_submits(client, 
     assert ledger_total(client, user) == (3, 3)  # the account exists once a token is seen
 
     def attempt(_) -> str:
-        # video_api.submit itself: chalice's test client swaps os.environ per request,
+        # the request layer's submit itself: chalice's test client swaps os.environ per request,
         # which concurrent requests would leave holding this test's settings.
         try:
-            video_api.submit(user["user_id"], {"url": new_video_id()})
+            video_requests.submit(user["user_id"], {"url": new_video_id()})
             return "accepted"
         except TooManyRequestsError:
             return "429"

@@ -13,7 +13,9 @@ import pytest
 from chalicelib.core import aws, config, db
 from chalicelib.notes import wikilinks
 from chalicelib.processing import cleanup, handlers, job
-from chalicelib.videos import video_store
+from chalicelib.videos import lifecycle
+from testkit.fake_anthropic import OVERLOADED
+from testkit.lectures import lecture
 from tests.conftest import call, ledger_total
 from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     claude,
@@ -24,8 +26,6 @@ from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     work,
     youtube,
 )
-from testkit.fake_anthropic import OVERLOADED
-from testkit.lectures import lecture
 
 
 def raw(video_id: str) -> dict:
@@ -81,7 +81,7 @@ def test_cleanup_never_undoes_or_fails_a_claim_taken_after_it_read(client, stack
           lease_until=1, attempt_id="crashed-attempt",
           **({"requeued": 1} if requeued_before else {}))
     stale = raw(video_id)  # cleanup reads it as stuck...
-    fresh = video_store.claim(stale)  # ...and a redelivery claims it before cleanup writes
+    fresh = lifecycle.claim(stale)  # ...and a redelivery claims it before cleanup writes
     assert fresh is not None
     assert cleanup._rescue(stale, time.time()) == "skipped"
     current = raw(video_id)
@@ -92,7 +92,7 @@ def test_cleanup_never_undoes_or_fails_a_claim_taken_after_it_read(client, stack
 def test_the_dead_letter_handler_leaves_a_live_attempt_alone(client, stack, user, youtube):
     video_id = submit(client, user, youtube.add(lecture(10)))["video_id"]
     drain(stack["VideoQueueUrl"])
-    claimed = video_store.claim(raw(video_id))  # another delivery is running it
+    claimed = lifecycle.claim(raw(video_id))  # another delivery is running it
     outcome = handlers.handle_dead_letter(dead_letter_body(user, video_id))
     assert outcome.startswith("left alone: processing")
     current = raw(video_id)

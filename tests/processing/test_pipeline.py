@@ -11,13 +11,13 @@ import pytest
 from app import dead_letter, process_video
 from chalicelib.core import aws, config, db
 from chalicelib.processing import cleanup
-from chalicelib.youtube import chapters, transcript_api, transcripts
+from chalicelib.youtube import chapters, transcript_api
 from infra.local.worker import poll_once
-from tests.conftest import call, ledger_total, queued_jobs
-from tests.knowledge.test_lecture_filing import LOGARITHMS, RAINY_TRIP
 from testkit.fake_anthropic import OVERLOADED, RATE_LIMITED, FakeAnthropic
 from testkit.fake_youtube import FakeVideo, FakeYouTube, Track
 from testkit.lectures import lecture
+from tests.conftest import call, ledger_total, queued_jobs
+from tests.knowledge.test_lecture_filing import LOGARITHMS, RAINY_TRIP
 
 LINK_RE = re.compile(r"\]\(https://www\.youtube\.com/watch\?v=([\w-]{11})&t=(\d+)s\)")
 

@@ -9,7 +9,12 @@ import pytest
 
 from chalicelib.core import aws
 from chalicelib.processing import handlers
-from chalicelib.youtube import transcript_api, ytdlp as ytdlp_path
+from chalicelib.youtube import transcript_api
+from chalicelib.youtube import ytdlp as ytdlp_path
+from testkit import fake_ytdlp
+from testkit.fake_anthropic import OVERLOADED
+from testkit.fake_youtube import Track
+from testkit.lectures import lecture
 from tests.conftest import call, ledger_total
 from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     claude,
@@ -19,17 +24,13 @@ from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     work,
     youtube,
 )
-from testkit import fake_ytdlp
-from testkit.fake_anthropic import OVERLOADED
-from testkit.fake_youtube import Track
-from testkit.lectures import lecture
 
 
 def cached(stack, youtube_id: str) -> dict | None:
     try:
         body = aws.client("s3").get_object(Bucket=stack["NotesBucketName"],
                                            Key=f"transcripts/{youtube_id}.json")["Body"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         assert aws.is_error(exc, *aws.NOT_FOUND)
         return None
     return json.loads(body.read())

@@ -1,6 +1,6 @@
 """Uploaded captions are their uploader's alone in every cache, and model spend through
 uploads costs the uploader (issue 20; docs/DESIGN.md sections 4 and 6;
-chalicelib.youtube.cache_scope, chalicelib.ledger.refunds.video_refund_due).
+chalicelib.youtube.cache_scope, chalicelib.videos.lifecycle.refund_due).
 
 The attacks of the review, over HTTP with the real anthropic SDK against the fake
 Messages API: an upload under a popular lecture's id planting its text in the next
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from chalicelib.core import aws
 from chalicelib.youtube import cache_scope
-from tests.conftest import call, ledger, ledger_total
+from testkit.fake_anthropic import OVERLOADED, default_answer
+from testkit.lectures import lecture, new_video_id
+from tests.conftest import ledger, ledger_total
 from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     claude,
     note_of,
@@ -20,8 +22,6 @@ from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     youtube,
 )
 from tests.processing.test_uploads import post
-from testkit.fake_anthropic import OVERLOADED, default_answer
-from testkit.lectures import lecture, new_video_id
 
 PLANTED = ("WEBVTT\n\n00:00:00.000 --> 00:00:06.000\n"
            "Buy the miracle course at scam dot example today.\n\n"

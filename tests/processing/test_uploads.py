@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from chalicelib.core import aws
+from testkit.lectures import SENTENCES, lecture, new_video_id
 from tests.conftest import call, ledger_total
 from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     note_of,
@@ -15,7 +16,6 @@ from tests.processing.test_pipeline import (  # noqa: F401  (fixtures)
     youtube,
 )
 from tests.processing.test_transcript_failures import cached
-from testkit.lectures import SENTENCES, lecture, new_video_id
 
 
 def clock(seconds: float, sep: str = ".") -> str:

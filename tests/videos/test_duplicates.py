@@ -8,9 +8,9 @@ import concurrent.futures
 
 import pytest
 
-from chalicelib.videos import video_store
-from tests.conftest import balance, call, ledger_total
+from chalicelib.videos import lifecycle, video_store
 from testkit.lectures import new_video_id
+from tests.conftest import balance, call, ledger_total
 
 
 def post(client, user, body):
@@ -38,8 +38,8 @@ def test_processing_and_completed_videos_are_also_already_submitted(client, user
     youtube_id = new_video_id()
     video_id = post(client, user, {"url": youtube_id}).json_body["video_id"]
     record = video_store.owned_record(user["user_id"], video_id, consistent=True)
-    video_store._update(video_id, {"status": status}, condition="#st = :queued",
-                        values={"queued": "queued"})
+    lifecycle._update(video_id, {"status": status}, condition="#st = :queued",
+                      values={"queued": "queued"})
     assert video_store.owned_record(user["user_id"], video_id)["status"] == status != \
         record["status"]
     response = post(client, user, {"url": youtube_id})
@@ -59,7 +59,7 @@ def test_a_failed_or_deleted_video_may_be_submitted_again(client, user):
     youtube_id = new_video_id()
     first = post(client, user, {"url": youtube_id}).json_body
     record = video_store.owned_record(user["user_id"], first["video_id"], consistent=True)
-    assert video_store.fail(record, "no_transcript", "no captions")
+    assert lifecycle.fail(record, "no_transcript", "no captions")
     second = post(client, user, {"url": youtube_id})
     assert second.status_code == 202
     assert call(client, "DELETE", f"/videos/{second.json_body['video_id']}",

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import concurrent.futures
-import json
 
 import pytest
 
 from chalicelib.core import aws, config, db
+from chalicelib.core.errors import BadRequestError
 from chalicelib.notes import note_store
 from chalicelib.youtube import links
-from chalicelib.core.errors import BadRequestError
-from tests.conftest import balance, call, ledger, queued_jobs, register
 from testkit.lectures import new_video_id
+from tests.conftest import balance, call, ledger, queued_jobs, register
 
 VIDEO_ID = "dQw4w9WgXcQ"
 

@@ -6,7 +6,7 @@ tests/processing/test_transcript_failures.py). Nothing leaves the process, excep
 the offline tests' connections to a closed port on 127.0.0.1."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -238,3 +238,16 @@ export interface FileLink {
   filename: string;
   note_count?: number;
 }
+
+// GET /notes/export for a library too large to build at once: 202 with this, then
+// GET /notes/export/{export_id} until it is ready (with the link) or failed.
+export interface ExportJob {
+  export_id: string;
+  status: "building" | "ready" | "failed";
+  format: string;
+  note_count: number;
+  url?: string;
+  expires_in?: number;
+  filename?: string;
+  error?: { code: string; message: string };
+}

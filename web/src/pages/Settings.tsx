@@ -1,6 +1,6 @@
 // Exports (Obsidian vault, Anki) and preferences.
-import { FormEvent, useEffect, useState } from "react";
-import type { FileLink, Preferences, Profile } from "../api";
+import { FormEvent, useEffect, useRef, useState } from "react";
+import type { ExportJob, FileLink, Preferences, Profile } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { plural, startDownload } from "../util";
@@ -12,6 +12,13 @@ const LANGUAGES: [string, string][] = [
   ["ja", "Japanese"], ["ko", "Korean"], ["zh", "Chinese"],
 ];
 
+// A large library's export is built by the worker: asked after again, backing off.
+const EXPORT_FIRST_DELAY_MS = 1000;
+const EXPORT_MAX_DELAY_MS = 5000;
+const EXPORT_GIVE_UP_MS = 20 * 60_000; // the worker's timeout and its retries, with room
+
+const pause = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
 export function SettingsPage() {
   const { api } = useApp();
   const [profile, setProfile] = useState<Profile | null>(null);
@@ -22,6 +29,15 @@ export function SettingsPage() {
   const [exportError, setExportError] = useState<unknown>(null);
   const [exported, setExported] = useState<(FileLink & { format: string }) | null>(null);
   const [exporting, setExporting] = useState("");
+  const [building, setBuilding] = useState<ExportJob | null>(null);
+  const mounted = useRef(true);
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
 
   useEffect(() => {
     api.request<Profile>("GET", "/user").then((answer) => {
@@ -48,18 +64,51 @@ export function SettingsPage() {
     }
   };
 
+  // The queued export, asked after until it is ready (null if the page was left).
+  const waitFor = async (job: ExportJob): Promise<ExportJob | null> => {
+    const started = Date.now();
+    let delay = EXPORT_FIRST_DELAY_MS;
+    let current = job;
+    while (current.status === "building") {
+      if (Date.now() - started > EXPORT_GIVE_UP_MS) {
+        throw new Error("The export is taking longer than it should. Try again in a few minutes.");
+      }
+      await pause(document.hidden ? EXPORT_MAX_DELAY_MS : delay);
+      if (!mounted.current) return null;
+      current = await api.request<ExportJob>("GET", `/notes/export/${encodeURIComponent(job.export_id)}`);
+      delay = Math.min(delay * 1.5, EXPORT_MAX_DELAY_MS);
+    }
+    if (current.status === "failed") throw new Error(current.error?.message ?? "The export could not be built.");
+    return current;
+  };
+
   const exportAs = async (format: "obsidian" | "anki") => {
     setExporting(format);
     setExportError(null);
     setExported(null);
+    setBuilding(null);
     try {
-      const link = await api.request<FileLink>("GET", "/notes/export", { query: { format } });
+      const answer = await api.request<FileLink | ExportJob>("GET", "/notes/export", { query: { format } });
+      let link: FileLink;
+      if ("export_id" in answer) {
+        // 202: a large library is built by the worker; the link comes when it is ready.
+        setBuilding(answer);
+        const ready = await waitFor(answer);
+        if (!ready) return;
+        link = { url: ready.url ?? "", expires_in: ready.expires_in ?? 0,
+          filename: ready.filename ?? "", note_count: ready.note_count };
+      } else {
+        link = answer;
+      }
       setExported({ ...link, format });
       startDownload(link.url, link.filename);
     } catch (caught) {
-      setExportError(caught);
+      if (mounted.current) setExportError(caught);
     } finally {
-      setExporting("");
+      if (mounted.current) {
+        setExporting("");
+        setBuilding(null);
+      }
     }
   };
 
@@ -81,6 +130,12 @@ export function SettingsPage() {
           </button>
         </p>
         <ErrorMessage error={exportError} />
+        {building ? (
+          <p role="status" data-testid="export-building">
+            Your library has {plural(building.note_count, "note")}, so the {building.format === "anki" ? "Anki deck" : "vault"} is
+            being built for you. It downloads here when it is ready, usually within a minute or two.
+          </p>
+        ) : null}
         {exported ? (
           <p role="status" data-testid="export-ready">
             Your {exported.format === "anki" ? "Anki deck" : "vault"} ({plural(exported.note_count ?? 0, "note")}) is downloading.

@@ -1,0 +1,35 @@
+"""The course record (docs/DESIGN.md sections 4, 5 and 14): one item of the courses
+table, its lectures in order, each pointing at its video."""
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+CourseStatus = Literal["listing", "ready", "running", "completed", "failed"]
+LectureStatus = Literal["pending", "queued", "processing", "completed", "failed",
+                        "needs_credits", "needs_upload", "skipped"]
+
+
+class Lecture(TypedDict):
+    position: int
+    youtube_video_id: str
+    title: str
+    duration_seconds: int | None
+    status: LectureStatus
+    video_id: NotRequired[str]
+    note_id: NotRequired[str]
+    message: NotRequired[str]
+
+
+class Course(TypedDict):
+    course_id: str
+    user_id: str
+    title: str
+    source_url: str
+    status: CourseStatus
+    lecture_count: int
+    completed_count: int
+    credits_estimate: int
+    credits_charged: int
+    created_at: str
+    lectures: list[Lecture]
+    index_note_id: NotRequired[str]
