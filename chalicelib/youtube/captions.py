@@ -324,8 +324,8 @@ def _plain_lines(text: str) -> list[str]:
         # Decoded after the tags are gone: what was escaped ("&lt;fast&gt;") is the
         # caption's own words, kept, with look-alike brackets so no tag comes out.
         text = _unescape(text)
-        if "<" in text:
-            text = _TAG_RE.sub(_look_alike, text)
+        if "<" in text and _TAG_RE.search(text):  # one C-level pass, not one per tag
+            text = text.translate(_LOOK_ALIKE_BRACKETS)
     if _UNSQUASHED_RE.search(text):
         text = _UNSQUASHED_RE.sub(" ", text)
     return list(filter(None, map(str.strip, text.split("\n"))))
@@ -352,10 +352,6 @@ def _short_number_ref(match: re.Match[str]) -> str:
     prefix = "&#x" if reference[2:3] in "xX" else "&#"
     digits = reference[len(prefix):].lstrip("0") or "0"
     return f"{prefix}{digits};" if len(digits) <= 8 else "\ufffd"
-
-
-def _look_alike(tag: re.Match[str]) -> str:
-    return tag.group().translate(_LOOK_ALIKE_BRACKETS)
 
 
 def _strip_tags(text: str) -> str:
