@@ -78,6 +78,7 @@ def test_the_walkthrough_runs_as_written_twice(tmp_path):
         assert "# Entropy and the Second Law" in out  # the note, and its downloaded file
         assert "paid: HTTP 200" in out
         assert "ada@example.com: +5 credits (adjustment)" in out
+        assert "vault: HTTP 200" in out  # the export, built at once for a small library
         # 3 free, 1 spent on the lecture, 10 bought in the sandbox, 5 granted.
         assert out.rstrip().splitlines()[-1] == "17"
         assert "Traceback" not in first.stderr
