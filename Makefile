@@ -76,6 +76,10 @@ lint: $(DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
+# The whole suite, slow and browser tests included, on pytest-xdist: pytest.ini's
+# `-n auto --dist loadgroup` starts one worker per CPU, and tests/conftest.py keeps the
+# tests that share a costly fixture (a stack process, Chromium) on one worker. To debug
+# in one process: `.venv/bin/python -m pytest -n 0 tests/...` (--pdb does that itself).
 test: $(DEPS) web-if-possible lint
 	$(PY) -m pytest
 

@@ -3,13 +3,21 @@ provisioned from infra/template.yaml, and the app behind chalice's test client.
 
 Tests stay independent by using fresh Cognito users (fresh ids), not by
 resetting the emulator.
+
+The suite runs on pytest-xdist (pytest.ini: `-n auto --dist loadgroup`): one worker
+process per usable CPU, each with its own session here (its own emulator on a free
+port, its own os.environ, its own moto state), so `stack` is shared by the tests of
+one worker only. What costs more than a test to set up and is shared wider than one
+test is kept on one worker: see pytest_collection_modifyitems below. `-n 0` runs
+everything in this process (for --pdb, or to debug an ordering question).
 """
 from __future__ import annotations
 
 import json
 import os
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from chalice.test import Client
@@ -53,6 +61,61 @@ def stack() -> Iterator[dict]:
         os.environ.update(saved)
 
 
+# --- pytest-xdist ------------------------------------------------------------------------
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per CPU this process may use (xdist's own default counts
+    physical cores when psutil is installed, which may be one on a 2-vCPU machine).
+    PYTEST_XDIST_AUTO_NUM_WORKERS=n still wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# Fixtures that are per worker by design (this file's `stack`), or pytest's and
+# plugins' own (tmp_path_factory, worker_id...), do not pin anything.
+_PER_WORKER_BASEIDS = {"", "tests"}
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The group an item must share a worker with, if any: the tests of a module that
+    use a module-scoped fixture (test_security's live stack, test_infra's emulator),
+    or the tests that use a session-scoped fixture of a directory's conftest (those of
+    tests/browser/conftest.py: the stack process, the static server and Chromium).
+    Split over two workers, each would start its own copy; kept together, once. Every
+    other test is scheduled on its own (`--dist loadgroup`), so the workers stay evenly
+    busy. A cheap session fixture in a directory's conftest would pin every test using
+    it to one worker: put it in this file instead (one per worker)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    group = None
+    for name in info.names_closure:
+        definitions = info.name2fixturedefs.get(name)
+        if not definitions:
+            continue
+        fixture = definitions[-1]
+        if fixture.baseid in _PER_WORKER_BASEIDS:
+            continue
+        if fixture.scope in ("session", "package"):
+            return fixture.baseid  # the widest: a whole directory
+        if fixture.scope in ("module", "class"):
+            group = item.nodeid.split("::", 1)[0]
+    return group
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = xdist_group_of(item)
+            if group is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 _REAL_ENVIRON = os.environ
 
 
@@ -66,7 +129,7 @@ def client(stack: dict) -> Iterator[Client]:
     # chalice.test swaps os.environ for a copy during each call and puts the previous
     # object back after; concurrent calls can leave a copy in place, which then keeps
     # the test's monkeypatched settings (STRIPE_API_BASE...) for every later test.
-    os.environ = _REAL_ENVIRON
+    os.environ = _REAL_ENVIRON  # noqa: B003 - puts back the mapping chalice.test swapped
 
 
 def call(client: Client, method: str, path: str, token: str | None = None,

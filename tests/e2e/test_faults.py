@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import socket
 import threading
 import time
 import uuid
@@ -174,11 +175,10 @@ def test_the_stack_restarted_under_load_loses_nothing(tmp_path):
         stack.stop()
 
 
-def _hanging_up_proxy() -> tuple[str, "socket.socket"]:
+def _hanging_up_proxy() -> tuple[str, socket.socket]:
     """A proxy that accepts and hangs up at once: YouTube "reachable" but never
     answering, a transient failure on every attempt (a refused connection would be
     "offline", which fails at once locally)."""
-    import socket
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

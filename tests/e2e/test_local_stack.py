@@ -14,6 +14,7 @@ import requests
 
 from testkit.live_stack import PROJECT_DIR, Stack, port_open
 
+
 @pytest.mark.slow
 def test_register_submit_watch_read_download_restart_and_stop(tmp_path):
     stack = Stack(tmp_path / "state").start()
