@@ -43,7 +43,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.core import aws, config, db, observability
+from chalicelib.core import aws, config, db, observability, work_queue
 from chalicelib.core.errors import NotFoundError, ServiceUnavailableError
 from chalicelib.notes import export
 
@@ -134,8 +134,7 @@ def start(user_id: str, chosen: str, note_count: int) -> dict:
 def _enqueue(record: dict) -> None:
     body = {"kind": KIND, "user_id": record["user_id"], "export_id": record["export_id"]}
     try:
-        aws.client("sqs").send_message(QueueUrl=config.video_queue_url(),
-                                       MessageBody=json.dumps(body))
+        work_queue.send(body)
     except Exception:
         _finish(record, error=FAILED)  # nobody would ever build it: never "building"
         raise
@@ -264,7 +263,8 @@ def _handle(job: Job, receipt_handle: str | None, receive_count: int) -> str:
             _finish(record, error=FAILED)
             return "failed"
         _write(key, {k: v for k, v in record.items() if k != "claimed_at"})  # for the retry
-        _retry_later(receipt_handle)
+        # Back in RETRY_SECONDS, not after the video queue's 90 minutes.
+        work_queue.retry_later(receipt_handle, RETRY_SECONDS)
         raise
     _finish(record, ready={"key": built["key"], "filename": name,
                            "note_count": len(entries), **built["extra"]})
@@ -281,18 +281,6 @@ def _finish(record: dict, *, ready: dict | None = None,
         code, message = error or FAILED
         done.update(status="failed", error={"code": code, "message": message})
     _write(status_key(record["user_id"], record["export_id"]), done)
-
-
-def _retry_later(receipt_handle: str | None) -> None:
-    """The message back in RETRY_SECONDS, not after the video queue's 90 minutes."""
-    if not receipt_handle:
-        return
-    try:
-        aws.client("sqs").change_message_visibility(
-            QueueUrl=config.video_queue_url(), ReceiptHandle=receipt_handle,
-            VisibilityTimeout=RETRY_SECONDS)
-    except Exception:  # noqa: BLE001 - the queue's own timeout still brings it back
-        pass
 
 
 # --- S3 ---------------------------------------------------------------------------------

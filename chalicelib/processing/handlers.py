@@ -23,10 +23,10 @@ from __future__ import annotations
 import logging
 import time
 
-from chalicelib.core import config, observability
+from chalicelib.core import config, observability, work_queue
 from chalicelib.notes import export_jobs
 from chalicelib.processing import job
-from chalicelib.videos import job_queue, lifecycle, video_store
+from chalicelib.videos import lifecycle, video_store
 from chalicelib.videos.records import Video
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def _handle(parsed: job.Job, receipt_handle: str | None, receive_count: int) -> 
         # Transient errors, and any other (a bug, an outage of our own services):
         # either way SQS retries on the schedule above, never after 90 minutes.
         if receipt_handle:
-            job_queue.retry_later(receipt_handle, delay)
+            work_queue.retry_later(receipt_handle, delay)
         raise
     log.info("job for video %s: %s", parsed.video_id, outcome)
     if outcome == "completed":

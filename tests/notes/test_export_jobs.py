@@ -16,20 +16,9 @@ from chalicelib.notes import export_jobs
 from infra.local.worker import poll_once
 from tests.conftest import call
 from tests.notes.test_export import assert_every_link_resolves, save
+from tests.processing.test_pipeline import drain
 
 LIMIT = 3  # EXPORT_SYNC_MAX_NOTES in these tests: 3 notes at once, 4 by the worker
-
-
-def drain(queue_url: str) -> None:
-    """Throw away every visible message (other tests' videos are not for this worker)."""
-    sqs = aws.client("sqs")
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=0).get("Messages", [])
-        if not messages:
-            return
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
 
 
 @pytest.fixture
