@@ -74,7 +74,7 @@ def _raise_mapped(exc: Exception, **overrides: Exception) -> NoReturn:
     raise exc
 
 
-def _tokens(result: dict) -> dict:
+def _tokens(result: dict[str, Any]) -> dict[str, Any]:
     tokens = {
         "id_token": result["IdToken"],
         "access_token": result["AccessToken"],
@@ -86,7 +86,7 @@ def _tokens(result: dict) -> dict:
     return tokens
 
 
-def _authenticate(flow: str, parameters: dict, **overrides: Exception) -> dict:
+def _authenticate(flow: str, parameters: dict[str, Any], **overrides: Exception) -> dict[str, Any]:
     try:
         response = _cognito().initiate_auth(
             ClientId=config.user_pool_client_id(), AuthFlow=flow, AuthParameters=parameters)
@@ -127,7 +127,7 @@ def register(email: str, password: str, name: str = "") -> dict[str, Any]:
     return result
 
 
-def _already_registered(email: str) -> dict:
+def _already_registered(email: str) -> dict[str, Any]:
     """What register answers outside the local stage when the email has an account:
     the shape of a new sign-up, with a user id that names nobody, so the answer does
     not say the account exists. Nothing is changed or sent."""

@@ -148,5 +148,5 @@ def _is_our_access_token(jwt: Any, token: str, key: Any) -> bool:
                             leeway=5)
     except jwt.PyJWTError:
         return False
-    return claims.get("token_use") == "access" and \
-        claims.get("client_id") == config.user_pool_client_id()
+    return bool(claims.get("token_use") == "access"
+                and claims.get("client_id") == config.user_pool_client_id())

@@ -112,12 +112,12 @@ def profile(record: User) -> dict[str, Any]:
     }
 
 
-def get_profile(user_id: str) -> dict:
+def get_profile(user_id: str) -> dict[str, Any]:
     return profile(get_record(user_id))
 
 
 def update_profile(user_id: str, *, name: str | None = None,
-                   preferences: dict[str, Any] | None = None) -> dict:
+                   preferences: dict[str, Any] | None = None) -> dict[str, Any]:
     """Set the name (when given) and each preference given (None: back to its default),
     as checked by the request layer (chalicelib.api.profile)."""
     sets = ["updated_at = :now"]

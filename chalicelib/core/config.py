@@ -8,13 +8,23 @@ import app.py, so nothing here is read at import time.
 from __future__ import annotations
 
 from chalicelib.core import environment, secrets
-from chalicelib.core.environment import (  # noqa: F401  (re-exported: one place for settings)
-    LOCAL_STAGES,
-    ConfigError,
-    is_local,
-    is_prod,
-    region,
-    stage,
+from chalicelib.core.environment import (  # re-exported: one place for settings
+    LOCAL_STAGES as LOCAL_STAGES,
+)
+from chalicelib.core.environment import (
+    ConfigError as ConfigError,
+)
+from chalicelib.core.environment import (
+    is_local as is_local,
+)
+from chalicelib.core.environment import (
+    is_prod as is_prod,
+)
+from chalicelib.core.environment import (
+    region as region,
+)
+from chalicelib.core.environment import (
+    stage as stage,
 )
 
 DEFAULT_SIGNUP_CREDITS = 3

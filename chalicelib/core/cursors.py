@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from typing import Any
 
 from chalicelib.core import config
 from chalicelib.core.errors import BadRequestError
@@ -32,12 +33,12 @@ def _signature(payload: str, user_id: str, scope: str) -> str:
     return _b64(hmac.new(config.pagination_secret(), message, hashlib.sha256).digest())
 
 
-def encode(key: dict, *, user_id: str, scope: str) -> str:
+def encode(key: dict[str, Any], *, user_id: str, scope: str) -> str:
     payload = _b64(json.dumps(key, sort_keys=True, separators=(",", ":")).encode())
     return f"{payload}.{_signature(payload, user_id, scope)}"
 
 
-def decode(cursor: str, *, user_id: str, scope: str) -> dict:
+def decode(cursor: str, *, user_id: str, scope: str) -> dict[str, Any]:
     # A cursor we made is ASCII; anything else (hmac.compare_digest refuses non-ASCII
     # strings with a TypeError) is refused here as invalid, not a 500.
     if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or \

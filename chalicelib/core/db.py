@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.core import aws, cursors
 
@@ -47,19 +47,19 @@ def _from_dynamo_value(value: Any) -> Any:
     return value
 
 
-def attr(value: Any) -> dict:
+def attr(value: Any) -> dict[str, Any]:
     """One Python value as a DynamoDB attribute value."""
     from boto3.dynamodb.types import TypeSerializer
 
-    return TypeSerializer().serialize(_to_dynamo_value(value))
+    return cast(dict[str, Any], TypeSerializer().serialize(_to_dynamo_value(value)))
 
 
-def to_item(data: Mapping[str, Any]) -> dict:
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """A Python dict as a DynamoDB item; None values are left out."""
     return {key: attr(value) for key, value in data.items() if value is not None}
 
 
-def from_item(item: dict) -> dict:
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item (attribute-value form) as a plain record."""
     from boto3.dynamodb.types import TypeDeserializer
 
@@ -68,19 +68,19 @@ def from_item(item: dict) -> dict:
             for key, value in item.items()}
 
 
-def values(**named: Any) -> dict:
+def values(**named: Any) -> dict[str, Any]:
     """ExpressionAttributeValues from keyword arguments: values(u="x") -> {":u": ...}."""
     return {f":{name}": attr(value) for name, value in named.items()}
 
 
-def get(table: str, key: dict, consistent: bool = False) -> dict | None:
+def get(table: str, key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | None:
     response = aws.client("dynamodb").get_item(
         TableName=table, Key=to_item(key), ConsistentRead=consistent)
     item = response.get("Item")
     return from_item(item) if item is not None else None
 
 
-def transact(items: Iterable[dict]) -> None:
+def transact(items: Iterable[dict[str, Any]]) -> None:
     aws.client("dynamodb").transact_write_items(TransactItems=list(items))
 
 
@@ -101,7 +101,7 @@ def query_page(
     scope: str,
     limit: int,
     last_key: str | None,
-) -> tuple[list[dict], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of an index, newest first, with a signed cursor for the next page.
 
     The cursor is bound to the user and to `scope` (the query it belongs to), so

@@ -3,14 +3,26 @@
 Chalice turns any ChaliceViewError into a response whose Code is the class
 name, so the classes beyond Chalice's own are named for the Code they produce.
 """
-from chalice import (  # noqa: F401  (re-exported: one place to import errors from)
-    BadRequestError,
-    ChaliceViewError,
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    TooManyRequestsError,
-    UnauthorizedError,
+from chalice import (  # re-exported: one place to import errors from
+    BadRequestError as BadRequestError,
+)
+from chalice import (
+    ChaliceViewError as ChaliceViewError,
+)
+from chalice import (
+    ConflictError as ConflictError,
+)
+from chalice import (
+    ForbiddenError as ForbiddenError,
+)
+from chalice import (
+    NotFoundError as NotFoundError,
+)
+from chalice import (
+    TooManyRequestsError as TooManyRequestsError,
+)
+from chalice import (
+    UnauthorizedError as UnauthorizedError,
 )
 
 

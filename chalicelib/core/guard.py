@@ -5,6 +5,7 @@ chalicelib.core.secrets). Fail loudly, never open.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from chalicelib.core.config import ConfigError, env, is_prod, required, stage
 
@@ -14,7 +15,7 @@ PROD_REQUIRED = ("PAGINATION_SECRET", "USER_POOL_ID", "USER_POOL_CLIENT_ID",
 # credentials, the Anthropic key, the Stripe secret key) to another host
 # (docs/DESIGN.md section 9).
 LOCAL_ONLY = ("AWS_ENDPOINT_URL", "COGNITO_JWKS_URL", "ANTHROPIC_BASE_URL", "STRIPE_API_BASE")
-_checked: tuple | None = None
+_checked: tuple[Any, ...] | None = None
 
 
 def check_safe() -> None:

@@ -18,19 +18,19 @@ CURSOR = {"type": ["string", "null"], "description": "Opaque cursor for the next
           "send it back as last_key with the same filters. Null on the last page."}
 
 
-def ref(name: str) -> dict:
+def ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def obj(properties: dict, required: tuple = (), **extra: Any) -> dict:
+def obj(properties: dict[str, Any], required: tuple[Any, ...] = (), **extra: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(required), **extra}
 
 
-def strict(properties: dict, required: tuple = ()) -> dict:
+def strict(properties: dict[str, Any], required: tuple[Any, ...] = ()) -> dict[str, Any]:
     return obj(properties, required, additionalProperties=False)
 
 
-SCHEMAS: dict[str, dict] = {
+SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": obj({"Code": STR, "Message": STR}, ("Code", "Message")),
     "Health": obj({"status": {"const": "ok"}, "stage": STR, "version": STR},
                   ("status", "stage", "version")),
@@ -148,7 +148,7 @@ LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum"
 LAST_KEY = {"name": "last_key", "in": "query", "schema": {"type": "string", "maxLength": 2048}}
 
 
-def _path_param(name: str) -> dict:
+def _path_param(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True,
             "schema": {"type": "string", "maxLength": 64}}
 
@@ -156,7 +156,7 @@ def _path_param(name: str) -> dict:
 SANDBOX_SESSION = {"name": "session_id", "in": "path", "required": True,
                    "schema": {"type": "string", "maxLength": 4096}}
 # (method, path): (summary, success status, success schema, extra error codes, params)
-OPERATIONS: dict[tuple[str, str], tuple] = {
+OPERATIONS: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/health"): ("Service health", 200, "Health", (), []),
     ("GET", "/openapi.json"): ("This description", 200, None, (), []),
     ("POST", "/auth/register"): ("Create an account", 201, "Registered", (409, 429), []),
@@ -229,7 +229,7 @@ ERROR_TEXT = {400: "Bad input; the message says what to fix", 401: "Missing or i
               503: "Temporarily unavailable"}
 
 
-def _operation(method: str, path: str) -> dict:
+def _operation(method: str, path: str) -> dict[str, Any]:
     summary, status, schema, errors, params = OPERATIONS[(method, path)]
     success: dict[str, Any] = {"description": summary}
     if status != 204:
@@ -266,8 +266,8 @@ def _operation(method: str, path: str) -> dict:
 
 
 @functools.lru_cache(maxsize=4)
-def _document(version: str) -> dict:
-    paths: dict[str, dict] = {}
+def _document(version: str) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
     for method, path in OPERATIONS:
         paths.setdefault(path, {})[method.lower()] = _operation(method, path)
     return {
@@ -282,5 +282,5 @@ def _document(version: str) -> dict:
     }
 
 
-def document() -> dict:
+def document() -> dict[str, Any]:
     return _document(config.version())

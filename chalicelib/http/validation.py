@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.core.errors import BadRequestError
 
@@ -107,7 +107,7 @@ def object_body(
     required: Iterable[str] = (),
     optional: Iterable[str] = (),
     where: str = "Request body",
-) -> dict:
+) -> dict[str, Any]:
     """Check a JSON object's keys: every required one present, none unknown."""
     if not isinstance(body, dict):
         raise BadRequestError(f"{where} must be a JSON object")
@@ -136,7 +136,7 @@ def string(value: Any, field: str, *, max_length: int, min_length: int = 1,
         raise BadRequestError(f"'{field}' must be at most {max_length} characters")
     if pattern is not None and not pattern.match(value):
         raise BadRequestError(f"'{field}' is not valid{': ' + hint if hint else ''}")
-    return value
+    return cast(str, value)
 
 
 def boolean(value: Any, field: str) -> bool:
@@ -185,7 +185,7 @@ def int_param(raw: str | None, field: str, *, default: int, minimum: int, maximu
     return number
 
 
-def page_size(params: dict) -> int:
+def page_size(params: dict[str, Any]) -> int:
     """The `limit` of a list request: 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE if absent."""
     return int_param(params.get("limit"), "limit", default=DEFAULT_PAGE_SIZE, minimum=1,
                      maximum=MAX_PAGE_SIZE)
@@ -202,7 +202,7 @@ def bool_param(raw: str | None, field: str) -> bool:
     raise BadRequestError(f"'{field}' must be true or false")
 
 
-def query_params(params: dict | None, allowed: Iterable[str]) -> dict:
+def query_params(params: dict[str, Any] | None, allowed: Iterable[str]) -> dict[str, Any]:
     """Query parameters, refusing unknown ones so a typo is not silently ignored."""
     params = dict(params or {})
     allowed = set(allowed)

@@ -19,7 +19,7 @@ MAX_CANDIDATES = 5000  # the newest notes considered for filing and linking
 SUMMARY_WORDS = 40
 
 
-def note_text(draft: dict, title: str | None = None) -> str:
+def note_text(draft: dict[str, Any], title: str | None = None) -> str:
     """What is embedded for a note: what represents the lecture (the model reads 256
     tokens and mean-pools them): the title, its chapter (section) titles, the terms it
     defines and its tags (the transcript's key phrases), and the start of its summary
@@ -57,7 +57,7 @@ class Library:
         return len(self.note_ids)
 
     @classmethod
-    def from_records(cls, records: Sequence[dict]) -> Library:
+    def from_records(cls, records: Sequence[dict[str, Any]]) -> Library:
         library = cls()
         blobs = []
         for record in records:
@@ -117,7 +117,7 @@ def load_library(user_id: str, exclude_note_id: str | None = None,
                  limit: int = MAX_CANDIDATES) -> Library:
     """The user's newest notes through UserNotesIndex (a paged Query, never a scan),
     reading only what filing and linking use."""
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     params: dict[str, Any] = {
         "TableName": config.notes_table(), "IndexName": "UserNotesIndex",
         "KeyConditionExpression": "#u = :u", "ScanIndexForward": False,

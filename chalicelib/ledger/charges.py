@@ -7,13 +7,14 @@ caller's write to the videos table, so the two happen together or not at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.core import config, db
 from chalicelib.ledger import ids, movements, pricing
 
 
 def reserve(user_id: str, video_id: str, youtube_video_id: str, *,
-            extra: Sequence[dict] = ()) -> movements.Applied:
+            extra: Sequence[dict[str, Any]] = ()) -> movements.Applied:
     """Reserve the first credit of a submitted video (raises InsufficientCredits)."""
     return movements.apply(movements.Movement(
         ids.reserve(video_id), user_id, -pricing.RESERVED_CREDITS, "usage",
@@ -23,7 +24,7 @@ def reserve(user_id: str, video_id: str, youtube_video_id: str, *,
 
 def charge_duration(user_id: str, video_id: str, youtube_video_id: str, *,
                     duration_seconds: int, already_charged: int,
-                    extra: Sequence[dict] = (), by_size: bool = False) -> int | None:
+                    extra: Sequence[dict[str, Any]] = (), by_size: bool = False) -> int | None:
     """Charge the rest of the price for this duration; the new total charged, or
     None when nothing more is due. `by_size`: the seconds are what the captions'
     size is billed as, not the video's length (chalicelib.processing.cost_bound)."""
@@ -38,7 +39,7 @@ def charge_duration(user_id: str, video_id: str, youtube_video_id: str, *,
     return cost
 
 
-def record_tokens(video_id: str, usage: dict) -> dict:
+def record_tokens(video_id: str, usage: dict[str, Any]) -> dict[str, Any]:
     """The transaction item that records a job's model tokens on the video's usage
     row (its reserve, which every video has), written with the note: what a
     credit bought is in the ledger beside what it cost."""

@@ -28,7 +28,7 @@ class Movement:
     user_id: str
     amount: int
     type: str
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def ledger_row(transaction_id: str) -> Transaction | None:
                                            consistent=True))
 
 
-def _ledger_put(movement: Movement, balance_after: int, created_at: str) -> dict:
+def _ledger_put(movement: Movement, balance_after: int, created_at: str) -> dict[str, Any]:
     row = {
         "transaction_id": movement.transaction_id,
         "user_id": movement.user_id,
@@ -94,7 +94,7 @@ def _ledger_put(movement: Movement, balance_after: int, created_at: str) -> dict
     }}
 
 
-def _claim_put(claim_id: str, user_id: str, now: str) -> dict:
+def _claim_put(claim_id: str, user_id: str, now: str) -> dict[str, Any]:
     """The record that this person's sign-up bonus is granted: no user_id or type,
     so it is in no user's history and no type's listing; it outlives the account."""
     return {"Put": {
@@ -110,7 +110,8 @@ def _signup_movement(user_id: str, bonus: int) -> Movement:
                     {"reason": "Sign-up bonus"})
 
 
-def open_account(user: dict, *, claim_id: str | None = None, bonus: str = "grant") -> bool:
+def open_account(user: dict[str, Any], *, claim_id: str | None = None,
+                 bonus: str = "grant") -> bool:
     """Create the user's record, exactly once, with the sign-up bonus as `bonus` says.
 
     "grant": the bonus, and with claim_id (ids.signup_claim) only if no one claimed
@@ -124,7 +125,7 @@ def open_account(user: dict, *, claim_id: str | None = None, bonus: str = "grant
     record = {**user, "credits": amount, "created_at": now, "updated_at": now}
     if bonus == "pending":
         record["signup_bonus_pending"] = True
-    items: list[dict] = [{"Put": {
+    items: list[dict[str, Any]] = [{"Put": {
         "TableName": config.users_table(),
         "Item": db.to_item(record),
         "ConditionExpression": "attribute_not_exists(user_id)",
@@ -197,7 +198,7 @@ def grant_pending_bonus(user_id: str, claim_id: str, *, grant: bool = True) -> b
 def apply(
     movement: Movement,
     *,
-    extra: Sequence[dict] = (),
+    extra: Sequence[dict[str, Any]] = (),
     floor_at_zero: bool = False,
 ) -> Applied:
     """Apply a movement once, with `extra` transaction items in the same transaction.

@@ -3,6 +3,7 @@ against (the credits granted come from here, never from the client)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -12,7 +13,7 @@ class Package:
     amount: int  # in the currency's smallest unit, as Stripe takes it
     currency: str = "usd"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "credits": self.credits, "amount": self.amount,
                 "currency": self.currency,
                 "display_amount": f"${self.amount // 100}.{self.amount % 100:02d}"}
@@ -27,5 +28,5 @@ PACKAGES: dict[str, Package] = {
 }
 
 
-def catalogue() -> list[dict]:
+def catalogue() -> list[dict[str, Any]]:
     return [package.as_dict() for package in PACKAGES.values()]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.ledger import ids, movements, uncredited
 from chalicelib.ledger.packages import PACKAGES
@@ -100,7 +101,7 @@ class Dispute:
 
 
 def refund_video(user_id: str, video_id: str, youtube_video_id: str | None, *,
-                 charged: int, reason: str, extra: Sequence[dict] = ()) -> bool:
+                 charged: int, reason: str, extra: Sequence[dict[str, Any]] = ()) -> bool:
     """The refund rule for videos: an active (queued or processing) video that
     fails or is deleted gets back everything it was charged, once.
 
@@ -162,7 +163,7 @@ def _credited_purchase(payment_id: str, currency: object,
 
 
 def _note_for_operator(payment_id: str, event_id: str | None, fallback_key: str,
-                       details: dict, *, alert: bool) -> str:
+                       details: dict[str, Any], *, alert: bool) -> str:
     """Note an event about a payment recorded as uncredited on its operator record."""
     noted = uncredited.note_event(payment_id, event_key=event_id or fallback_key,
                                   details={**details, "stripe_event_id": event_id},
@@ -332,7 +333,7 @@ def _refund_gap(charge_id: str, granted: int, paid: int) -> int:
     return max(0, due - really_taken)
 
 
-def _dispute_metadata(dispute: Dispute, bought: dict, **extra: object) -> dict:
+def _dispute_metadata(dispute: Dispute, bought: dict[str, Any], **extra: object) -> dict[str, Any]:
     details = {
         "package": bought.get("package"),
         "payment_intent_id": dispute.payment_id,

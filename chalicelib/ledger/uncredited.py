@@ -23,6 +23,7 @@ the operator must not also refund a payment that was charged back.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from chalicelib.core import aws, config, db, observability
 from chalicelib.ledger import ids
@@ -72,7 +73,7 @@ def is_recorded(payment_id: str) -> bool:
     return row is not None and row.get("type") == TYPE
 
 
-def note_event(payment_id: str, *, event_key: str, details: dict, alert: bool) -> bool:
+def note_event(payment_id: str, *, event_key: str, details: dict[str, Any], alert: bool) -> bool:
     """Note a later Stripe event on the payment's operator record, once per event_key.
 
     Returns False if it was noted before, or the payment has no record. With alert,

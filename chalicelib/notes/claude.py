@@ -37,7 +37,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.core import config, secrets
 from chalicelib.core.cache import KeyedCache
@@ -162,13 +162,14 @@ def _share_of_questions(transcript: Transcript, lines: Sequence[Line], total_lin
     return max(1, math.ceil(wanted * len(lines) / max(1, total_lines)))
 
 
-def _call(model: str, bedrock: bool, system: str, user: str, schema: dict, usage: dict,
-          cache: bool = True) -> dict:
+def _call(model: str, bedrock: bool, system: str, user: str, schema: dict[str, Any],
+          usage: dict[str, Any],
+          cache: bool = True) -> dict[str, Any]:
     """One Messages call; what its answer cost is added to `usage` whatever follows
     (a cut or unreadable answer was paid for all the same)."""
     import anthropic
 
-    block: dict = {"type": "text", "text": system}
+    block: dict[str, Any] = {"type": "text", "text": system}
     if cache:
         block["cache_control"] = {"type": "ephemeral"}
     try:
@@ -201,7 +202,7 @@ def _call(model: str, bedrock: bool, system: str, user: str, schema: dict, usage
         raise OutputLimit("the notes were cut off at the output limit")
     text = "".join(block.text for block in response.content if block.type == "text")
     try:
-        return json.loads(text)
+        return cast(dict[str, Any], json.loads(text))
     except ValueError as exc:
         raise GenerationTemporarilyFailed("the model's answer was not valid JSON") from exc
 
@@ -209,7 +210,7 @@ def _call(model: str, bedrock: bool, system: str, user: str, schema: dict, usage
 _usage_lock = threading.Lock()
 
 
-def _add_usage(total: dict, part: dict) -> None:
+def _add_usage(total: dict[str, Any], part: dict[str, Any]) -> None:
     with _usage_lock:  # the parts of a long lecture are written on threads
         for key, value in part.items():
             total[key] = total.get(key, 0) + value
@@ -224,12 +225,12 @@ class _Writer:
                                                                    bedrock)
         self.lines = lines
         self.line_starts = [start for _, start, _ in lines]
-        self.usage: dict = {}
+        self.usage: dict[str, Any] = {}
         self.splits = 0
         self.tails = 0
 
     def write(self, part: Sequence[Line], whole: bool, depth: int = 0,
-              context: Sequence[Line] = ()) -> list[dict]:
+              context: Sequence[Line] = ()) -> list[dict[str, Any]]:
         """The drafts of these lines: one, or more after a split or a tail."""
         questions = _share_of_questions(self.transcript, part, len(self.lines), whole)
         user = draft_request(self.transcript, self.options, self.lines, part, context, whole,
@@ -261,7 +262,7 @@ class _Writer:
                                                          -len(tail)])
         return out
 
-    def _uncovered_tail(self, draft: dict, part: Sequence[Line]) -> list[Line]:
+    def _uncovered_tail(self, draft: dict[str, Any], part: Sequence[Line]) -> list[Line]:
         """The lines after the last one the sections cite, when that is short of the end."""
         if len(part) < 6:
             return []
@@ -296,7 +297,7 @@ def write_draft(transcript: Transcript, options: Options, model: str, *,
     writer = _Writer(transcript, options, model, bedrock, lines)
     whole = len(chunks) == 1
 
-    def write(number: int) -> list[dict]:
+    def write(number: int) -> list[dict[str, Any]]:
         context = chunks[number - 1][-OVERLAP_LINES:] if number else []
         return writer.write(chunks[number], whole, context=context)
 
@@ -321,11 +322,11 @@ def write_draft(transcript: Transcript, options: Options, model: str, *,
     return Generated(draft=draft, generator=model, usage=writer.usage)
 
 
-def _quote_key(item: dict) -> str:
+def _quote_key(item: dict[str, Any]) -> str:
     return " ".join(re.findall(r"\w+", (item.get("quote") or "").casefold()))
 
 
-def _dedupe(items: list[dict]) -> list[dict]:
+def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Items quoting the same words (an overlap written twice) once."""
     seen: set[str] = set()
     out = []
@@ -337,7 +338,7 @@ def _dedupe(items: list[dict]) -> list[dict]:
     return out
 
 
-def merge_concepts(concepts: list[dict]) -> list[dict]:
+def merge_concepts(concepts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Concepts of all parts, the same idea once: the same term (any case), or term and
     definition close in meaning (MiniLM cosine at least CONCEPT_MERGE_COSINE). The
     first definition is kept."""
@@ -356,8 +357,8 @@ def merge_concepts(concepts: list[dict]) -> list[dict]:
     return [concepts[k] for k in kept]
 
 
-def _merge(parts: list[dict], transcript: Transcript, options: Options, model: str,
-           bedrock: bool, usage: dict, line_starts: Sequence[float]) -> dict:
+def _merge(parts: list[dict[str, Any]], transcript: Transcript, options: Options, model: str,
+           bedrock: bool, usage: dict[str, Any], line_starts: Sequence[float]) -> dict[str, Any]:
     """Part drafts in time order as one draft; the title, summary and key points come
     from a synthesis call over the parts' summaries and key points, not the transcript."""
     digest = json.dumps([{"part": n + 1, "title": p["title"], "summary": p["summary"],
@@ -373,7 +374,7 @@ def _merge(parts: list[dict], transcript: Transcript, options: Options, model: s
         for key, count in part.get("condensed", {}).items():
             condensed[key] = condensed.get(key, 0) + count
 
-    def unhinted(item: dict) -> dict:
+    def unhinted(item: dict[str, Any]) -> dict[str, Any]:
         return {**item, "line": _line_number(item.pop("hint", None), line_starts)}
 
     sections = []
@@ -400,8 +401,9 @@ def _merge(parts: list[dict], transcript: Transcript, options: Options, model: s
         raise GenerationTemporarilyFailed(f"the merged notes were incomplete: {exc}") from exc
 
 
-def _synthesis(parts: list[dict], user: str, model: str, bedrock: bool, usage: dict,
-               line_starts: Sequence[float]) -> dict:
+def _synthesis(parts: list[dict[str, Any]], user: str, model: str, bedrock: bool,
+               usage: dict[str, Any],
+               line_starts: Sequence[float]) -> dict[str, Any]:
     """The synthesis answer; at an output-limit stop, a smaller ask once, then the parts'
     own notes (at most two calls, and never an OutputLimit for SQS to repeat)."""
     part_points = [{"text": k["text"], "quote": k["quote"],

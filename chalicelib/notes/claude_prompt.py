@@ -25,6 +25,7 @@ The client, chunking, splits and merging are chalicelib.notes.claude's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.notes.drafts import DRAFT_SCHEMA, Options
 from chalicelib.notes.markdown import clock
@@ -130,7 +131,7 @@ schema's list) and three to eight lowercase tags. Add no facts: use only what th
 notes say. Every key point you write must reuse, unchanged, the quote and line of the \
 part key point it comes from. Write formulas in LaTeX between dollar signs."""
 
-SYNTHESIS_SCHEMA: dict = {
+SYNTHESIS_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["title", "summary", "key_points", "suggested_subject", "tags"],
     "properties": {k: DRAFT_SCHEMA["properties"][k] for k in
@@ -138,7 +139,7 @@ SYNTHESIS_SCHEMA: dict = {
 }
 
 
-SHORT_SYNTHESIS_SCHEMA: dict = {
+SHORT_SYNTHESIS_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["title", "summary", "suggested_subject", "tags"],
     "properties": {k: SYNTHESIS_SCHEMA["properties"][k] for k in

@@ -29,7 +29,7 @@ _LINE = {"type": "integer"}
 _GROUNDED = {"type": "object", "additionalProperties": False,
              "required": ["text", "quote", "line"],
              "properties": {"text": {"type": "string"}, "quote": _QUOTE, "line": _LINE}}
-DRAFT_SCHEMA: dict = {
+DRAFT_SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["title", "summary", "core_concepts", "key_points", "sections",
                  "review_questions", "suggested_subject", "tags"],
@@ -63,9 +63,9 @@ class _SpentFailure(Exception):
     """A failure of the writer; `usage` is the model tokens its answers had already
     cost (what the model was paid for before the failure: 0 for refused calls)."""
 
-    def __init__(self, *args: Any, usage: dict | None = None) -> None:
+    def __init__(self, *args: Any, usage: dict[str, Any] | None = None) -> None:
         super().__init__(*args)
-        self.usage: dict = dict(usage or {})
+        self.usage: dict[str, Any] = dict(usage or {})
 
     @property
     def tokens_spent(self) -> int:
@@ -91,9 +91,9 @@ class Options:
 
 @dataclass
 class Generated:
-    draft: dict
+    draft: dict[str, Any]
     generator: str
-    usage: dict = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
     cached: bool = False
 
 
@@ -108,7 +108,7 @@ def _hint(value: Any, line_starts: Sequence[float]) -> float | None:
     return float(line_starts[value - 1]) if 1 <= value <= len(line_starts) else None
 
 
-def _given_counts(raw: dict) -> dict[str, int]:
+def _given_counts(raw: dict[str, Any]) -> dict[str, int]:
     """What the writer says it already left out (our merge passes the parts' counts):
     positive whole counts of known caps, bounded; anything else counts nothing."""
     given = raw.get("condensed")
@@ -119,7 +119,7 @@ def _given_counts(raw: dict) -> dict[str, int]:
 
 
 def validate_draft(raw: Any, duration_seconds: float,
-                   line_starts: Sequence[float] = ()) -> dict:
+                   line_starts: Sequence[float] = ()) -> dict[str, Any]:
     """Check a draft's types and limits. Items keep their quote and, as `hint`, the
     start of the line they cite (line_starts[line - 1]); any time the writer put in
     is ignored, since grounding.ground sets every timestamp from the quote. What the
@@ -128,22 +128,22 @@ def validate_draft(raw: Any, duration_seconds: float,
         raise ValueError("draft is not an object")
     condensed: dict[str, int] = {}
 
-    def capped(entries: list, key: str) -> list:
+    def capped(entries: list[Any], key: str) -> list[Any]:
         if len(entries) > MAX_ITEMS[key]:
             condensed[key] = condensed.get(key, 0) + len(entries) - MAX_ITEMS[key]
         return entries[:MAX_ITEMS[key]]
 
-    def items(key: str) -> list:
+    def items(key: str) -> list[Any]:
         value = raw.get(key)
         if not isinstance(value, list):
             return []
         return capped([item for item in value if isinstance(item, dict)], key)
 
-    def grounded(entry: dict) -> dict:
+    def grounded(entry: dict[str, Any]) -> dict[str, Any]:
         return {"quote": _text(entry.get("quote"), LIMITS["quote"]),
                 "hint": _hint(entry.get("line"), line_starts)}
 
-    def timed(entries: Any, key: str) -> list[dict]:
+    def timed(entries: Any, key: str) -> list[dict[str, Any]]:
         entries = [e for e in (entries if isinstance(entries, list) else [])
                    if isinstance(e, dict) and _text(e.get("text"), LIMITS["text"])]
         return [{"text": _text(e["text"], LIMITS["text"]), **grounded(e)}

@@ -78,7 +78,7 @@ def today() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
 
 
-def export_now(user_id: str, chosen: str, entries: list[Entry]) -> dict:
+def export_now(user_id: str, chosen: str, entries: list[Entry]) -> dict[str, Any]:
     """Build the file of these notes, upload it and hand out a presigned GET:
     {url, expires_in, filename, note_count, format} (and card_count for Anki)."""
     day = today()
@@ -88,7 +88,7 @@ def export_now(user_id: str, chosen: str, entries: list[Entry]) -> dict:
             "format": chosen, **built["extra"]}
 
 
-def build(chosen: str, entries: list[Entry], key: str) -> dict:
+def build(chosen: str, entries: list[Entry], key: str) -> dict[str, Any]:
     """Write the vault (or the Anki file) in /tmp, one note at a time, and upload it to
     `key` (under exports/{user_id}/: the bucket expires them after a day). Returns
     {"key", "extra"} (extra: {"card_count"} for Anki). Building the same key again
@@ -105,7 +105,7 @@ def build(chosen: str, entries: list[Entry], key: str) -> dict:
     return {"key": key, "extra": extra}
 
 
-def presigned(key: str, name: str, chosen: str) -> dict:
+def presigned(key: str, name: str, chosen: str) -> dict[str, Any]:
     """{url, expires_in, filename}: a GET of the file for EXPORT_EXPIRES_IN seconds."""
     url = aws.client("s3").generate_presigned_url(
         "get_object", ExpiresIn=EXPORT_EXPIRES_IN,
@@ -154,7 +154,7 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def plan(entries: list[Entry]) -> dict[str, dict]:
+def plan(entries: list[Entry]) -> dict[str, dict[str, Any]]:
     """Give every note a file name unique in the vault and a folder; returns the
     category index notes ({category: {"stem", "folder"}})."""
     stems: set[str] = {ROOT_INDEX.casefold()}
@@ -200,7 +200,7 @@ class Resolver:
                 return stem
         return None
 
-    def _replace(self, match: re.Match) -> str:
+    def _replace(self, match: re.Match[str]) -> str:
         embed, inner = match.group(1), match.group(2)
         target, _, alias = inner.partition("|")
         name, hash_mark, heading = target.partition("#")
@@ -214,7 +214,7 @@ class Resolver:
         return f"{embed}[[{stem}{suffix}|{shown}]]"
 
 
-def write_vault(path: str, entries: list[Entry]) -> dict:
+def write_vault(path: str, entries: list[Entry]) -> dict[str, Any]:
     indexes = plan(entries)
     resolver = Resolver(entries)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as vault:
@@ -251,7 +251,7 @@ def anki_tag(category: str) -> str:
     return re.sub(r"\s+", "_", category.strip()) or "General"
 
 
-def draft_cards(stored: dict | None) -> Iterator[tuple[str, str]]:
+def draft_cards(stored: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
     """(front, back) HTML of each review question of a stored draft: text escaped,
     the timestamp a link to that second of the video."""
     if not stored or not stored.get("include_questions", True):
@@ -277,7 +277,7 @@ def _plain_field(value: object) -> str:
     return html.escape(" ".join(safe_text.clean(str(value or "")).split()))
 
 
-def write_anki(path: str, entries: list[Entry]) -> dict:
+def write_anki(path: str, entries: list[Entry]) -> dict[str, Any]:
     cards = 0
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write("#separator:tab\n#html:true\n#notetype:Basic\n#tags column:3\n")

@@ -95,7 +95,7 @@ def file_key(user_id: str, export_id: str, name: str) -> str:
 
 # --- the API ------------------------------------------------------------------------
 
-def request(user_id: str, chosen: str) -> tuple[dict, bool]:
+def request(user_id: str, chosen: str) -> tuple[dict[str, Any], bool]:
     """GET /notes/export of format `chosen`: (body, queued). A library of at most
     sync_max_notes() notes is built now (the link); a larger one is queued (or the one
     already building is handed back)."""
@@ -105,7 +105,7 @@ def request(user_id: str, chosen: str) -> tuple[dict, bool]:
     return start(user_id, chosen, len(entries)), True
 
 
-def start(user_id: str, chosen: str, note_count: int) -> dict:
+def start(user_id: str, chosen: str, note_count: int) -> dict[str, Any]:
     """The user's export of this format that is building, or a new one queued."""
     for _ in range(3):
         pointer, pointer_tag = _read(running_key(user_id, chosen))
@@ -131,7 +131,7 @@ def start(user_id: str, chosen: str, note_count: int) -> dict:
     raise ServiceUnavailableError("Exports are being started too quickly; try again")
 
 
-def _enqueue(record: dict) -> None:
+def _enqueue(record: dict[str, Any]) -> None:
     body = {"kind": KIND, "user_id": record["user_id"], "export_id": record["export_id"]}
     try:
         work_queue.send(body)
@@ -140,7 +140,7 @@ def _enqueue(record: dict) -> None:
         raise
 
 
-def status(user_id: str, export_id: str) -> dict:
+def status(user_id: str, export_id: str) -> dict[str, Any]:
     """GET /notes/export/{export_id}; 404 for an unknown, malformed or expired id, and
     for another user's."""
     if not isinstance(export_id, str) or not _EXPORT_ID.fullmatch(export_id):
@@ -151,7 +151,7 @@ def status(user_id: str, export_id: str) -> dict:
     return public(record)
 
 
-def state(record: dict, now: float | None = None) -> str:
+def state(record: dict[str, Any], now: float | None = None) -> str:
     """building, ready or failed: a build whose claim outlived the processor's timeout
     was killed, and counts as failed."""
     if record.get("status") == "building" and _claim_expired(record, now):
@@ -159,13 +159,13 @@ def state(record: dict, now: float | None = None) -> str:
     return str(record.get("status"))
 
 
-def _claim_expired(record: dict, now: float | None = None) -> bool:
+def _claim_expired(record: dict[str, Any], now: float | None = None) -> bool:
     claimed = record.get("claimed_at")
     return isinstance(claimed, (int, float)) and \
         (time.time() if now is None else now) - claimed > CLAIM_SECONDS
 
 
-def public(record: dict) -> dict:
+def public(record: dict[str, Any]) -> dict[str, Any]:
     """{export_id, status, format, note_count, created_at} and, when ready, {url,
     expires_in, filename} (a new presigned GET each time; card_count for Anki), or
     when failed, error {code, message}."""
@@ -191,7 +191,7 @@ class Job:
     export_id: str
 
 
-def _message(body: Any) -> dict | None:
+def _message(body: Any) -> dict[str, Any] | None:
     try:
         data = json.loads(body)
     except (TypeError, ValueError):
@@ -271,7 +271,7 @@ def _handle(job: Job, receipt_handle: str | None, receive_count: int) -> str:
     return "ready"
 
 
-def _finish(record: dict, *, ready: dict | None = None,
+def _finish(record: dict[str, Any], *, ready: dict[str, Any] | None = None,
             error: tuple[str, str] | None = None) -> None:
     done = {k: v for k, v in record.items() if k not in ("claimed_at", "attempt")}
     done["finished_at"] = db.now_iso()
@@ -285,7 +285,7 @@ def _finish(record: dict, *, ready: dict | None = None,
 
 # --- S3 ---------------------------------------------------------------------------------
 
-def _read(key: str) -> tuple[dict | None, str | None]:
+def _read(key: str) -> tuple[dict[str, Any] | None, str | None]:
     """The JSON object at key and its ETag; (None, None) when there is none."""
     try:
         response = aws.client("s3").get_object(Bucket=config.notes_bucket(), Key=key)
@@ -297,7 +297,7 @@ def _read(key: str) -> tuple[dict | None, str | None]:
     return (data if isinstance(data, dict) else None), response.get("ETag")
 
 
-def _write(key: str, data: dict, *, if_match: str | None = None,
+def _write(key: str, data: dict[str, Any], *, if_match: str | None = None,
            only_new: bool = False) -> str:
     """Put the JSON object; returns its ETag. if_match: only over that version;
     only_new: only where there is none yet (else PreconditionFailed)."""

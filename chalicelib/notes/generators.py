@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from typing import Any
 
 from chalicelib.core import aws, config, observability
 from chalicelib.notes import claude, grounding, offline
@@ -65,7 +66,7 @@ def _read_cached_draft(key: str) -> Generated | None:
         return None
 
 
-def finish(draft: dict, transcript: Transcript) -> dict:
+def finish(draft: dict[str, Any], transcript: Transcript) -> dict[str, Any]:
     """Every generator's draft is grounded by the service (docs/DESIGN.md section 6):
     each item's quote is looked up, its timestamp set from where it was found."""
     return grounding.ground(draft, transcript)

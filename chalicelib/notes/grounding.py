@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.youtube.transcript_model import Transcript
@@ -254,7 +254,7 @@ class TranscriptText:
         return Found(self.starts[index], index, False) if index is not None else None
 
 
-def grounded_items(draft: dict) -> Iterator[dict]:
+def grounded_items(draft: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every item that must rest on a quote: concepts, key points, bullets, answers."""
     yield from draft.get("core_concepts", [])
     yield from draft.get("key_points", [])
@@ -263,8 +263,8 @@ def grounded_items(draft: dict) -> Iterator[dict]:
     yield from draft.get("review_questions", [])
 
 
-def ground(draft: dict, transcript: Transcript,
-           text: TranscriptText | None = None) -> dict:
+def ground(draft: dict[str, Any], transcript: Transcript,
+           text: TranscriptText | None = None) -> dict[str, Any]:
     """Look up every item's quote; set its timestamp from where it was found (None and
     unverified when not found); count `verified` as [found, all]. A section starts at
     the line its generator cited when its found bullets follow within

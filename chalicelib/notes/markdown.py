@@ -44,7 +44,7 @@ NO_SECTIONS = "*The transcript is too short to divide into sections.*"
 NO_QUESTIONS = "*The transcript is too short to ask about.*"
 
 
-def evidence(video_id: str, item: dict) -> str:
+def evidence(video_id: str, item: dict[str, Any]) -> str:
     """A found item links to where its quote is said; an unfound one says so and is
     never shown as checked (docs/DESIGN.md section 6). Drafts without grounding
     (no `verified` key) keep their plain timestamp."""
@@ -53,7 +53,7 @@ def evidence(video_id: str, item: dict) -> str:
     return timestamp_link(video_id, item.get("timestamp"))
 
 
-def verified_text(draft: dict) -> str | None:
+def verified_text(draft: dict[str, Any]) -> str | None:
     """The front matter's `verified: "n/m"`, or None for a draft never grounded."""
     counts = draft.get("verified")
     if not isinstance(counts, (list, tuple)) or len(counts) != 2:
@@ -66,7 +66,7 @@ CONDENSED_NAMES = {"core_concepts": "concepts", "key_points": "key points",
                    "review_questions": "review questions", "tags": "tags"}
 
 
-def condensed_text(draft: dict) -> str | None:
+def condensed_text(draft: dict[str, Any]) -> str | None:
     """What the item caps left out, said in the note (nothing is dropped silently)."""
     left_out = {k: v for k, v in (draft.get("condensed") or {}).items() if v}
     if not left_out:
@@ -111,7 +111,7 @@ def _escape_line(text: str) -> str:
 
 def render(
     *,
-    draft: dict,
+    draft: dict[str, Any],
     video_id: str,
     title: str,
     channel: str,

@@ -23,7 +23,8 @@ from urllib.parse import quote
 
 from chalicelib.core import aws, config, db
 from chalicelib.core.errors import NotFoundError
-from chalicelib.notes.records import Note, NoteKey, RelatedNote
+from chalicelib.knowledge.library import RelatedNote
+from chalicelib.notes.records import Note, NoteKey
 
 DOWNLOAD_EXPIRES_IN = 900
 MAX_CATEGORY_LENGTH = 100
@@ -70,7 +71,7 @@ def _count_names(category: str) -> tuple[str, str]:
     return f"c_{digest}", f"n_{digest}"
 
 
-def count_update(user_id: str, changes: dict[str, int]) -> dict | None:
+def count_update(user_id: str, changes: dict[str, int]) -> dict[str, Any] | None:
     """The transaction item that moves the user's category counts by `changes`."""
     changes = {category: delta for category, delta in changes.items() if delta}
     if not changes:
@@ -108,7 +109,7 @@ def _forget_empty(user_id: str, categories: Sequence[str]) -> None:
                 raise
 
 
-def categories(user_id: str) -> dict:
+def categories(user_id: str) -> dict[str, Any]:
     """The user's categories with their note counts, by name: one GetItem."""
     item = db.get(config.notes_table(), {"note_id": counts_key(user_id)}, consistent=True) \
         or {}
@@ -175,8 +176,8 @@ def save_note(
     related: Sequence[RelatedNote] = (),
     embedding: Any = None,
     note_id: str | None = None,
-    extra: Sequence[dict] = (),
-    draft: dict | None = None,
+    extra: Sequence[dict[str, Any]] = (),
+    draft: dict[str, Any] | None = None,
     attempt: str | None = None,
 ) -> Note:
     """Write the note's files, then its record, the user's category counts and
@@ -241,12 +242,13 @@ def _put_files(user_id: str, note_id: str, attempt: str | None,
     return list(written)
 
 
-def _put_as_read(record: Note, previous: dict | None) -> tuple[dict, dict[str, int]]:
+def _put_as_read(record: Note, previous: dict[str, Any] | None
+                 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The note's Put, conditioned on the note as it was read (absent, without a
     category, or in the category read), and the moves of the user's category counts
     it makes."""
     category = record["category"]
-    put: dict = {"TableName": config.notes_table(), "Item": db.to_item(record)}
+    put: dict[str, Any] = {"TableName": config.notes_table(), "Item": db.to_item(record)}
     changes = {category: 1}
     before = previous.get("category") if previous else None
     if previous is None:
@@ -263,7 +265,7 @@ def _put_as_read(record: Note, previous: dict | None) -> tuple[dict, dict[str, i
 MAX_BACKLINKS = 20  # an older note keeps its newest 20 links back (bounded record and file)
 
 
-def link_back(user_id: str, note_id: str, newer: dict,
+def link_back(user_id: str, note_id: str, newer: dict[str, Any],
               add_link: Callable[[str, str], str], attempts: int = 3) -> bool:
     """Add the link back from the older note `note_id` to `newer` ({note_id, title}),
     once: its `related` list, and its file through `add_link(content, title)`
@@ -309,7 +311,7 @@ def _final_key(user_id: str, note_id: str, extension: str) -> str:
     return object_key(user_id, note_id) if extension == ".md" else draft_key(user_id, note_id)
 
 
-def _files(body: bytes, draft: dict | None) -> dict[str, tuple[bytes, str]]:
+def _files(body: bytes, draft: dict[str, Any] | None) -> dict[str, tuple[bytes, str]]:
     files = {".md": (body, _FILES[".md"])}
     if draft is not None:
         files[".json"] = (json.dumps(draft, ensure_ascii=False).encode("utf-8"),
@@ -372,7 +374,7 @@ def _delete_keys(keys: Sequence[str]) -> None:
         aws.client("s3").delete_object(Bucket=config.notes_bucket(), Key=key)
 
 
-def read_draft(record: NoteKey) -> dict | None:
+def read_draft(record: NoteKey) -> dict[str, Any] | None:
     """The stored draft of the note ({"youtube_video_id", "draft", "include_questions"}),
     or None for a note saved without one."""
     promote(record)
@@ -419,7 +421,7 @@ def read_content(record: NoteKey) -> str:
     promote(record)
     response = aws.client("s3").get_object(
         Bucket=config.notes_bucket(), Key=object_key(record["user_id"], record["note_id"]))
-    return response["Body"].read().decode("utf-8")
+    return cast(str, response["Body"].read().decode("utf-8"))
 
 
 def list_page(user_id: str, *, limit: int, last_key: str | None,
@@ -436,12 +438,12 @@ def list_page(user_id: str, *, limit: int, last_key: str | None,
     return cast(list[Note], records), cursor
 
 
-def get_note(user_id: str, note_id: str, *, include_content: bool = False) -> dict:
+def get_note(user_id: str, note_id: str, *, include_content: bool = False) -> dict[str, Any]:
     record = owned_record(user_id, note_id)
     return public_note(record, read_content(record) if include_content else None)
 
 
-def download(user_id: str, note_id: str) -> dict:
+def download(user_id: str, note_id: str) -> dict[str, Any]:
     record = owned_record(user_id, note_id)
     promote(record)
     filename = safe_filename(record.get("title") or "Untitled")

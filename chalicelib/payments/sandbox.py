@@ -22,6 +22,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.core import config
 from chalicelib.core.errors import NotFoundError
@@ -73,13 +74,14 @@ def _mac(data: bytes) -> str:
     return hmac.new(key, data, hashlib.sha256).hexdigest()[:32]
 
 
-def _encode(data: dict) -> str:
+def _encode(data: dict[str, Any]) -> str:
     raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     body = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     return f"{SESSION_PREFIX}{body}.{_mac(body.encode())}"
 
 
-def create_session(user_id: str, package: Package, success_url: str, cancel_url: str) -> dict:
+def create_session(user_id: str, package: Package, success_url: str,
+                   cancel_url: str) -> dict[str, Any]:
     """What POST /credits/checkout answers in the sandbox: {checkout_url, session_id}.
 
     The page's address is the API's own (LOCAL_API_URL, set by `make run`), never one

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.core import config, secrets
 from chalicelib.core.cache import KeyedCache
@@ -86,13 +86,13 @@ def client() -> Any:
     return _clients.get((api_key, api_base), build)
 
 
-def call(what: str, request: Callable[[Any], Any]) -> dict:
+def call(what: str, request: Callable[[Any], Any]) -> dict[str, Any]:
     """Run one Stripe request; its errors become answers a person can act on."""
     stripe_api = client()
     import stripe
 
     try:
-        return request(stripe_api).to_dict()
+        return cast(dict[str, Any], request(stripe_api).to_dict())
     except stripe.CardError as exc:
         raise PaymentRequired(
             f"The payment was declined: {exc.user_message or 'try another card'}") from exc

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.core.errors import BadRequestError, ConflictError
 from chalicelib.ledger import purchases, refunds
@@ -40,7 +40,7 @@ DISPUTE_CLOSED = "charge.dispute.closed"
 DISPUTE_WON = ("won", "warning_closed")
 
 
-def verify_event(raw_body: bytes | None, signature: str | None) -> dict:
+def verify_event(raw_body: bytes | None, signature: str | None) -> dict[str, Any]:
     """The event, if Stripe signed exactly this body with our secret in the last 5 minutes."""
     if not signature:
         raise BadRequestError("Missing Stripe-Signature header")
@@ -66,10 +66,10 @@ def verify_event(raw_body: bytes | None, signature: str | None) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict) \
             or not isinstance(event.get("type"), str):
         raise BadRequestError("Webhook body is not a Stripe event")
-    return event
+    return cast(dict[str, Any], event)
 
 
-def handle_webhook(raw_body: bytes | None, signature: str | None) -> dict:
+def handle_webhook(raw_body: bytes | None, signature: str | None) -> dict[str, Any]:
     """Verify and act on one Stripe event. Anything we do not act on is acknowledged."""
     event = verify_event(raw_body, signature)
     kind = event["type"]
@@ -95,7 +95,7 @@ def _id_of(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _credit_purchase(event: dict, obj: dict) -> str:
+def _credit_purchase(event: dict[str, Any], obj: dict[str, Any]) -> str:
     kind = event["type"]
     if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
         # Delayed payment methods: async_payment_succeeded follows when the money is in.
@@ -125,7 +125,7 @@ def _credit_purchase(event: dict, obj: dict) -> str:
     return purchases.credit_purchase(payment)
 
 
-def _reverse_refund(event: dict, charge: dict) -> str:
+def _reverse_refund(event: dict[str, Any], charge: dict[str, Any]) -> str:
     charge_id = _id_of(charge)
     payment_id = _id_of(charge.get("payment_intent"))
     refunded = charge.get("amount_refunded")
@@ -143,7 +143,7 @@ def _reverse_refund(event: dict, charge: dict) -> str:
                             "retry later") from exc
 
 
-def _failed_refund(event: dict, refund: dict) -> str:
+def _failed_refund(event: dict[str, Any], refund: dict[str, Any]) -> str:
     if refund.get("object") != "refund" or refund.get("status") != "failed":
         return f"ignored (refund status {refund.get('status')!r})"
     refund_id, charge_id = _id_of(refund), _id_of(refund.get("charge"))
@@ -161,7 +161,7 @@ def _failed_refund(event: dict, refund: dict) -> str:
             from exc
 
 
-def _dispute(event: dict, dispute: dict) -> str:
+def _dispute(event: dict[str, Any], dispute: dict[str, Any]) -> str:
     kind, status = event["type"], dispute.get("status")
     dispute_id, payment_id = _id_of(dispute), _id_of(dispute.get("payment_intent"))
     amount = dispute.get("amount")

@@ -9,6 +9,7 @@ no scans. Queued jobs are stuck QUEUED_DEADLINE_SECONDS after they were queued
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from chalicelib.core import db
 from chalicelib.processing import job
@@ -19,7 +20,7 @@ QUEUED_DEADLINE_SECONDS = video_store.QUEUED_DEADLINE_SECONDS
 TIMED_OUT = ("timed_out", "Processing took too long; your credits were refunded. Try again.")
 
 
-def cleanup(now: float | None = None, page_size: int = 100) -> dict:
+def cleanup(now: float | None = None, page_size: int = 100) -> dict[str, Any]:
     """Requeue jobs stuck past their deadline once, then fail and refund them."""
     now = now or time.time()
     counts = {"requeued": 0, "failed": 0, "skipped": 0}

@@ -173,7 +173,7 @@ def _run(record: Video) -> str:
     return "completed"
 
 
-def _languages(record: Video, profile: dict) -> list[str]:
+def _languages(record: Video, profile: dict[str, Any]) -> list[str]:
     """The caption languages asked for: the video's own, else the user's then English."""
     languages: list[str] = record.get("languages") or list(
         dict.fromkeys([profile["language"], "en"]))
@@ -212,8 +212,8 @@ class _Filed:
     user_library: library.Library
 
 
-def _file(record: Video, profile: dict, transcript: Transcript,
-          draft: dict) -> _Filed:
+def _file(record: Video, profile: dict[str, Any], transcript: Transcript,
+          draft: dict[str, Any]) -> _Filed:
     """The note's title, category and tags, chosen against the user's other notes."""
     note_id = record["video_id"]
     title = note_store.unique_title(record["user_id"], draft["title"] or transcript.title,
@@ -282,7 +282,7 @@ def _save(record: Video, options: drafts.Options, generated: drafts.Generated, f
         raise video_store.Cancelled(record["video_id"]) from exc
 
 
-def _link_back(user_id: str, newer: dict, related: list[RelatedNote]) -> None:
+def _link_back(user_id: str, newer: dict[str, Any], related: list[RelatedNote]) -> None:
     """Related older notes gain the link back (at most library.MAX_RELATED per save).
     The note is saved: a failure here is logged, not retried."""
     for older in related[:library.MAX_RELATED]:

@@ -78,8 +78,8 @@ class LimitReached(Exception):
         self.limit = limit
 
 
-def _marker_put(record: Video, replaces: str | None, force: bool) -> dict:
-    put: dict = {"TableName": _table(), "Item": db.to_item({
+def _marker_put(record: Video, replaces: str | None, force: bool) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": _table(), "Item": db.to_item({
         "video_id": submission_key(record["user_id"], record["youtube_video_id"]),
         "current_video": record["video_id"], "created_at": record["created_at"]})}
     if not force:  # as read: absent, or still naming the video we saw
@@ -91,7 +91,7 @@ def _marker_put(record: Video, replaces: str | None, force: bool) -> dict:
     return {"Put": put}
 
 
-def _counter_update(user_id: str, window_seconds: int, limit: int, now: float) -> dict:
+def _counter_update(user_id: str, window_seconds: int, limit: int, now: float) -> dict[str, Any]:
     start = int(now // window_seconds) * window_seconds
     return {"Update": {
         "TableName": _table(),
@@ -132,8 +132,9 @@ def create(record: Video, *, replaces: str | None = None, reprocess: bool = Fals
 
 # --- the worker's writes ---------------------------------------------------------------
 
-def _update(video_id: str, sets: dict, *, condition: str, values: dict,
-            removes: tuple[str, ...] = (), adds: dict[str, int] | None = None) -> dict | None:
+def _update(video_id: str, sets: dict[str, Any], *, condition: str, values: dict[str, Any],
+            removes: tuple[str, ...] = (),
+            adds: dict[str, int] | None = None) -> dict[str, Any] | None:
     """SET (REMOVE, ADD) under a condition; None when the condition failed."""
     names = {f"#f{i}": key for i, key in enumerate(sets)}
     expression = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(sets)))
@@ -191,7 +192,7 @@ def wait_for_retry(record: Video, delay_seconds: int, message: str,
             adds={"model_tokens_spent": spent_tokens} if spent_tokens > 0 else None)
 
 
-def _claim_as_read(record: Video) -> tuple[str, dict]:
+def _claim_as_read(record: Video) -> tuple[str, dict[str, Any]]:
     """A condition that holds only while no claim changed the video since `record`
     was read (its attempt and lease as read, or still absent)."""
     parts: list[str] = []
@@ -207,7 +208,7 @@ def _claim_as_read(record: Video) -> tuple[str, dict]:
     return " AND ".join(parts), values
 
 
-def guarded(record: Video, sets: dict, removes: tuple[str, ...] = (),
+def guarded(record: Video, sets: dict[str, Any], removes: tuple[str, ...] = (),
             adds: dict[str, int] | None = None) -> None:
     """Update the video while this attempt still holds it; Cancelled otherwise.
     `adds`: numbers added to (counters)."""
@@ -245,8 +246,8 @@ def charge(record: Video, duration_seconds: int, *, by_size: bool = False) -> Vi
     return {**record, "credits_charged": cost}
 
 
-def completion(record: Video, *, note_id: str, generator: str, usage: dict,
-               cached: bool, message: str = "Completed") -> dict:
+def completion(record: Video, *, note_id: str, generator: str, usage: dict[str, Any],
+               cached: bool, message: str = "Completed") -> dict[str, Any]:
     """The transaction item that completes the video (written with its note); `usage`
     is the job's model tokens, kept on the video."""
     return {"Update": {
@@ -299,7 +300,7 @@ def fail(record: Video, code: str, message: str, attempt_id: str | None = None, 
     attempt). With `unless` (cleanup, the dead-letter handler: they hold no
     attempt), only if `unless(video)` is false for the video as read again, and
     only while no claim changed it since that read."""
-    def mark(current: Video, refund: int) -> dict:
+    def mark(current: Video, refund: int) -> dict[str, Any]:
         charged = int(current.get("credits_charged") or 0)
         said = message if refund or not charged else KEPT_CHARGE_MESSAGE.format(code=code)
         return {"Update": {
@@ -336,7 +337,7 @@ def delete(user_id: str, video_id: str, *, reason: str,
     """Delete the video record; refund it if it was still active.
 
     `before(record)` runs first on each try (the caller removes the note)."""
-    def remove(record: Video, refund: int) -> dict:
+    def remove(record: Video, refund: int) -> dict[str, Any]:
         if before is not None:
             before(record)
         return {"Delete": {"TableName": _table(), "Key": db.to_item({"video_id": video_id})}}
@@ -359,7 +360,7 @@ def settle(
     user_id: str,
     video_id: str,
     *,
-    change: Callable[[Video, int], dict],
+    change: Callable[[Video, int], dict[str, Any]],
     reason: str,
     only_active: bool = False,
     attempt_id: str | None = None,
@@ -397,8 +398,8 @@ def _current(user_id: str, video_id: str, *, only_active: bool) -> Video | None:
         raise
 
 
-def _as_read(item: dict, record: Video, *, attempt_id: str | None,
-             claim_as_read: bool) -> dict:
+def _as_read(item: dict[str, Any], record: Video, *, attempt_id: str | None,
+             claim_as_read: bool) -> dict[str, Any]:
     """The item, conditioned on the video as read: its status and charge, and the
     worker's attempt (attempt_id) or no claim taken since the read (claim_as_read)."""
     guard: dict[str, Any] = {"guard_status": record["status"],
@@ -420,7 +421,7 @@ def _as_read(item: dict, record: Video, *, attempt_id: str | None,
     return item
 
 
-def _commit(record: Video, item: dict, refund: int, reason: str) -> bool:
+def _commit(record: Video, item: dict[str, Any], refund: int, reason: str) -> bool:
     """Write the item (with the refund when there is one); False when a condition
     failed and the video must be read again."""
     try:

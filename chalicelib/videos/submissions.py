@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.core import aws, config, db
 from chalicelib.core.errors import (
@@ -39,7 +40,7 @@ class AlreadySubmitted(Exception):
         super().__init__(video_id)
         self.video_id = video_id
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {"Code": "AlreadySubmitted", "video_id": self.video_id,
                 "Message": "You have already submitted this video (it is queued, processing "
                            "or done), so nothing was charged. Open the existing one, or "
@@ -71,7 +72,7 @@ class Submission:
     reprocess: bool = False
 
 
-def submit(user_id: str, submission: Submission) -> dict:
+def submit(user_id: str, submission: Submission) -> dict[str, Any]:
     """Create the video, reserve its credit and queue its job: the public video and
     `credits_remaining`."""
     youtube_id, upload = submission.youtube_video_id, submission.upload
@@ -127,7 +128,7 @@ def _create(record: Video, *, reprocess: bool) -> movements.Applied:
     raise ConflictError("This video is being submitted right now; try again")
 
 
-def get_video(user_id: str, video_id: str) -> dict:
+def get_video(user_id: str, video_id: str) -> dict[str, Any]:
     return video_store.public_video(video_store.owned_record(user_id, video_id))
 
 

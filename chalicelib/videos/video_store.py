@@ -106,13 +106,13 @@ IN_FLIGHT_SHARDS = 8  # only ever raised: the cleanup reads shards 0 .. IN_FLIGH
 QUEUED_DEADLINE_SECONDS = 3600
 
 
-def in_flight(video_id: str, stuck_after: float) -> dict:
+def in_flight(video_id: str, stuck_after: float) -> dict[str, Any]:
     """The InFlightIndex keys of an active video that is stuck after `stuck_after`."""
     return {"in_flight": zlib.crc32(video_id.encode()) % IN_FLIGHT_SHARDS,
             "stuck_after": int(stuck_after)}
 
 
-def in_flight_keys(record: Mapping[str, Any]) -> dict:
+def in_flight_keys(record: Mapping[str, Any]) -> dict[str, Any]:
     """The InFlightIndex keys an active video as stored should carry ({} for a finished
     one): what a video written before the index existed is given (a migration)."""
     if record.get("status") == "processing":

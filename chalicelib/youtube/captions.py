@@ -11,9 +11,10 @@ import itertools
 import json
 import operator
 import re
+from typing import Any
 
 
-def parse_json3(content: bytes | str) -> list[dict]:
+def parse_json3(content: bytes | str) -> list[dict[str, Any]]:
     """Segments of a YouTube json3 caption file."""
     document = json.loads(content)
     if not isinstance(document, dict):
@@ -72,7 +73,7 @@ class CaptionFileError(ValueError):
         self.problem = problem
 
 
-def parse_vtt(content: str, strict: bool = False) -> list[dict]:
+def parse_vtt(content: str, strict: bool = False) -> list[dict[str, Any]]:
     """Segments of a WebVTT file, without the lines YouTube's auto-captions repeat.
 
     Auto-caption cues roll: each shows the previous line again above the new one,
@@ -88,12 +89,12 @@ def parse_vtt(content: str, strict: bool = False) -> list[dict]:
     return _parse_cues(text, strict=strict, srt=False)
 
 
-def parse_srt(content: str, strict: bool = False) -> list[dict]:
+def parse_srt(content: str, strict: bool = False) -> list[dict[str, Any]]:
     """Segments of a SubRip (SRT) file: numbered cues, "00:00:01,000 --> ..." timings."""
     return _parse_cues(_normalized(content), strict=strict, srt=True)
 
 
-def parse_caption_file(content: str) -> list[dict]:
+def parse_caption_file(content: str) -> list[dict[str, Any]]:
     """An uploaded WebVTT or SRT file, checked strictly (docs/DESIGN.md section 4)."""
     if content.lstrip("\ufeff").startswith("WEBVTT"):
         return parse_vtt(content, strict=True)
@@ -114,7 +115,7 @@ def _normalized(content: str) -> str:
 # next timing line (YouTube's " " lines belong to the cue). In strict mode every
 # other line that is not blank is checked (_check_line).
 
-def _parse_cues(text: str, *, strict: bool, srt: bool) -> list[dict]:
+def _parse_cues(text: str, *, strict: bool, srt: bool) -> list[dict[str, Any]]:
     position = 0 if srt else _header_end(text)
     timings = list(_TIMING_LINE_RE.finditer(text, position))
     cue_starts = [timing.start() for timing in timings[1:]] + [len(text)] if timings else []
@@ -365,5 +366,5 @@ def _strip_tags(text: str) -> str:
     return text.translate(_BRACKETS) if _TAG_RE.search(text) else text
 
 
-def _segment(text: str, start: float, duration: float) -> dict:
+def _segment(text: str, start: float, duration: float) -> dict[str, Any]:
     return {"text": text, "start": round(start, 3), "duration": round(duration, 3)}

@@ -3,6 +3,7 @@ else the timestamps in its description (docs/DESIGN.md section 6)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from chalicelib.youtube.transcript_model import Chapter
 
@@ -41,7 +42,7 @@ _PLACEHOLDER_RE = re.compile(r"<Untitled Chapter \d+>")
 MAX_CHAPTERS = 500
 
 
-def initial_data(page: str) -> dict | None:
+def initial_data(page: str) -> dict[str, Any] | None:
     """The watch page's ytInitialData object, or None. The object is JSON followed by
     `;</script>` (YouTube escapes "<" inside strings), so a JSON decoder stops at it."""
     import json
@@ -57,7 +58,7 @@ def initial_data(page: str) -> dict | None:
     return None
 
 
-def from_markers(data: dict | None, *, key_moments: bool = False) -> list[Chapter]:
+def from_markers(data: dict[str, Any] | None, *, key_moments: bool = False) -> list[Chapter]:
     """The creator's chapters as YouTube shows them: the description-chapters panel,
     else the player bar's markers map, else the legacy chaptered player bar. With
     `key_moments`, YouTube's automatic "Key moments" panel when nothing else exists."""
@@ -94,7 +95,7 @@ def _text(value: object) -> str:
                    if isinstance(run, dict))
 
 
-def _panel(data: dict, identifier: str) -> list[Chapter]:
+def _panel(data: dict[str, Any], identifier: str) -> list[Chapter]:
     for panel in data.get("engagementPanels") or []:
         renderer = (panel or {}).get("engagementPanelSectionListRenderer") or {}
         if renderer.get("panelIdentifier") != identifier:
@@ -118,7 +119,7 @@ def _panel(data: dict, identifier: str) -> list[Chapter]:
     return []
 
 
-def _player_bar(data: dict) -> dict:
+def _player_bar(data: dict[str, Any]) -> dict[str, Any]:
     overlay = ((data.get("playerOverlays") or {}).get("playerOverlayRenderer") or {})
     decorated = ((overlay.get("decoratedPlayerBarRenderer") or {})
                  .get("decoratedPlayerBarRenderer") or {})
@@ -135,7 +136,7 @@ def _chapter_renderers(chapters: object) -> list[Chapter]:
     return found
 
 
-def _markers_map(data: dict) -> list[Chapter]:
+def _markers_map(data: dict[str, Any]) -> list[Chapter]:
     bar = _player_bar(data).get("multiMarkersPlayerBarRenderer") or {}
     for entry in bar.get("markersMap") or []:
         if (entry or {}).get("key") == "DESCRIPTION_CHAPTERS":
@@ -143,12 +144,12 @@ def _markers_map(data: dict) -> list[Chapter]:
     return []
 
 
-def _legacy_bar(data: dict) -> list[Chapter]:
+def _legacy_bar(data: dict[str, Any]) -> list[Chapter]:
     bar = _player_bar(data).get("chapteredPlayerBarRenderer") or {}
     return _chapter_renderers(bar.get("chapters"))
 
 
-def best(data: dict | None, description: str) -> list[Chapter]:
+def best(data: dict[str, Any] | None, description: str) -> list[Chapter]:
     """Creator markers, else description timestamps, else Key moments."""
     return (from_markers(data) or from_description(description)
             or clean(_panel(data, KEY_MOMENTS_PANEL) if isinstance(data, dict) else []))

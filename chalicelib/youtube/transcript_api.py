@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.core import config
 from chalicelib.youtube import chapters, network, tracks
@@ -56,7 +56,7 @@ def fetch_with_transcript_api(video_id: str, languages: Sequence[str]) -> Transc
 
     session = session_factory() if session_factory is not None else requests.Session()
     _add_timeout(session)
-    seen: dict = {"player": {}, "page": ""}
+    seen: dict[str, Any] = {"player": {}, "page": ""}
     session.hooks["response"].append(_recorder(seen))
     proxy = proxy_config()
     api = YouTubeTranscriptApi(proxy_config=proxy, http_client=session)
@@ -89,7 +89,7 @@ def proxy_url(proxy: Any) -> str | None:
     if proxy is None:
         return None
     try:
-        return proxy.to_requests_dict().get("https")
+        return cast(str | None, proxy.to_requests_dict().get("https"))
     except Exception:  # noqa: BLE001 - only used to word a message
         return None
 
@@ -104,7 +104,7 @@ def _add_timeout(session: Any) -> None:
     session.request = request
 
 
-def _recorder(store: dict) -> Callable[..., Any]:
+def _recorder(store: dict[str, Any]) -> Callable[..., Any]:
     """A requests response hook keeping what the library fetches and throws away:
     the player response (title, channel, duration, description, live state) and the
     last watch page (YouTube's chapter markers), at no extra request."""
@@ -132,7 +132,7 @@ _BLOCKED_TEXTS = ("not a bot", "captcha", "unusual traffic")
 _THROTTLED_TEXTS = ("content isn", "try again later", "rate")
 
 
-def classify(exc: BaseException, player: dict | None = None,
+def classify(exc: BaseException, player: dict[str, Any] | None = None,
              proxy: str | None = None) -> Exception:
     """TranscriptUnavailable for a definite answer about the video; else
     TranscriptTemporarilyUnavailable (with the reason a student is shown), which

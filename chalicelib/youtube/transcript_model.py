@@ -8,6 +8,7 @@ to retry.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 MAX_VIDEO_SECONDS = 6 * 3600
 
@@ -38,13 +39,13 @@ class Transcript:
     # "youtube" or "uploaded" (docs/DESIGN.md section 4); not part of the cache format.
     source: str = "youtube"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("source")
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Transcript:
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
         return cls(
             video_id=data["video_id"], title=data.get("title") or "",
             channel=data.get("channel") or "",

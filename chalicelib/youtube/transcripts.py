@@ -17,19 +17,36 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.core import config
 from chalicelib.youtube import transcript_api, transcript_cache, uploads
-from chalicelib.youtube.transcript_model import (  # noqa: F401  (re-exported for callers)
-    MAX_VIDEO_SECONDS,
-    PERMANENT_MESSAGES,
-    Chapter,
-    Segment,
-    Transcript,
-    TranscriptTemporarilyUnavailable,
-    TranscriptUnavailable,
-    YouTubeUnreachable,
-    permanent,
+from chalicelib.youtube.transcript_model import (  # re-exported for callers
+    MAX_VIDEO_SECONDS as MAX_VIDEO_SECONDS,
+)
+from chalicelib.youtube.transcript_model import (
+    PERMANENT_MESSAGES as PERMANENT_MESSAGES,
+)
+from chalicelib.youtube.transcript_model import (
+    Chapter as Chapter,
+)
+from chalicelib.youtube.transcript_model import (
+    Segment as Segment,
+)
+from chalicelib.youtube.transcript_model import (
+    Transcript as Transcript,
+)
+from chalicelib.youtube.transcript_model import (
+    TranscriptTemporarilyUnavailable as TranscriptTemporarilyUnavailable,
+)
+from chalicelib.youtube.transcript_model import (
+    TranscriptUnavailable as TranscriptUnavailable,
+)
+from chalicelib.youtube.transcript_model import (
+    YouTubeUnreachable as YouTubeUnreachable,
+)
+from chalicelib.youtube.transcript_model import (
+    permanent as permanent,
 )
 
 log = logging.getLogger(__name__)
@@ -107,7 +124,7 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str]) -> Transcript:
     return Transcript.from_dict(data)
 
 
-def front_matter(transcript: Transcript) -> dict:
+def front_matter(transcript: Transcript) -> dict[str, Any]:
     """What the note says about its transcript (docs/DESIGN.md section 7)."""
     return {"transcript": transcript.source, "language": transcript.language,
             "automatic_captions": transcript.is_generated}

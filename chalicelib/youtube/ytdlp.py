@@ -90,7 +90,8 @@ def ydl_params(proxy: str | None = None, logger: Any = None) -> dict[str, Any]:
     return params
 
 
-def fetch_with_ytdlp(video_id: str, languages: Sequence[str], proxy: str | None = None) -> dict:
+def fetch_with_ytdlp(video_id: str, languages: Sequence[str],
+                     proxy: str | None = None) -> dict[str, Any]:
     """The transcript of `video_id` in the transcript cache format (docs/DESIGN.md section 5).
 
     Raises SubtitlesUnavailable (permanent, with a code) or
@@ -260,7 +261,7 @@ def classify_error(exc: Exception, warnings: Sequence[str] = (),
     return SubtitlesTemporarilyUnavailable(message)
 
 
-def _why_no_track(messages: _MessageLog, info: dict) -> Exception:
+def _why_no_track(messages: _MessageLog, info: dict[str, Any]) -> Exception:
     """No usable track: yt-dlp's warnings say whether YouTube refused the video
     (with ignore_no_formats_error, its reason is a warning) or blocked a request;
     tracks dropped for want of a PO token are not "no captions"."""

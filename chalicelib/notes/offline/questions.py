@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.notes.offline.sentence_split import MIN_WORDS, Sentence
 from chalicelib.notes.offline.words import (
@@ -33,13 +33,13 @@ def wanted_questions(minutes: float) -> int:
 
 def choose_questions(reading: Reading, wanted: int, concepts: list[tuple[str, Sentence]],
                      summary: list[Sentence], key_points: list[Sentence],
-                     terms_seen: set[str]) -> list[dict]:
+                     terms_seen: set[str]) -> list[dict[str, Any]]:
     """Up to `wanted` questions, each answered by a sentence of the lecture, preferring
     sentences the note has not shown yet (a question then also adds a fact): the
     lecture's own, "What is X?" of its definitions, fill-in-the-blank of new sentences;
     then questions on the concepts, key points and summary the note already shows."""
     what_is = WHAT_IS.get(reading.language, WHAT_IS["en"])
-    questions: list[dict] = []
+    questions: list[dict[str, Any]] = []
     _add_own_questions(reading, questions, upto=max(1, wanted // 3))
     _add_definition_questions(reading, questions, what_is, terms_seen,
                               upto=wanted - max(1, wanted // 4))
@@ -60,13 +60,13 @@ def choose_questions(reading: Reading, wanted: int, concepts: list[tuple[str, Se
     return questions
 
 
-def _question(asked: str, kind: str, answer: str, source: Sentence) -> dict:
+def _question(asked: str, kind: str, answer: str, source: Sentence) -> dict[str, Any]:
     """A review question, quoting the sentence that answers it."""
     return {"question": asked, "kind": kind, "answer": answer, "quote": source.quote,
             "line": source.line}
 
 
-def _add_own_questions(reading: Reading, questions: list[dict], upto: int) -> None:
+def _add_own_questions(reading: Reading, questions: list[dict[str, Any]], upto: int) -> None:
     """The lecture's own questions, most relevant answer first, until `upto` questions."""
     chooser = reading.chooser
     for asked, answer in sorted(_lecture_questions(reading.items),
@@ -79,7 +79,7 @@ def _add_own_questions(reading: Reading, questions: list[dict], upto: int) -> No
         questions.append(_question(asked.text, "explain", answer.text, answer))
 
 
-def _add_definition_questions(reading: Reading, questions: list[dict], what_is: str,
+def _add_definition_questions(reading: Reading, questions: list[dict[str, Any]], what_is: str,
                               terms_seen: set[str], upto: int) -> None:
     """Questions "What is X?" of definitions the concepts did not take, until `upto`."""
     chooser, defined, items = reading.chooser, reading.defined, reading.items
@@ -101,7 +101,7 @@ class _Blanks:
     them (a topic word, not "exactly")."""
 
     def __init__(self, reading: Reading, concepts: Sequence[tuple[str, Sentence]],
-                 questions: list[dict]) -> None:
+                 questions: list[dict[str, Any]]) -> None:
         phrases = reading.phrases
         topic = set(fold(reading.transcript.title))
         self.hideable = [p for p in phrases

@@ -125,7 +125,7 @@ _NAMERS = r"(?:we|people|mathematicians|scientists|historians|philosophers|econo
 _IS_CALLED = r"\b(?:is|are|was|were|be|'s|’s|'re|’re) " \
     r"(?:now |often |also |sometimes |usually |commonly |just |simply )?" \
     r"(?:called|known as|named|termed) "
-DEFINITIONS: dict[str, list[re.Pattern]] = {
+DEFINITIONS: dict[str, list[re.Pattern[str]]] = {
     "en": [re.compile(p, re.I) for p in (
         r"\b" + _NAMERS + r" (?:usually |often |sometimes |now |just )?call "
         r"(?:this|that|it|these|those|them|this thing) (?:the |an? )?" + _TERM,

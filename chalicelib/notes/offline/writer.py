@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.notes.drafts import validate_draft
 from chalicelib.notes.offline.chooser import Reading, read
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Concepts = list[tuple[str, Sentence]]  # (term, the sentence that defines it)
 
 
-def draft(transcript: Transcript, options: Options) -> dict:
+def draft(transcript: Transcript, options: Options) -> dict[str, Any]:
     """The offline draft, validated (chalicelib.notes.drafts) and ready for grounding."""
     reading = read(transcript, options)
     chooser, items, minutes = reading.chooser, reading.items, reading.minutes
@@ -75,7 +75,7 @@ def _concepts(reading: Reading) -> tuple[Concepts, set[str]]:
     return concepts, terms_seen
 
 
-def _sections(reading: Reading, spent: int) -> tuple[list[dict], dict[str, float]]:
+def _sections(reading: Reading, spent: int) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """One section per chapter (else per window of time), its bullets the window's best
     sentences, in proportion to its share of the lecture; and each chapter's start."""
     chooser = reading.chooser
@@ -133,8 +133,8 @@ def _heading(inside: Sequence[Sentence], phrases: Sequence[str], used: set[str],
     return f"From minute {int(start) // 60}"
 
 
-def _trim(summary: list, concepts: list, key_points: list, sections: list,
-          questions: list, limit: int) -> None:
+def _trim(summary: list[Any], concepts: list[Any], key_points: list[Any], sections: list[Any],
+          questions: list[Any], limit: int) -> None:
     """Drop the least needed items until the note's words fit the limit: the least
     relevant bullets first (every section keeps one), then key points, then concepts."""
     def total() -> int:
@@ -169,8 +169,8 @@ def _trim(summary: list, concepts: list, key_points: list, sections: list,
 
 
 def _raw_draft(reading: Reading, summary: list[Sentence], concepts: Concepts,
-               key_points: list[Sentence], sections: list[dict],
-               questions: list[dict]) -> dict:
+               key_points: list[Sentence], sections: list[dict[str, Any]],
+               questions: list[dict[str, Any]]) -> dict[str, Any]:
     """The chosen items in the draft's shape, before validation."""
     transcript, phrases = reading.transcript, reading.phrases
     tags = [p for p in phrases if len(p) <= 40][:8]
