@@ -90,7 +90,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     # x/2 (1 + erf(x/sqrt 2)) = max(x, 0) - |x| E / 2, for either sign of x
     poly *= np.abs(x)
     poly *= 0.5
-    return cast(np.ndarray, np.subtract(np.maximum(x, 0.0, out=z), poly, out=z))
+    return cast("np.ndarray", np.subtract(np.maximum(x, 0.0, out=z), poly, out=z))
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
@@ -98,7 +98,7 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     variance = (centred * centred).mean(axis=-1, keepdims=True)
-    return cast(np.ndarray, centred / (variance + eps) ** 0.5 * weight + bias)
+    return cast("np.ndarray", centred / (variance + eps) ** 0.5 * weight + bias)
 
 
 class Model:
@@ -217,7 +217,7 @@ def embed(texts: Sequence[str]) -> np.ndarray:
 
 
 def embed_one(text: str) -> np.ndarray:
-    return cast(np.ndarray, embed([text])[0])
+    return cast("np.ndarray", embed([text])[0])
 
 
 # --- storing vectors ------------------------------------------------------------
