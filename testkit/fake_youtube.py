@@ -7,7 +7,8 @@ responses, NewPipeExtractor's recorded player responses; written for this
 project, nothing copied):
 
   GET  /watch?v=ID            the watch page: ytcfg.set({"INNERTUBE_API_KEY": ...}) and
-                              var ytInitialData (chapter markers, Key moments); or the
+                              var ytInitialData (chapters and Key moments, see
+                              watch_chapters); or the
                               consent form (action="https://consent.youtube.com/s") until
                               the CONSENT cookie is sent; or a reCAPTCHA page
   POST /youtubei/v1/player    the ANDROID client's player response: playabilityStatus,
@@ -134,8 +135,10 @@ class FakeVideo:
     live: bool = False          # being streamed now: no captions yet
     translations: Sequence[str] | None = None  # None: ANDROID_TRANSLATIONS
     consent: str | None = None  # "once", "always" or "no_v": the EU consent wall
-    markers: list[tuple[float, str]] = field(default_factory=list)      # creator chapters
-    key_moments: list[tuple[float, str]] = field(default_factory=list)  # YouTube's own
+    # (start seconds, title); any combination, see watch_chapters
+    markers: list[tuple[float, str]] = field(default_factory=list)        # the creator's
+    auto_chapters: list[tuple[float, str]] = field(default_factory=list)  # YouTube's
+    key_moments: list[tuple[float, str]] = field(default_factory=list)    # not chapters
 
 
 class FakeYouTube(BaseAdapter):
@@ -274,37 +277,110 @@ def caption_track(video_id: str, track: Track) -> dict:
     }
 
 
-def marker_panel(identifier: str, markers: list[tuple[float, str]]) -> dict:
-    """An engagement panel of macroMarkersListItemRenderer items, as the watch page has."""
-    def clock(seconds: float) -> str:
-        whole = int(seconds)
-        return (f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}" if whole >= 3600
-                else f"{whole // 60}:{whole % 60:02d}")
+def clock(seconds: float) -> str:
+    whole = int(seconds)
+    return (f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}" if whole >= 3600
+            else f"{whole // 60}:{whole % 60:02d}")
 
+
+CREATOR_PANEL = "engagement-panel-macro-markers-description-chapters"
+# One identifier for two things: YouTube's automatic chapters (titled "Chapters") and
+# Key moments (titled "Key moments"). Only the player bar tells them apart.
+AUTO_PANEL = "engagement-panel-macro-markers-auto-chapters"
+
+
+def marker_panel(identifier: str, markers: Sequence[tuple[float, str]],
+                 title: str = "Chapters", info: str | None = None) -> dict:
+    """An engagement panel of macroMarkersListItemRenderer items, as the watch page
+    has it: a title header, an optional info row first ("These chapters are
+    auto-generated"), then one item per marker."""
+    items: list[dict] = []
+    if info:
+        items.append({"macroMarkersInfoItemRenderer": {"infoText": {"runs": [{"text": info}]}}})
+    items += [{"macroMarkersListItemRenderer": {
+        "title": {"simpleText": name},
+        "timeDescription": {"simpleText": clock(start)},
+        "onTap": {"watchEndpoint": {"startTimeSeconds": start}},
+        "carouselType": "MACRO_MARKERS_LIST_ITEM_RENDERER_CAROUSEL_TYPE_DEFAULT"}}
+        for start, name in markers]
     return {"engagementPanelSectionListRenderer": {
-        "panelIdentifier": identifier,
-        "content": {"macroMarkersListRenderer": {"contents": [
-            {"macroMarkersListItemRenderer": {
-                "title": {"simpleText": title},
-                "timeDescription": {"simpleText": clock(start)},
-                "onTap": {"watchEndpoint": {"startTimeSeconds": start}},
-                "carouselType": "MACRO_MARKERS_LIST_ITEM_RENDERER_CAROUSEL_TYPE_DEFAULT"}}
-            for start, title in markers]}}}}
+        "panelIdentifier": identifier, "targetId": identifier,
+        "header": {"engagementPanelTitleHeaderRenderer": {"title": {"runs": [{"text": title}]}}},
+        "content": {"macroMarkersListRenderer": {"contents": items}},
+        "visibility": "ENGAGEMENT_PANEL_VISIBILITY_HIDDEN"}}
+
+
+def bar_markers(key: str, panel: str, markers: Sequence[tuple[float, str]]) -> dict:
+    """A markersMap entry of the player bar: the chapters it draws, in milliseconds."""
+    return {"key": key, "value": {"chapters": [
+        {"chapterRenderer": {
+            "title": {"simpleText": name},
+            "timeRangeStartMillis": int(round(start * 1000)),
+            "onActiveCommand": {"setActivePanelItemAction": {
+                "panelTargetId": panel, "itemIndex": index}}}}
+        for index, (start, name) in enumerate(markers)]}}
+
+
+def watch_chapters(video_id: str, markers: Sequence[tuple[float, str]] = (),
+                   auto_chapters: Sequence[tuple[float, str]] = (),
+                   key_moments: Sequence[tuple[float, str]] = ()) -> dict:
+    """The chapter-related parts of ytInitialData, in the shapes of recorded watch
+    pages (NewPipeExtractor's YouTube mocks, 2025-2026; written here, not copied):
+
+      creator chapters  panel CREATOR_PANEL + markersMap "DESCRIPTION_CHAPTERS"
+      auto chapters     panel AUTO_PANEL titled "Chapters" with the info row
+                        "These chapters are auto-generated" + markersMap "AUTO_CHAPTERS"
+      Key moments       panel AUTO_PANEL titled "Key moments" + a KEY_MOMENTS markers
+                        entity in frameworkUpdates; nothing on the player bar
+
+    visibleOnLoad names the markersMap entry the player shows ("" for none). Returns
+    {"engagementPanels": [...], "playerBar": {...}, "mutations": [...]}. Recorded pages
+    have one AUTO_PANEL at most; given both, the Key moments panel comes first, the
+    order in which a reader of the first marker panel is wrong."""
+    panels: list[dict] = []
+    bar: list[dict] = []
+    mutations: list[dict] = []
+    if key_moments:
+        panels.append(marker_panel(AUTO_PANEL, key_moments, title="Key moments"))
+        mutations.append({"entityKey": "EgtLRVlfTU9NRU5UUyCSAigB", "type":
+                          "ENTITY_MUTATION_TYPE_REPLACE", "payload": {"macroMarkersListEntity": {
+                              "key": "EgtLRVlfTU9NRU5UUyCSAigB", "externalVideoId": video_id,
+                              "markersList": {"markerType": "MARKER_TYPE_TIMESTAMPS",
+                                              "markers": [
+                                  {"title": {"simpleText": name},
+                                   "startMillis": str(int(round(start * 1000))),
+                                   "durationMillis": "10000"}
+                                  for start, name in key_moments]}}}})
+    if markers:
+        panels.append(marker_panel(CREATOR_PANEL, markers))
+        bar.append(bar_markers("DESCRIPTION_CHAPTERS", CREATOR_PANEL, markers))
+    if auto_chapters:
+        panels.append(marker_panel(AUTO_PANEL, auto_chapters,
+                                   info="These chapters are auto-generated"))
+        bar.append(bar_markers("AUTO_CHAPTERS", AUTO_PANEL, auto_chapters))
+    player_bar: dict = {"visibleOnLoad": {"key": bar[0]["key"] if bar else ""}}
+    if bar:
+        player_bar["markersMap"] = bar
+    return {"engagementPanels": panels,
+            "playerBar": {"multiMarkersPlayerBarRenderer": player_bar},
+            "mutations": mutations}
+
+
+def player_overlays(player_bar: dict) -> dict:
+    return {"playerOverlayRenderer": {"decoratedPlayerBarRenderer": {
+        "decoratedPlayerBarRenderer": {"playerBar": player_bar}}}}
 
 
 def initial_data(video: FakeVideo) -> dict:
+    found = watch_chapters(video.video_id, video.markers, video.auto_chapters,
+                           video.key_moments)
     panels = [{"engagementPanelSectionListRenderer": {
         "panelIdentifier": "engagement-panel-structured-description"}}]
-    if video.markers:
-        panels.append(marker_panel("engagement-panel-macro-markers-description-chapters",
-                                   video.markers))
-    if video.key_moments:
-        panels.append(marker_panel("engagement-panel-macro-markers-auto-chapters",
-                                   video.key_moments))
-    return {"responseContext": {}, "engagementPanels": panels,
-            "playerOverlays": {"playerOverlayRenderer": {"decoratedPlayerBarRenderer": {
-                "decoratedPlayerBarRenderer": {"playerBar": {"multiMarkersPlayerBarRenderer": {
-                    "visibleOnLoad": {"key": ""}}}}}}}}
+    data = {"responseContext": {}, "engagementPanels": found["engagementPanels"] + panels,
+            "playerOverlays": player_overlays(found["playerBar"])}
+    if found["mutations"]:
+        data["frameworkUpdates"] = {"entityBatchUpdate": {"mutations": found["mutations"]}}
+    return data
 
 
 def consent_page(with_v: bool = True) -> str:

@@ -12,7 +12,8 @@ chalicelib.subtitles' caption download through ydl.urlopen.
 
 The fake answers the way YouTube does (shapes taken from real responses, trimmed):
   GET  /watch?v=ID            HTML page with ytcfg.set({...}), ytInitialPlayerResponse,
-                              ytInitialData (owner, chapters in an engagement panel)
+                              ytInitialData (owner; chapters and Key moments in
+                              the shapes of testkit.fake_youtube.watch_chapters)
   GET  /embed/ID              embed page with ytcfg (the extractor's age-gate retry)
   POST /youtubei/v1/player    player response for the client named in the body
   POST /youtubei/v1/next      initial data
@@ -32,6 +33,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from yt_dlp import YoutubeDL
 from yt_dlp.networking.common import Features, Request, RequestHandler, Response
 from yt_dlp.networking.exceptions import HTTPError, TransportError
+
+from testkit import fake_youtube
 
 VISITOR_DATA = "CgtGYWtlVmlzaXRvcijQ_fakeVisitor%3D%3D"
 WEB_CLIENT_VERSION = "2.20261020.01.00"
@@ -70,14 +73,16 @@ class FakeVideo:
     channel: str = "MIT OpenCourseWare"
     duration: int = 3125
     description: str = "The first lecture of the course."
-    chapters: list[tuple[str, str]] = field(default_factory=list)  # (m:ss, title)
+    chapters: list[tuple[str, str]] = field(default_factory=list)  # (m:ss, title): creator's
     tracks: list[FakeTrack] = field(default_factory=list)
     # None: playable. Otherwise the playabilityStatus YouTube sends instead.
     playability: dict | None = None
     # clientName ("VISIONOS", "WEB", ...) -> the playabilityStatus that client alone gets
     client_playability: dict[str, dict] = field(default_factory=dict)
     live: bool = False  # being streamed now
-    key_moments: list[tuple[str, str]] = field(default_factory=list)  # (m:ss, title)
+    # (m:ss, title): YouTube's automatic chapters on the player bar; Key moments
+    auto_chapters: list[tuple[str, str]] = field(default_factory=list)
+    key_moments: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -273,6 +278,7 @@ class FakeYouTube:
     def initial_data(self, video: FakeVideo | None) -> dict:
         results: list[dict] = []
         panels: list[dict] = []
+        extra: dict = {}
         if video is not None and video.playability is None:
             results = [
                 {"videoPrimaryInfoRenderer": {"title": {"runs": [{"text": video.title}]}}},
@@ -282,27 +288,20 @@ class FakeYouTube:
                                            "canonicalBaseUrl": "@mitocw"}}}]},
                     "subscriberCountText": {"simpleText": "5.9M subscribers"}}}}},
             ]
-            if video.chapters:
-                panels.append({"engagementPanelSectionListRenderer": {
-                    "panelIdentifier": "engagement-panel-macro-markers-description-chapters",
-                    "content": {"macroMarkersListRenderer": {"contents": [
-                        {"macroMarkersListItemRenderer": {
-                            "title": {"simpleText": title},
-                            "timeDescription": {"simpleText": clock}}}
-                        for clock, title in video.chapters]}}}})
-            if video.key_moments:
-                panels.append({"engagementPanelSectionListRenderer": {
-                    "panelIdentifier": "engagement-panel-macro-markers-auto-chapters",
-                    "content": {"macroMarkersListRenderer": {"contents": [
-                        {"macroMarkersListItemRenderer": {
-                            "title": {"simpleText": title},
-                            "timeDescription": {"simpleText": clock}}}
-                        for clock, title in video.key_moments]}}}})
+            found = fake_youtube.watch_chapters(
+                video.video_id, _timed(video.chapters), _timed(video.auto_chapters),
+                _timed(video.key_moments))
+            panels = found["engagementPanels"]
+            extra = {"playerOverlays": fake_youtube.player_overlays(found["playerBar"])}
+            if found["mutations"]:
+                extra["frameworkUpdates"] = {"entityBatchUpdate": {
+                    "mutations": found["mutations"]}}
         return {
             "responseContext": {"visitorData": VISITOR_DATA},
             "contents": {"twoColumnWatchNextResults": {
                 "results": {"results": {"contents": results}}}},
             "engagementPanels": panels,
+            **extra,
         }
 
     def timedtext(self, request: Request, query: dict[str, str]) -> Response:
@@ -456,9 +455,18 @@ def _http_error(request: Request, status: int) -> HTTPError:
 # --- one YouTube for both paths ----------------------------------------------------
 
 def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return (f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}" if whole >= 3600
-            else f"{whole // 60}:{whole % 60:02d}")
+    return fake_youtube.clock(seconds)
+
+
+def _timed(markers: list[tuple[str, str]]) -> list[tuple[float, str]]:
+    """(m:ss, title) pairs as (seconds, title)."""
+    timed = []
+    for clock, title in markers:
+        seconds = 0.0
+        for part in clock.split(":"):
+            seconds = seconds * 60 + float(part)
+        timed.append((seconds, title))
+    return timed
 
 
 def from_transcript_api_video(video: Any) -> FakeVideo:
@@ -469,8 +477,6 @@ def from_transcript_api_video(video: Any) -> FakeVideo:
               "age_restricted": AGE_RESTRICTED, "age_restricted_web": AGE_RESTRICTED,
               "bot_check": BOT_CHECK, "members_only": MEMBERS_ONLY, "premium": PREMIUM,
               "live_offline": LIVE_OFFLINE, "removed": REMOVED}
-    from testkit import fake_youtube
-
     playability = shapes.get(video.playability, fake_youtube.PLAYABILITY[video.playability]
                              if video.playability in fake_youtube.PLAYABILITY else None)
     if video.blocked:
@@ -485,6 +491,7 @@ def from_transcript_api_video(video: Any) -> FakeVideo:
     return FakeVideo(video.video_id, title=video.title, channel=video.author,
                      duration=video.length_seconds, description=video.description,
                      chapters=[(_clock(s), title) for s, title in video.markers],
+                     auto_chapters=[(_clock(s), title) for s, title in video.auto_chapters],
                      key_moments=[(_clock(s), title) for s, title in video.key_moments],
                      tracks=tracks, playability=playability, live=video.live)
 

@@ -1,5 +1,23 @@
-"""Chapters of a video: YouTube's chapter markers (the watch page's ytInitialData),
-else the timestamps in its description (docs/DESIGN.md section 6)."""
+"""Chapters of a video (docs/DESIGN.md section 7): the creator's, else YouTube's
+automatic chapters when its player bar shows them. "Key moments" are never chapters.
+
+Where they are in the watch page's ytInitialData (the same tree as the /next answer;
+recorded pages: TeamNewPipe/NewPipeExtractor's YouTube mocks, 2025 and 2026):
+
+  creator chapters     the panel "engagement-panel-macro-markers-description-chapters"
+                       and the player bar's markersMap entry "DESCRIPTION_CHAPTERS"
+                       (older pages: playerBar.chapteredPlayerBarRenderer); else the
+                       description's timestamps, which YouTube makes them from
+  automatic chapters   the markersMap entry "AUTO_CHAPTERS" (visibleOnLoad names it),
+                       with a panel "engagement-panel-macro-markers-auto-chapters"
+                       titled "Chapters" ("These chapters are auto-generated")
+  Key moments          a panel with that same identifier, titled "Key moments", and a
+                       KEY_MOMENTS markers entity; never on the markersMap, never on
+                       the player bar (a lecture's first one may be at 8:45)
+
+So the auto-chapters panel is never read: its identifier does not say which of the
+two it holds. The player bar does.
+"""
 from __future__ import annotations
 
 import re
@@ -33,11 +51,12 @@ def from_description(description: str) -> list[Chapter]:
     return []
 
 
-# --- YouTube's own chapter markers (the watch page's ytInitialData) ---------------
+# --- YouTube's chapter markers (the watch page's ytInitialData) --------------------
 
 _INITIAL_DATA_MARKERS = ("var ytInitialData = ", 'window["ytInitialData"] = ')
 CREATOR_PANEL = "engagement-panel-macro-markers-description-chapters"
-KEY_MOMENTS_PANEL = "engagement-panel-macro-markers-auto-chapters"
+CREATOR_MARKERS = "DESCRIPTION_CHAPTERS"
+AUTOMATIC_MARKERS = "AUTO_CHAPTERS"
 _PLACEHOLDER_RE = re.compile(r"<Untitled Chapter \d+>")
 MAX_CHAPTERS = 500
 
@@ -58,18 +77,31 @@ def initial_data(page: str) -> dict[str, Any] | None:
     return None
 
 
-def from_markers(data: dict[str, Any] | None, *, key_moments: bool = False) -> list[Chapter]:
+def best(data: dict[str, Any] | None, description: str) -> list[Chapter]:
+    """The creator's chapter markers, else the description's timestamps, else
+    YouTube's automatic chapters on the player bar. Never Key moments."""
+    return from_markers(data) or from_description(description) or automatic(data)
+
+
+def from_markers(data: dict[str, Any] | None) -> list[Chapter]:
     """The creator's chapters as YouTube shows them: the description-chapters panel,
-    else the player bar's markers map, else the legacy chaptered player bar. With
-    `key_moments`, YouTube's automatic "Key moments" panel when nothing else exists."""
+    else the player bar's DESCRIPTION_CHAPTERS markers, else the legacy chaptered bar."""
     if not isinstance(data, dict):
         return []
-    for found in (_panel(data, CREATOR_PANEL), _markers_map(data), _legacy_bar(data),
-                  _panel(data, KEY_MOMENTS_PANEL) if key_moments else []):
+    for found in (_panel(data, CREATOR_PANEL), _markers_map(data, CREATOR_MARKERS),
+                  _legacy_bar(data)):
         found = clean(found)
         if found:
             return found
     return []
+
+
+def automatic(data: dict[str, Any] | None) -> list[Chapter]:
+    """YouTube's automatic chapters, only as its player bar shows them (the
+    AUTO_CHAPTERS markers): the panel they share an identifier with may be Key moments."""
+    if not isinstance(data, dict):
+        return []
+    return clean(_markers_map(data, AUTOMATIC_MARKERS))
 
 
 def clean(chapters: list[Chapter]) -> list[Chapter]:
@@ -123,7 +155,8 @@ def _player_bar(data: dict[str, Any]) -> dict[str, Any]:
     overlay = ((data.get("playerOverlays") or {}).get("playerOverlayRenderer") or {})
     decorated = ((overlay.get("decoratedPlayerBarRenderer") or {})
                  .get("decoratedPlayerBarRenderer") or {})
-    return decorated.get("playerBar") or {}
+    bar = decorated.get("playerBar") or {}
+    return bar if isinstance(bar, dict) else {}
 
 
 def _chapter_renderers(chapters: object) -> list[Chapter]:
@@ -136,10 +169,10 @@ def _chapter_renderers(chapters: object) -> list[Chapter]:
     return found
 
 
-def _markers_map(data: dict[str, Any]) -> list[Chapter]:
+def _markers_map(data: dict[str, Any], key: str) -> list[Chapter]:
     bar = _player_bar(data).get("multiMarkersPlayerBarRenderer") or {}
     for entry in bar.get("markersMap") or []:
-        if (entry or {}).get("key") == "DESCRIPTION_CHAPTERS":
+        if (entry or {}).get("key") == key:
             return _chapter_renderers((entry.get("value") or {}).get("chapters"))
     return []
 
@@ -147,9 +180,3 @@ def _markers_map(data: dict[str, Any]) -> list[Chapter]:
 def _legacy_bar(data: dict[str, Any]) -> list[Chapter]:
     bar = _player_bar(data).get("chapteredPlayerBarRenderer") or {}
     return _chapter_renderers(bar.get("chapters"))
-
-
-def best(data: dict[str, Any] | None, description: str) -> list[Chapter]:
-    """Creator markers, else description timestamps, else Key moments."""
-    return (from_markers(data) or from_description(description)
-            or clean(_panel(data, KEY_MOMENTS_PANEL) if isinstance(data, dict) else []))

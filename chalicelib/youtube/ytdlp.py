@@ -6,7 +6,9 @@ WebVTT) file is downloaded through the same YoutubeDL, so the proxy applies to
 every request. The result has the transcript cache format of docs/DESIGN.md section 5.
 
 The track is chosen by the caption-track policy (chalicelib.youtube.tracks); the
-file is parsed by chalicelib.youtube.captions.
+file is parsed by chalicelib.youtube.captions. Chapters come from the watch page's
+ytInitialData the extractor downloaded, by the rules of chalicelib.youtube.chapters,
+never from yt-dlp's `chapters` (see _InitialData).
 
 yt-dlp is imported inside fetch_with_ytdlp only: it is large, and most requests
 never need it.
@@ -19,7 +21,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from chalicelib.youtube import captions, chapters, network, tracks
-from chalicelib.youtube.transcript_model import Chapter
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,10 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str],
         # write_debug only, which reaches no logger unless verbose (and verbose runs
         # subprocesses to print its header): listen on this instance alone.
         ydl.write_debug = messages.write_debug
+        page = _InitialData()
+        if not page.attach(ydl):
+            log.warning("yt-dlp's ytInitialData is out of reach (no YouTube extractor "
+                        "with _download_initial_data): chapters come from the description only")
         try:
             info = ydl.extract_info(WATCH_URL.format(video_id=video_id), download=False)
         except DownloadError as exc:
@@ -139,14 +144,46 @@ def fetch_with_ytdlp(video_id: str, languages: Sequence[str],
         "duration_seconds": int(round(float(info.get("duration") or 0))),
         "language": track.language,
         "is_generated": track.is_generated,
-        # yt-dlp titles an untitled chapter "<Untitled Chapter N>" (and adds one at 0
-        # before Key moments that start later): chapters.clean drops those.
-        "chapters": [{"title": c.title, "start": c.start} for c in chapters.clean(
-            [Chapter(str(chapter.get("title") or ""), float(chapter["start_time"]))
-             for chapter in info.get("chapters") or []
-             if chapter.get("start_time") is not None])],
+        "chapters": [{"title": c.title, "start": c.start} for c in chapters.best(
+            page.data, str(info.get("description") or ""))],
         "segments": segments,
     }
+
+
+class _InitialData:
+    """The watch page's ytInitialData as yt-dlp's YouTube extractor got it (from the
+    page, else from its /next request), for chapters.best: the same rules as on the
+    youtube-transcript-api path.
+
+    yt-dlp's own `chapters` cannot be trusted: it reads the legacy chaptered player
+    bar, else the first engagement panel holding markers, whatever its identifier,
+    so a video's "Key moments" become chapters; it never reads the player bar's
+    markersMap; and it finds chapters in description timestamps YouTube ignores
+    (not starting at 0:00, out of order). yt-dlp hands out no initial data, so the
+    extractor's `_download_initial_data` is wrapped, on this YoutubeDL's instance
+    only (as write_debug is). Should a yt-dlp release rename it, attach() says so
+    and the chapters are the description's."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] | None = None
+
+    def attach(self, ydl: Any) -> bool:
+        try:
+            extractor = ydl.get_info_extractor("Youtube")
+        except Exception:  # noqa: BLE001 - chapters are not worth failing a transcript
+            return False
+        original = getattr(extractor, "_download_initial_data", None)
+        if not callable(original):
+            return False
+
+        def download_initial_data(*args: Any, **kwargs: Any) -> Any:
+            found = original(*args, **kwargs)
+            if isinstance(found, dict):
+                self.data = found
+            return found
+
+        extractor._download_initial_data = download_initial_data
+        return True
 
 
 class _MessageLog:
