@@ -126,15 +126,25 @@ BODIES = {
                          "note_style": {"enum": ["concise", "detailed"]},
                          "include_questions": BOOL,
                          "default_subject": {"type": ["string", "null"], "maxLength": 100}})}),
-    "/videos": strict({"url": {"type": "string", "maxLength": 2048,
-                               "description": "A YouTube link or an 11-character video id"},
-                       "subject": {"type": "string", "maxLength": 100},
-                       "languages": {"type": "array", "maxItems": 5,
-                                     "items": {"type": "string", "maxLength": 16}},
-                       "transcript": {"type": "string", "description":
-                                      "Uploaded captions: a WebVTT or SRT file, 2 MiB at most"},
-                       "reprocess": BOOL},
-                      ("url",)),
+    "/videos": {**strict({"url": {"type": "string", "maxLength": 2048,
+                                  "description": "A YouTube link or an 11-character video id"},
+                          "subject": {"type": "string", "maxLength": 100},
+                          "languages": {"type": "array", "maxItems": 5,
+                                        "items": {"type": "string", "maxLength": 16}},
+                          "transcript": {"type": "string", "description":
+                                         "Uploaded captions: a WebVTT or SRT file, 2 MiB at most"},
+                          "title": {"type": "string", "maxLength": 200, "description":
+                                    "The note's title for uploaded captions (only with "
+                                    "transcript): the student's, or the file's name "
+                                    "(\"week_3-entropy.en.vtt\" reads \"week 3 entropy\"). "
+                                    "Control characters are removed and spaces collapsed; "
+                                    "Markdown and HTML stay plain text. Empty or absent: "
+                                    "YouTube's title if known, else \"Uploaded captions "
+                                    "(VIDEO_ID)\". A repeat of another note's title gets "
+                                    "a suffix."},
+                          "reprocess": BOOL},
+                         ("url",)),
+                "dependentRequired": {"title": ["transcript"]}},
     "/credits/checkout": strict({"package": {"enum": ["basic", "standard", "premium"]},
                                  "success_url": {"type": "string", "format": "uri"},
                                  "cancel_url": {"type": "string", "format": "uri"}},

@@ -23,7 +23,7 @@ from chalicelib.notes import drafts, generators, markdown, note_store, wikilinks
 from chalicelib.processing import cost_bound, failure_memory
 from chalicelib.videos import lifecycle, video_store
 from chalicelib.videos.records import Video
-from chalicelib.youtube import cache_scope, transcripts
+from chalicelib.youtube import cache_scope, transcript_cache, transcripts
 from chalicelib.youtube.transcript_model import Transcript
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,6 +150,7 @@ def _run(record: Video) -> str:
     transcript = transcripts.get_transcript(record["youtube_video_id"],
                                             _languages(record, profile),
                                             uploaded_by=(record["user_id"], record["video_id"]))
+    _title_untitled_upload(record, transcript)
     billing = cost_bound.bill(transcript)
     record = _charge(record, billing)
     fields: dict[str, Any] = {"title": transcript.title or None,
@@ -200,6 +201,30 @@ def _generate(transcript: Transcript, options: drafts.Options,
         raise
 
 
+def _title_untitled_upload(record: Video, transcript: Transcript) -> None:
+    """Uploaded captions sent without a title (nor a file name) take YouTube's title
+    for the video when the shared transcript cache knows it: public metadata, only
+    read (nothing of an upload is ever written there)."""
+    if transcript.source != cache_scope.UPLOADED or transcript.title:
+        return
+    known = transcript_cache.read_cache(record["youtube_video_id"])
+    if known is not None and known.title:
+        transcript.title = known.title
+
+
+def note_title(record: Video, transcript: Transcript, draft: dict[str, Any]) -> str:
+    """The note's title before it is made unique (docs/DESIGN.md section 7).
+
+    From uploaded captions: the title sent with them (the student's, or the file's
+    name), else YouTube's if known, else a neutral one naming the video; never the
+    writer's, which for a text without a title is a keyword of it ("Exam") that other
+    notes' mentions then link to. From YouTube's captions: the writer's title (the
+    offline writer's is YouTube's), else YouTube's."""
+    if transcript.source == cache_scope.UPLOADED:
+        return transcript.title or f"Uploaded captions ({record['youtube_video_id']})"
+    return str(draft["title"] or transcript.title)
+
+
 @dataclass(frozen=True)
 class _Filed:
     """Where the note goes: its title (unique for the user), its vector, category and
@@ -216,7 +241,7 @@ def _file(record: Video, profile: dict[str, Any], transcript: Transcript,
           draft: dict[str, Any]) -> _Filed:
     """The note's title, category and tags, chosen against the user's other notes."""
     note_id = record["video_id"]
-    title = note_store.unique_title(record["user_id"], draft["title"] or transcript.title,
+    title = note_store.unique_title(record["user_id"], note_title(record, transcript, draft),
                                     note_id)
     vector = embeddings.embed_one(library.note_text(draft, title))
 

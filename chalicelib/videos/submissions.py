@@ -68,7 +68,7 @@ class Submission:
     youtube_video_id: str
     subject: str | None = None
     languages: list[str] | None = None
-    upload: Transcript | None = None  # uploaded captions, parsed
+    upload: Transcript | None = None  # uploaded captions, parsed, with the title sent
     reprocess: bool = False
 
 
@@ -88,6 +88,8 @@ def submit(user_id: str, submission: Submission) -> dict[str, Any]:
     }
     if upload is not None:  # what is made from it is this user's alone (cache_scope)
         record["upload_digest"] = cache_scope.digest(upload)
+        if upload.title:  # the student's title shows while the video waits
+            record["title"] = upload.title
     applied = _create(record, reprocess=submission.reprocess)
     try:
         if upload is not None:  # stored before the job can look for it

@@ -4,6 +4,8 @@ POST /videos, for a video YouTube will not serve to the server.
 Stored for its user only, at uploads/{user_id}/{video_id}.json (video_id: the
 submission's id), in the transcript cache format; never written to the shared
 transcript cache, so no student's note is ever made from a stranger's upload.
+Its `title` is the one the student sent (or the file's name), already cleaned by the
+request layer (chalicelib.api.videos); "" when there was none.
 """
 from __future__ import annotations
 
@@ -39,9 +41,9 @@ def key(user_id: str, video_id: str) -> str:
     return f"uploads/{user_id}/{video_id}.json"
 
 
-def parse(text: str, youtube_video_id: str) -> Transcript:
+def parse(text: str, youtube_video_id: str, title: str = "") -> Transcript:
     """The transcript of an uploaded file, checked strictly (rolling auto-caption
-    repeats removed by the same parsers as YouTube's files)."""
+    repeats removed by the same parsers as YouTube's files), under `title`."""
     if _utf8_length(text) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"transcript is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     try:
@@ -60,7 +62,7 @@ def parse(text: str, youtube_video_id: str) -> Transcript:
     header = text[:2000] if text.lstrip("\ufeff").startswith("WEBVTT") else ""
     language = _LANGUAGE_RE.search(header.split("\n\n")[0])
     return Transcript(
-        video_id=youtube_video_id, title="", channel="",
+        video_id=youtube_video_id, title=title, channel="",
         # Priced by the last cue's end (docs/DESIGN.md section 4).
         duration_seconds=int(round(end)),
         language=language.group(1) if language else UNKNOWN_LANGUAGE, is_generated=False,

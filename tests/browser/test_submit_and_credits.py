@@ -64,19 +64,61 @@ def test_caption_files_are_checked_and_priced_before_upload(page, site) -> None:
     expect(price).to_contain_text("1 more per started hour")  # no file accepted: back to the link's price
 
 
+def submit_and_open_note(page, site, user, title: str) -> dict:
+    """Make notes; the title shows while the video waits, then heads the note (front
+    matter and H1 too). The note as the API returns it."""
+    with page.expect_request(lambda r: r.method == "POST" and r.url == f"{site.api}/videos") as sent:
+        page.get_by_role("button", name="Make notes").click()
+    assert json.loads(sent.value.post_data)["title"] == title
+    page.wait_for_url("**/videos/*", timeout=3000)
+    expect(page.locator("main h1")).to_have_text(title)
+    expect(page.get_by_test_id("video-status")).to_have_text("completed", timeout=30_000)
+    video = site.call(user, "GET", f"/videos/{page.url.rsplit('/', 1)[1]}").json()
+    page.get_by_role("link", name="Open the note").click()
+    expect(page.locator("#note-title")).to_have_text(title)
+    note = site.call(user, "GET", f"/notes/{video['note_id']}?include_content=true").json()
+    assert note["title"] == title
+    assert f"\ntitle: {json.dumps(title)}\n" in note["content"]
+    return note
+
+
 def test_upload_captions_for_another_video(page, site) -> None:
+    """The note is titled by the file's name (issue 21): never by a keyword of it."""
     user = site.register()
     sign_in(page, user)
     page.get_by_label("YouTube link or video ID").fill("https://www.youtube.com/watch?v=sbCaption01")
     page.get_by_label("Upload a .vtt or .srt file when YouTube will not serve this video").set_input_files(
-        {"name": "osmosis.vtt", "mimeType": "text/vtt", "buffer": vtt(6).encode()})
+        {"name": "osmosis_week-3.vtt", "mimeType": "text/vtt", "buffer": vtt(6).encode()})
     expect(page.get_by_test_id("price")).to_contain_text("Price: 1 credit")
-    page.get_by_role("button", name="Make notes").click()
-    page.wait_for_url("**/videos/*", timeout=3000)
-    expect(page.get_by_test_id("video-status")).to_have_text("completed", timeout=30_000)
-    page.get_by_role("link", name="Open the note").click()
+    expect(page.get_by_label("Title (optional)")).to_have_value("osmosis week 3")
+    note = submit_and_open_note(page, site, user, "osmosis week 3")
+    assert "\n# osmosis week 3\n" in note["content"]
     expect(page.locator(".facts")).to_contain_text("your uploaded captions")
     expect(page.locator(".markdown")).to_contain_text("membrane")
+
+
+def test_a_typed_title_names_the_note_as_plain_text(page, site) -> None:
+    user = site.register()
+    sign_in(page, user)
+    page.get_by_label("YouTube link or video ID").fill("sbCaption03")
+    upload = page.get_by_label("Upload a .vtt or .srt file when YouTube will not serve this video")
+    title = page.get_by_label("Title (optional)")
+    expect(title).to_have_count(0)  # asked for only with a caption file
+    upload.set_input_files({"name": "captions.vtt", "mimeType": "text/vtt",
+                            "buffer": vtt(5).encode()})
+    expect(title).to_have_value("captions")
+    typed = "Osmosis & <b>Turgor</b> [[pressure]]"
+    title.fill(typed)
+    note = submit_and_open_note(page, site, user, typed)
+    assert "\n# Osmosis & \\<b>Turgor\\</b> \\[\\[pressure]]\n" in note["content"]
+    assert page.locator(".note b").count() == 0  # shown as text, nothing rendered from it
+    # Cleared, the field falls back to the file's name.
+    page.goto("/")
+    page.get_by_label("YouTube link or video ID").fill("sbCaption04")
+    upload.set_input_files({"name": "Cell_Walls [sbCaption04].en.vtt", "mimeType": "text/vtt",
+                            "buffer": vtt(5).encode()})
+    title.fill("   ")
+    submit_and_open_note(page, site, user, "Cell Walls")
 
 
 @pytest.mark.parametrize("status,body,words", [

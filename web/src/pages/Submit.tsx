@@ -17,10 +17,22 @@ interface Captions extends CaptionCheck {
   text: string;
 }
 
+// The note's title for uploaded captions: what the student types, prefilled with the
+// file's name read as words, as the API reads a file name it is sent (chalicelib/api/
+// videos.py): no extension, language tag or yt-dlp "[video id]", "_" and "-" as spaces.
+const MAX_TITLE_LENGTH = 200;
+
+function titleFromFileName(name: string): string {
+  const match = /(?:\s*\[[A-Za-z0-9_-]{11}\])?(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)?\.(?:vtt|srt)$/i.exec(name);
+  const stem = match ? name.slice(0, match.index).replace(/[_-]+/g, " ") : name;
+  return stem.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE_LENGTH);
+}
+
 export function SubmitPage() {
   const { api, credits, refreshCredits, invalidateNotes } = useApp();
   const [draft, setDraft] = useState<Draft>(() => loadDraft("submit", { url: "", subject: "" }));
   const [captions, setCaptions] = useState<Captions | null>(null);
+  const [title, setTitle] = useState("");
   const [captionError, setCaptionError] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -62,7 +74,10 @@ export function SubmitPage() {
     const text = await file.text();
     const check = checkCaptions(text);
     if (typeof check === "string") setCaptionError(check);
-    else setCaptions({ ...check, name: file.name, text });
+    else {
+      setCaptions({ ...check, name: file.name, text });
+      setTitle(titleFromFileName(file.name));
+    }
   };
 
   const submit = async (event: FormEvent | null, reprocess = false) => {
@@ -74,7 +89,12 @@ export function SubmitPage() {
     try {
       const body: Record<string, unknown> = { url: draft.url.trim() };
       if (draft.subject.trim()) body.subject = draft.subject.trim();
-      if (captions) body.transcript = captions.text;
+      if (captions) {
+        body.transcript = captions.text;
+        // The typed title, else the file's name: never left for the writer to pick.
+        const chosen = title.trim() || titleFromFileName(captions.name);
+        if (chosen) body.title = chosen.slice(0, MAX_TITLE_LENGTH);
+      }
       if (reprocess) body.reprocess = true;
       const video = await api.request<Video>("POST", "/videos", { body });
       clearDraft("submit");
@@ -136,7 +156,23 @@ export function SubmitPage() {
             </small>
           </p>
           {captions ? (
-            <button type="button" className="secondary" onClick={() => setCaptions(null)}>Remove captions</button>
+            <>
+              <p className="field">
+                <label htmlFor="video-title">Title (optional)</label>
+                <input
+                  id="video-title"
+                  name="title"
+                  maxLength={MAX_TITLE_LENGTH}
+                  autoComplete="off"
+                  placeholder={titleFromFileName(captions.name) || "e.g. Osmosis and cell membranes"}
+                  aria-describedby="video-title-help"
+                  value={title}
+                  onChange={(e) => setTitle(e.target.value)}
+                />
+                <small id="video-title-help">The note's title; left empty, the file's name.</small>
+              </p>
+              <button type="button" className="secondary" onClick={() => setCaptions(null)}>Remove captions</button>
+            </>
           ) : null}
         </fieldset>
         <p className="price" aria-live="polite" data-testid="price">
