@@ -279,3 +279,114 @@ def test_hostile_markdown_renders_inert(page, watch, site, reader) -> None:
     assert question.count() == 1 and not question.evaluate("d => d.open")
     assert page.evaluate("window.pwned") is None
     assert not any("evil.example" in url for url in watch.requests)
+
+
+LONG_FORMULA = "x+" * 1100 + "x"  # over the 2,000 characters that are typeset
+WIDE_FORMULA = "+".join(f"a_{{{i}}}" for i in range(150))
+FORMULAS = rf'''---
+title: "Formulas"
+video_id: sbEngines01
+---
+# Formulas
+
+The Carnot efficiency is $\eta = 1 - \frac{{T_c}}{{T_h}}$ at best.
+
+$$
+\Delta S = \int \frac{{\delta Q}}{{T}}
+$$
+
+Tickets cost $5 and $10, or \$20 at the door.
+
+Code keeps its dollars: `$x$`.
+
+```
+$$y$$
+```
+
+Hostile: $\href{{javascript:alert(1)}}{{x}}$ and $\htmlClass{{x}}{{y}}$ and $<img src=x onerror=alert(1)>$ and $\url{{javascript:alert(2)}}$.
+
+Broken: $\frac{{1}}{{$ stays source.
+
+Too long: ${LONG_FORMULA}$
+
+$$ {WIDE_FORMULA} $$
+'''
+
+
+def test_formulas_render_with_katex_safely(page, watch, site, reader) -> None:
+    """$...$ and $$...$$ typeset by KaTeX (fetched only for a note with a formula),
+    with MathML for screen readers; dollar amounts and code keep their dollars; a
+    formula makes no link, image or script; a bad or overlong one shows its source."""
+    note_id = reader["engines"]["note_id"]
+
+    def stub(route) -> None:
+        real = route.fetch()
+        body = real.json()
+        body["content"] = FORMULAS
+        route.fulfill(response=real, body=json.dumps(body))
+    page.route(f"{site.api}/notes/{note_id}?include_content=true", stub)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # A note without a formula does not fetch KaTeX.
+    sign_in(page, reader, f"/notes/{reader['physics']['note_id']}")
+    page.get_by_role("heading", level=1, name="Entropy and the Second Law").wait_for()
+    expect(page.locator(".markdown p").first).to_be_visible()
+    assert not [url for url in watch.requests if "katex" in url.lower()]
+
+    page.goto(f"/notes/{note_id}")
+    page.get_by_role("heading", level=1, name="Heat Engines and the Carnot Limit").wait_for()
+    body = page.locator(".markdown")
+
+    # Inline: typeset in its sentence, the TeX kept in MathML for screen readers.
+    inline = body.locator("p", has_text="Carnot efficiency").locator(".math-inline > .katex")
+    expect(inline).to_have_count(1)
+    assert inline.locator(".katex-mathml math annotation").text_content() == r"\eta = 1 - \frac{T_c}{T_h}"
+    assert inline.locator(".katex-html").get_attribute("aria-hidden") == "true"
+    # KaTeX's layout comes from inline styles, given through the CSSOM (the page's
+    # Content-Security-Policy refuses style attributes in HTML): the fraction stacks.
+    assert body.locator("[data-katex-style]").count() == 0
+    tops = [box["y"] for box in (span.bounding_box() for span in inline.locator(".mfrac > .vlist-t > .vlist-r:first-child > .vlist > span").all())]
+    assert len(tops) == 3 and max(tops) - min(tops) > 5, tops
+
+    # Display: a block of its own, MathML in display mode.
+    display = body.locator("div.math-display > .katex-display > .katex")
+    expect(display).to_have_count(2)
+    first = display.first
+    assert first.locator("math").get_attribute("display") == "block"
+    assert first.locator("annotation").text_content() == r"\Delta S = \int \frac{\delta Q}{T}"
+    # One wider than the page scrolls inside its box; the page does not widen.
+    wide = body.locator("div.math-display").last
+    assert wide.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # Dollar amounts, an escaped dollar and code stay text.
+    amounts = body.locator("p", has_text="Tickets cost")
+    expect(amounts).to_have_text("Tickets cost $5 and $10, or $20 at the door.")
+    assert amounts.locator(".math, .katex").count() == 0
+    assert body.locator("p code").inner_text() == "$x$"
+    assert body.locator("pre code").inner_text().strip() == "$$y$$"
+    assert body.locator("code .katex").count() == 0
+
+    # Hostile formulas are typeset as plain math: no link, image, script or class.
+    hostile = body.locator("p", has_text="Hostile")
+    expect(hostile.locator(".math-inline > .katex")).to_have_count(4)
+    assert body.locator("a, img, script, iframe, object, embed, form, style").count() == 0
+    assert body.locator(".x, [href], [src], [onerror], [onclick]").count() == 0
+    assert "\\href" in hostile.inner_text()  # refused (trust is off): shown as its name
+
+    # A bad formula and an overlong one show their source, escaped.
+    broken = body.locator(".math-error")
+    expect(broken).to_have_text(r"$\frac{1}{$")
+    assert broken.locator("*").count() == 0 and "KaTeX parse error" in broken.get_attribute("title")
+    overlong = body.locator(".math-source")
+    expect(overlong).to_have_text(f"${LONG_FORMULA}$")
+    assert overlong.locator("*").count() == 0
+
+    # KaTeX (script, stylesheet, fonts) came from this site, after the formula note opened.
+    page.wait_for_function(
+        "[...document.fonts].some(f => f.family.replace(/\"/g, '') === 'KaTeX_Main' && f.status === 'loaded')")
+    katex = [url for url in watch.requests if "katex" in url.lower()]
+    assert {url.rsplit(".", 1)[-1] for url in katex} >= {"js", "css", "woff2"}, katex
+    assert all(url.startswith(f"{site.origin}/assets/") for url in katex), katex
+    assert not watch.blocked and not dialogs

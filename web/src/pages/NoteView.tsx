@@ -1,11 +1,11 @@
 // Reading a note: safe Markdown, timestamps that seek the player, folded
-// answers, [[links]] between notes, the verified count, download as .md.
-import { MouseEvent, useEffect, useMemo, useRef, useState } from "react";
+// answers, [[links]] between notes, formulas, the verified count, download as .md.
+import { MouseEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { FileLink, Note, NoteSummary } from "../api";
 import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
-import { linkKey, renderNote, splitFrontMatter } from "../markdown";
+import { applyMathStyles, hasFormulas, linkKey, loadMath, mathLoaded, renderNote, splitFrontMatter } from "../markdown";
 import { Link, navigate } from "../router";
 import { formatDate, startDownload } from "../util";
 
@@ -35,6 +35,9 @@ export function NotePage({ noteId }: { noteId: string }) {
   const [confirming, setConfirming] = useState(false);
   const [announce, setAnnounce] = useState("");
   const frame = useRef<HTMLIFrameElement>(null);
+  const content = useRef<HTMLDivElement>(null);
+  // KaTeX is a chunk of its own, fetched for the first note that has a formula.
+  const [mathReady, setMathReady] = useState(mathLoaded);
 
   useEffect(() => {
     let stopped = false;
@@ -69,10 +72,24 @@ export function NotePage({ noteId }: { noteId: string }) {
     // The title is the page's own heading: one h1 per page.
     return { ...split, body: split.body.replace(/^\s*# [^\n]*\n/, "") };
   }, [note?.content]);
+  useEffect(() => {
+    if (mathReady || !hasFormulas(parsed.body)) return;
+    let stopped = false;
+    // Until it arrives (or if it cannot), formulas show their source.
+    void loadMath().then((loaded) => !stopped && loaded && setMathReady(true));
+    return () => {
+      stopped = true;
+    };
+  }, [parsed.body, mathReady]);
   const html = useMemo(
     () => (note?.content ? renderNote(parsed.body, { resolve: resolver(index, note.related) }) : ""),
-    [parsed.body, index, note],
+    // mathReady: rendered again, typeset, once KaTeX is loaded.
+    [parsed.body, index, note, mathReady],
   );
+  // Before the first paint of new HTML: typeset formulas get their styles (markdown.ts).
+  useLayoutEffect(() => {
+    if (content.current) applyMathStyles(content.current);
+  }, [html]);
   const youtubeId = typeof parsed.meta.video_id === "string" ? parsed.meta.video_id : null;
   const verified = typeof parsed.meta.verified === "string" ? parsed.meta.verified : null;
 
@@ -188,7 +205,7 @@ export function NotePage({ noteId }: { noteId: string }) {
             </div>
           ) : null}
           <p className="sr-only" aria-live="polite">{announce}</p>
-          <div className="markdown" onClick={onContentClick} dangerouslySetInnerHTML={{ __html: html }} />
+          <div className="markdown" ref={content} onClick={onContentClick} dangerouslySetInnerHTML={{ __html: html }} />
         </article>
       ) : null}
       {confirming && note ? (
