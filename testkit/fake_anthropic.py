@@ -3,7 +3,8 @@
 It answers POST /v1/messages like the API does for structured output (the JSON
 in a text block, usage with cache counts), writing a draft from the transcript
 lines it was sent, so its timestamps are real. Tests can queue failures (a 429,
-a 529) or replace the answer (an out-of-range timestamp), and read every
+a 529) or replace the answer (an out-of-range timestamp; with_unsupported_claims:
+items quoting a true passage whose text adds a number or a "not"), and read every
 request it received.
 """
 from __future__ import annotations
@@ -131,6 +132,57 @@ def with_invented_quote(answer: dict) -> dict:
         if "timestamp" in template:
             template["text"] = f"{template['text']} ({INVENTED_QUOTE})"
         answer["key_points"].append(template)
+    return answer
+
+
+# Items that quote a true passage but whose text states more than it says (issue 21,
+# item 8): a number or a "not" the quote and its sentence do not say.
+_NEGATION_RE = re.compile(r"\b(?:not|no|never|none|nothing|nobody|cannot)\b|n['’]t\b", re.I)
+_AUXILIARY_RE = re.compile(r"\b(?:is|are|was|were|can|does|do|did|has|have|will|would|"
+                           r"should|could|must)\b(?!['’])", re.I)
+UNSUPPORTED_AMOUNT = "in 50 million cases"
+
+
+def inflate_number(text: str) -> str:
+    """The text with a number its quote does not say: its first number in digits
+    inflated (x -> 10x + 7), or, when it has none, "..., in 50 million cases."."""
+    match = re.search(r"\d+", text)
+    if match:
+        return f"{text[:match.start()]}{int(match.group()) * 10 + 7}{text[match.end():]}"
+    return f"{text.rstrip(' .,;:')}, {UNSUPPORTED_AMOUNT}."
+
+
+def add_negation(text: str) -> str:
+    """The text saying the opposite: "not" after its first auxiliary verb ("is not",
+    "can not"), or "It is not true that ..." before it."""
+    match = _AUXILIARY_RE.search(text)
+    if match:
+        return f"{text[:match.end()]} not{text[match.end():]}"
+    return f"It is not true that {text[:1].lower()}{text[1:]}"
+
+
+def with_unsupported_claims(answer: dict) -> dict:
+    """An answer whose items keep their true quotes but some state more than them: the
+    first key point and the first review answer a number (inflate_number), the first
+    concept definition and the first bullet without a negation of their own a "not"
+    (add_negation). The default answer is otherwise unchanged."""
+    def first(items: list[dict], key: str, plain: bool = False) -> dict | None:
+        return next((item for item in items if isinstance(item.get(key), str) and not (
+            plain and _NEGATION_RE.search(item[key]))), None)
+
+    point = first(answer.get("key_points", []), "text")
+    if point is not None:
+        point["text"] = inflate_number(point["text"])
+    question = first(answer.get("review_questions", []), "answer")
+    if question is not None:
+        question["answer"] = inflate_number(question["answer"])
+    concept = first(answer.get("core_concepts", []), "definition", plain=True)
+    if concept is not None:
+        concept["definition"] = add_negation(concept["definition"])
+    bullets = [b for section in answer.get("sections", []) for b in section.get("bullets", [])]
+    bullet = first(bullets, "text", plain=True)
+    if bullet is not None:
+        bullet["text"] = add_negation(bullet["text"])
     return answer
 
 

@@ -21,7 +21,10 @@ becomes plain text. Every [[link]] in the vault resolves to a file in it.
 Anki: the review questions as "Basic" cards, tab-separated front/back with
 #separator, #html, #tags column headers, tagged with the note's category. The
 cards come from the draft stored with the note (note_store.read_draft), never from
-re-parsing its Markdown: text inside a note cannot make cards of its own.
+re-parsing its Markdown: text inside a note cannot make cards of its own. A question
+the draft marks unverified (`verified: false`: its quote was not found, or its answer
+states a number or negation its quote does not) makes no card; in the note it stands
+in the last callout, "Not found in the transcript", not among the review questions.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from typing import Any
 
 from chalicelib.core import aws, config, db
 from chalicelib.notes import note_store, safe_text
-from chalicelib.notes.markdown import clock
+from chalicelib.notes.markdown import clock, is_shown
 from chalicelib.youtube.links import canonical_url
 
 EXPORT_EXPIRES_IN = 900
@@ -252,8 +255,9 @@ def anki_tag(category: str) -> str:
 
 
 def draft_cards(stored: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
-    """(front, back) HTML of each review question of a stored draft: text escaped,
-    the timestamp a link to that second of the video."""
+    """(front, back) HTML of each review question of a stored draft that the note shows
+    as checked (markdown.is_shown: not unverified): text escaped, the timestamp a
+    link to that second of the video."""
     if not stored or not stored.get("include_questions", True):
         return
     draft = stored.get("draft")
@@ -261,8 +265,8 @@ def draft_cards(stored: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
         return
     video_id = str(stored.get("youtube_video_id") or "")
     for question in draft.get("review_questions") or []:
-        if not isinstance(question, dict):
-            continue
+        if not isinstance(question, dict) or not is_shown(question):
+            continue  # an unverified question is never a card
         front = _plain_field(question.get("question"))
         timestamp = question.get("timestamp")
         if video_id and isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):

@@ -83,7 +83,10 @@ def test_the_note_says_verified_n_of_m_and_never_checks_an_unfound_item():
                               created="2026-12-01T00:00:00Z", generator="extractive")
     assert '\nverified: "1/2"\n' in content
     assert "- Found $E = mc^2$. ([00:21](" in content  # LaTeX left as written
-    assert "- Not found. *(not found in the transcript)*\n" in content
+    # Not among the key points: listed in the last, folded callout (issue 21, item 3).
+    assert "- Not found." not in content
+    assert content.endswith("> [!warning]- Not found in the transcript (1)\n"
+                            "> - Key Points: Not found.\n")
     assert "3 review questions beyond this note's limits were left out" in content
     assert "## Core Concepts\n*The lecture defines no terms" in content
 
