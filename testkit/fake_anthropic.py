@@ -72,9 +72,11 @@ def default_answer(request: dict) -> dict:
     if "sections" not in schema["properties"]:
         first_quote = re.search(r'"quote": "([^"]+)"', user)
         first_line = re.search(r'"line": (\d+)', user)
-        point = {"text": "Entropy never decreases in isolation.", "timestamp": 5,
-                 "line": int(first_line.group(1)) if first_line else 1,
-                 "quote": first_quote.group(1) if first_quote else ""}
+        quote = first_quote.group(1) if first_quote else ""
+        # The point says what its quote says (a claim beyond its quote is not verified).
+        point = {"text": (quote[:1].upper() + quote[1:]).rstrip(" .,") + "." if quote
+                 else "The parts, taken together.", "timestamp": 5,
+                 "line": int(first_line.group(1)) if first_line else 1, "quote": quote}
         return _fit({"title": "Thermodynamics from first principles",
                      "summary": "The whole lecture, summarised from its parts.",
                      "key_points": [point], "suggested_subject": "Physics",

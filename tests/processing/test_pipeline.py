@@ -15,7 +15,7 @@ from chalicelib.youtube import chapters, transcript_api
 from infra.local.worker import poll_once
 from testkit.fake_anthropic import OVERLOADED, RATE_LIMITED, FakeAnthropic
 from testkit.fake_youtube import FakeVideo, FakeYouTube, Track
-from testkit.lectures import lecture
+from testkit.lectures import SENTENCES, lecture
 from tests.conftest import call, ledger_total, queued_jobs
 from tests.knowledge.test_lecture_filing import LOGARITHMS, RAINY_TRIP
 
@@ -185,11 +185,12 @@ def test_extractive_handles_unpunctuated_auto_captions(client, stack, user, yout
     done = video_of(client, user, submitted["video_id"])
     content = note_of(client, user, done["note_id"])["content"]
     summary = content.split("## Summary\n")[1].split("\n## ")[0].strip()
-    # Spoken clauses, shown as said: no invented capitals or full stops (issue 12).
-    passages = summary.split(" … ")
+    # Cut into sentences where speech ends one, and written as sentences (issue 21).
+    passages = re.split(r"(?<=[.?])\s+", summary)
+    said = {re.sub(r"[^\w ]", "", s).casefold() for s in SENTENCES}
     assert len(passages) >= 2
-    assert all("." not in p and p == p.lower() for p in passages)
-    assert all(5 <= len(p.split()) <= 40 for p in passages)
+    assert all(p[:1].isupper() and p.endswith(".") for p in passages)
+    assert all(re.sub(r"[^\w ]", "", p).casefold() in said for p in passages)
 
 
 def test_progress_is_visible_while_the_job_runs(client, stack, user, youtube, claude):
@@ -292,8 +293,10 @@ def test_timestamps_outside_the_video_are_dropped(client, stack, user, youtube, 
     work(stack)
     content = note_of(client, user, video_of(client, user, submitted["video_id"])["note_id"])[
         "content"]
-    assert "- A claim about minute 900 *(not found in the transcript)*\n" in content
-    assert "- Negative time *(not found in the transcript)*\n" in content
+    study, _, unchecked = content.partition("> [!warning]- Not found in the transcript (2)")
+    assert "> - Key Points: A claim about minute 900\n" in unchecked
+    assert "Negative time\n" in unchecked and "Negative time" not in study
+    assert "minute 900" not in study
     assert all(0 <= int(t) <= 600 for _, t in LINK_RE.findall(content))
 
 

@@ -19,7 +19,6 @@ from chalicelib.notes.offline.sentence_split import (
     MIN_WORDS,
     Sentence,
     sentences,
-    shown_as_spoken,
 )
 from chalicelib.notes.offline.terms import definition_term, key_phrases
 from chalicelib.notes.offline.words import CONCLUSION, GENERIC, stopwords, word_count
@@ -45,7 +44,6 @@ class Reading:
     phrases: list[str]  # key phrases, best first
     defined: dict[int, str]  # sentence index -> the term it defines
     chooser: Chooser
-    auto: bool  # shown as spoken: clauses are excerpts, not given full stops
     detailed: bool
     minutes: float
     budget: int  # words the chosen items may spend before the sections
@@ -76,7 +74,7 @@ def read(transcript: Transcript, options: Options) -> Reading:
     return Reading(
         transcript=transcript, language=language.split("-")[0].lower(), items=items,
         phrases=phrases, defined=defined, chooser=Chooser(items, vectors, phrases, defined),
-        auto=shown_as_spoken(transcript), detailed=detailed,
+        detailed=detailed,
         minutes=transcript.duration_seconds / 60, budget=budget,
         length_limit=int(word_count(transcript.text)
                          * (LENGTH_LIMIT if detailed else CONCISE_SHARE)))

@@ -1,15 +1,22 @@
 """The offline writer's sentences: captions rebuilt into what the lecturer said.
 
 Human captions are cut where a sentence ends. Automatic captions have no punctuation,
-so they are cut only where speech gives a boundary (a pause between segments, a
-standalone "um"/"uh", a clause-opening "so"/"okay"/"now") and shown as spoken: no
-capital or full stop is invented. Fillers are the lecture language's own
-(chalicelib.notes.offline.words SOUNDS, WORDLIKE) and are removed only where they stand
-alone ("um", "uh", ", you know,"), never inside a sentence where they are words ("if
-you know where the ships came from"; German "um acht Uhr", "um ... zu"). A leading
-discourse word is dropped, and every sentence keeps its verbatim quote. Course
-logistics, like-and-subscribe requests, sponsor reads (and every sentence naming the
-sponsor) and licence text are marked as noise.
+so they are cut at scored boundaries (`_spoken_groups`): a pause between captions, a
+standalone "um"/"uh", a discourse marker ("so", "now", "okay"), a caption break before
+a word that opens a clause, and length; never after a word that cannot end a sentence
+("the", "of", "we") or before one that cannot start one ("of", "is"). Where the
+captions themselves are cut at sentence ends (almost no break falls after "the"), a
+break counts as one. A spoken sentence is then written as a reader expects one: a
+capital and a full stop (a question mark where it asks), while its quote stays as
+said. bench/sentences.py measures the cuts against the same speech's human captions.
+
+Fillers are the lecture language's own (chalicelib.notes.offline.words SOUNDS,
+WORDLIKE) and are removed only where they stand alone ("um", "uh", ", you know,"),
+never inside a sentence where they are words ("if you know where the ships came
+from"; German "um acht Uhr", "um ... zu"). A leading discourse word is dropped, and
+every sentence keeps its verbatim quote. Course logistics, like-and-subscribe
+requests, sponsor reads (and every sentence naming the sponsor) and licence text are
+marked as noise.
 """
 from __future__ import annotations
 
@@ -22,8 +29,13 @@ from typing import TYPE_CHECKING
 from chalicelib.notes.offline.words import (
     ABBREVIATIONS,
     CLAUSE_OPENERS,
+    CLAUSE_STARTS,
     LEADING_DISCOURSE,
+    NEVER_ENDS,
+    NEVER_STARTS,
     NOISE,
+    SPOKEN_OPENERS,
+    SPOKEN_QUESTION,
     WORDLIKE,
     fold,
     is_sound,
@@ -37,8 +49,13 @@ SENTENCE_END = (".", "?", "!", "…", ".\"", "?\"", ".”", "?”", ".)", ".'", 
 # Fewer words: too short to choose (a short spoken clause joins the one before it).
 # More: too long to define a term, and chosen last.
 MIN_WORDS, MAX_WORDS = 6, 48
-AUTO_MAX_WORDS = 32  # a spoken clause this long ends at its next conjunction or segment
 PAUSE_SECONDS = 0.7  # the shortest pause that ends a spoken clause (unless gaps are usual)
+# Unpunctuated speech: a sentence has at least MIN_SPOKEN_WORDS words; one of
+# LONG_RUN_WORDS gains weight at each further word until it is cut; at HARD_MAX_WORDS
+# grammar no longer holds the cut back.
+MIN_SPOKEN_WORDS, LONG_RUN_WORDS, HARD_MAX_WORDS = 4, 22, 45
+SPLIT_SCORE = 1.5
+ALIGNED_BLOCKED = 0.05  # breaks after "the" or before "of" in sentence-aligned captions
 
 
 @dataclass
@@ -53,6 +70,7 @@ class Sentence:
     words: list[str] = field(default_factory=list)
     noise: bool = False
     question: bool = False
+    tokens: tuple[int, int] = (0, 0)  # its caption tokens: first, and one past the last
 
     @property
     def size(self) -> int:
@@ -65,8 +83,7 @@ def _is_punctuated(transcript: Transcript) -> bool:
 
 
 def shown_as_spoken(transcript: Transcript) -> bool:
-    """Automatic or unpunctuated captions: cut at the boundaries speech gives, and shown
-    without an invented capital or full stop."""
+    """Automatic or unpunctuated captions: cut at the boundaries speech gives."""
     return transcript.is_generated or not _is_punctuated(transcript)
 
 
@@ -126,7 +143,9 @@ def sentences(transcript: Transcript) -> list[Sentence]:
     segments = transcript.segments
     auto = shown_as_spoken(transcript)
     out: list[Sentence] = []
+    position = 0
     for group in _token_groups(transcript, auto):
+        span, position = (position, position + len(group)), position + len(group)
         if not group:
             continue
         raw = " ".join(token for token, _ in group)
@@ -138,48 +157,139 @@ def sentences(transcript: Transcript) -> list[Sentence]:
             last = out[-1]
             last.text, last.quote = f"{last.text} {shown}", f"{last.quote} {raw}"
             last.words = fold(last.text)
+            last.tokens = (last.tokens[0], span[1])
             continue
         sentence = Sentence(len(out), shown, _quote_of(raw, shown), segments[group[0][1]].start,
-                            group[0][1] + 1, fold(shown))
+                            group[0][1] + 1, fold(shown), tokens=span)
         sentence.question = shown.rstrip("\"'”)").endswith("?")
         out.append(sentence)
+    if auto:
+        for sentence in out:
+            sentence.text = _written(sentence.text, transcript.language or "en")
+            sentence.question = sentence.text.endswith("?")
     _mark_noise(out)
     return out
 
 
+def _written(spoken: str, language: str) -> str:
+    """A spoken sentence as a reader expects it: a capital, "I" in English, and a full
+    stop (a question mark where it asks: "why do we ..."). The quote stays as said."""
+    text = spoken.strip(" ,;")
+    if language.split("-")[0].lower() == "en":
+        text = re.sub(r"(?<![\w'’])i(?=$|[\s'’])", "I", text)
+    text = text[:1].upper() + text[1:]
+    if text.endswith((".", "?", "!", "…")):
+        return text
+    asks = SPOKEN_QUESTION.match(text) is not None
+    return text + ("?" if asks else ".")
+
+
 def _token_groups(transcript: Transcript, auto: bool) -> list[list[tuple[str, int]]]:
     """The caption tokens (with their segment) grouped into sentences: cut where a
-    sentence ends, or in speech shown as spoken, where speech gives a boundary."""
-    segments = transcript.segments
+    sentence ends, or in speech shown as spoken, at the boundaries speech gives."""
+    if auto:
+        return _spoken_groups(transcript)
     tokens = _tokens(transcript)
-    sounds = sounds_of(transcript.language or "en")
     groups: list[list[tuple[str, int]]] = [[]]
+    for position, (token, number) in enumerate(tokens):
+        following = tokens[position + 1][0] if position + 1 < len(tokens) else None
+        groups[-1].append((token, number))
+        if _ends_sentence(token, following):
+            groups.append([])
+    return groups
+
+
+@dataclass(frozen=True)
+class _SpokenCues:
+    """What marks a sentence boundary in the lecture's language, and the pause length."""
+
+    never_ends: frozenset[str]
+    never_starts: frozenset[str]
+    openers: frozenset[str]
+    clause_starts: frozenset[str]
+    sounds: frozenset[str]
+    pause: float
+    aligned: bool  # the captions' breaks fall where sentences end
+
+
+def _spoken_cues(transcript: Transcript) -> _SpokenCues:
+    language = (transcript.language or "en").split("-")[0].lower()
     gaps = sorted(max(0.0, b.start - a.start - a.duration)
-                  for a, b in itertools.pairwise(segments))
+                  for a, b in itertools.pairwise(transcript.segments))
     # A pause is a gap longer than the captions' usual one (some tracks leave a small
     # gap after every segment).
     pause = max(PAUSE_SECONDS, 2 * gaps[len(gaps) // 2]) if gaps else PAUSE_SECONDS
-    for position, (token, number) in enumerate(tokens):
-        following = tokens[position + 1][0] if position + 1 < len(tokens) else None
+    empty: frozenset[str] = frozenset()
+    never_ends = NEVER_ENDS.get(language, empty)
+    never_starts = NEVER_STARTS.get(language, empty)
+    # Captions cut where sentences end (cues written one sentence each) almost never
+    # break after "the" or before "of"; automatic captions, cut every few words, often
+    # do. Only in the first kind is a caption break itself a sign of a sentence end.
+    breaks = [(_plain(a.text.split()[-1]), _plain(b.text.split()[0]))
+              for a, b in itertools.pairwise(transcript.segments)
+              if a.text.split() and b.text.split()]
+    blocked = sum(1 for last, first in breaks if last in never_ends or first in never_starts)
+    aligned = bool(never_ends) and len(breaks) >= 5 and blocked <= ALIGNED_BLOCKED * len(breaks)
+    return _SpokenCues(never_ends, never_starts,
+                       SPOKEN_OPENERS.get(language, empty) | CLAUSE_OPENERS,
+                       CLAUSE_STARTS.get(language, empty), sounds_of(language), pause,
+                       aligned)
+
+
+def _boundary_score(cues: _SpokenCues, previous: str, word: str, run: int,
+                    caption_break: bool, gap: float) -> float:
+    """How strongly speech marks a sentence boundary before `word`, after a run of `run`
+    words: 0 where grammar forbids one (after "the", before "of"), else the sum of the
+    signs. SPLIT_SCORE or more cuts there."""
+    if run < MIN_SPOKEN_WORDS:
+        return 0.0
+    if (previous in cues.never_ends or word in cues.never_starts) and run < HARD_MAX_WORDS:
+        return 0.0
+    score = 0.0
+    if caption_break:
+        score += 1.5 if cues.aligned else 0.5
+        if gap > cues.pause:
+            score += 1.5
+    if is_sound(word, cues.sounds):
+        score += 1.5
+    elif word in cues.openers:
+        score += 1.5
+    elif word in cues.clause_starts:
+        score += 0.5
+    if run >= LONG_RUN_WORDS:
+        score += 0.1 * (run - LONG_RUN_WORDS + 1)
+    return score
+
+
+def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
+    """Unpunctuated speech cut into sentences where the boundary score first reaches
+    SPLIT_SCORE: a caption break with a pause, a discourse marker ("so", "now", "okay"),
+    or a caption break before a word that opens a clause ("the", "we", "this"), never
+    after a word that cannot end a sentence or before one that cannot start it; a run
+    past LONG_RUN_WORDS is cut at its next allowed boundary. One pass, linear."""
+    segments = transcript.segments
+    cues = _spoken_cues(transcript)
+    groups: list[list[tuple[str, int]]] = [[]]
+    run = 0
+    for token, number in _tokens(transcript):
         current = groups[-1]
-        if auto and current:
-            previous = current[-1][1]
-            gap = segments[number].start - (segments[previous].start
-                                             + segments[previous].duration)
-            folded = token.casefold()
-            opens = is_sound(token, sounds) or folded in CLAUSE_OPENERS
-            boundary = (number != previous and gap > pause) or (
-                opens and len(current) >= MIN_WORDS) \
-                or len(current) >= AUTO_MAX_WORDS and (
-                    folded in ("and", "but", "which", "because", "und", "y", "et")
-                    or number != previous)  # else the caption's own segment boundary
-            if boundary:
+        word = _plain(token)
+        if current:
+            previous, previous_number = _plain(current[-1][0]), current[-1][1]
+            gap = segments[number].start - (segments[previous_number].start
+                                             + segments[previous_number].duration)
+            score = _boundary_score(cues, previous, word, run, number != previous_number, gap)
+            if score >= SPLIT_SCORE:
                 groups.append([])
-                current = groups[-1]
+                current, run = groups[-1], 0
         current.append((token, number))
-        if not auto and _ends_sentence(token, following):
-            groups.append([])
+        if not is_sound(word, cues.sounds):
+            run += 1
     return groups
+
+
+def _plain(token: str) -> str:
+    return token.casefold().strip(".,;:!?\"'“”()[]")
 
 
 def _mark_noise(items: Sequence[Sentence]) -> None:

@@ -93,6 +93,59 @@ LINKS = frozenset("of de del der des du da do di".split())
 # Words that open a new clause in unpunctuated speech.
 CLAUSE_OPENERS = frozenset({"so", "okay", "alright", "now", "also", "entonces",
                             "bueno", "alors", "donc", "então"})
+# Unpunctuated speech (automatic captions) is cut into sentences at scored boundaries
+# (sentence_split): a word that cannot end a sentence (an article, preposition,
+# conjunction, auxiliary or subject pronoun) is never left at the end of one, a word that
+# cannot open one never starts one, and a discourse marker or a clause-opening word
+# after a caption break or a pause marks where the next sentence starts.
+NEVER_ENDS: dict[str, frozenset[str]] = {
+    "en": frozenset("""a an the of to and or but nor is are was were be been being am in on
+at by for from with into onto than as if because while when whereas although though so
+can could will would should must may might shall has have had do does did not no very
+we you they i he she their its his her our your my whose which who whom where that's
+it's there's let's gonna wanna about like such every each these those both either neither
+also just really quite more most less least""".split()),
+    "de": frozenset("""der die das den dem des ein eine einen einem einer eines und oder
+aber denn weil dass wenn als ob von zu zum zur mit bei nach aus auf für in im an am um
+ist sind war waren wird werden hat haben kann können muss sehr ich du er sie wir ihr
+sein seine ihre unser""".split()),
+    "es": frozenset("""el la los las un una unos unas y o pero porque que de del al en con
+por para es son fue era está están ha han muy su sus mi nuestro cuando si como""".split()),
+    "fr": frozenset("""le la les un une des et ou mais car que qui de du au aux en dans
+avec par pour est sont était a ont très son sa ses notre quand si comme""".split()),
+    "pt": frozenset("""o a os as um uma uns umas e ou mas porque que de do da dos das no na
+em com por para é são foi era está estão muito seu sua nosso quando se como""".split()),
+}
+NEVER_STARTS: dict[str, frozenset[str]] = {
+    "en": frozenset("""of is are was were than which whose to 's s has have had does did
+been being isn't aren't wasn't weren't doesn't didn't hasn't haven't or nor""".split()),
+    "de": frozenset("ist sind war waren von zu als".split()),
+    "es": frozenset("es son de del que".split()),
+    "fr": frozenset("est sont de du que".split()),
+    "pt": frozenset("é são de do da que".split()),
+}
+# Discourse markers that open a sentence in speech (a strong sign), and words that often
+# open one (a weak sign: only with a caption break, a pause or a long run).
+SPOKEN_OPENERS: dict[str, frozenset[str]] = {
+    "en": frozenset("""so now okay ok alright well next first second third finally
+remember today however therefore basically here let's""".split()),
+    "de": frozenset("also jetzt okay gut nun dann zuerst erstens zweitens drittens".split()),
+    "es": frozenset("entonces bueno ahora primero segundo tercero finalmente".split()),
+    "fr": frozenset("alors donc bon maintenant ensuite premièrement enfin".split()),
+    "pt": frozenset("então bem agora primeiro segundo terceiro finalmente".split()),
+}
+CLAUSE_STARTS: dict[str, frozenset[str]] = {
+    "en": frozenset("""the this that these those it we you i they he she there each every
+in when if what why how many most some one a an his her our their its my your""".split()),
+    "de": frozenset("der die das diese dieser es wir ihr sie er man wenn in im".split()),
+    "es": frozenset("el la los las este esta estos estas eso esto en cuando si".split()),
+    "fr": frozenset("le la les ce cette ces il elle on nous vous quand si en".split()),
+    "pt": frozenset("o a os as este esta estes isso isto em quando se".split()),
+}
+# A spoken question without its question mark: a question word and then a verb that asks.
+SPOKEN_QUESTION = re.compile(
+    r"^(?:why|what|how|when|where|which|who)(?:'s|’s)?\s+(?:(?:do|does|did|is|are|was|were|"
+    r"can|could|would|should|will|happens|happened|makes|made)\b)", re.I)
 LEADING_DISCOURSE = re.compile(
     r"^(?:(?:okay|ok|alright|all right|so|and so|now|well|right|also|und|na ja|bueno|pues|"
     r"entonces|alors|bon|donc|então|bem)[,.]?\s+)+", re.I)

@@ -178,9 +178,7 @@ def _raw_draft(reading: Reading, summary: list[Sentence], concepts: Concepts,
                                                                   ["Lecture notes"]))
     return {
         "title": title,
-        # Spoken clauses of automatic captions are shown as excerpts, not given full stops.
-        "summary": (" … " if reading.auto else " ").join(s.text for s in summary)
-        or reading.items[0].text,
+        "summary": " ".join(s.text for s in summary) or reading.items[0].text,
         "core_concepts": [{"term": term, "definition": s.text, "quote": s.quote,
                            "line": s.line} for term, s in concepts],
         "key_points": [{"text": s.text, "quote": s.quote, "line": s.line} for s in key_points],
