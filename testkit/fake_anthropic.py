@@ -19,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-LINE_RE = re.compile(r"^\[(?:(\d+):)?(\d{2}):(\d{2})\] (?:L(\d+) )?(.*)$", re.M)
+# "[mm:ss] L12 text" (a minute's first line) or "L13 text"; metadata lines carry a time
+# and no number.
+LINE_RE = re.compile(r"^(?:\[(?:(\d+):)?(\d{2}):(\d{2})\] )?(?:L(\d+) )?(.*)$", re.M)
 MIN_CACHEABLE_TOKENS = 1024  # Sonnet's minimum cacheable prompt length
 
 
@@ -28,8 +30,10 @@ def count_tokens(text: str) -> int:
     return len(text) // 4
 
 
-def seconds(match: re.Match) -> int:
+def seconds(match: re.Match) -> int | None:
     hours, minutes, secs = match.group(1), match.group(2), match.group(3)
+    if minutes is None:
+        return None
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
 
 
@@ -54,8 +58,15 @@ def _item(start: int, number: int | None, text: str) -> dict:
 def sent_lines(request: dict) -> list[tuple[int, int | None, str]]:
     """(start seconds, line number or None, text) of the transcript lines sent."""
     user = request["messages"][0]["content"]
-    return [(seconds(m), int(m.group(4)) if m.group(4) else None, m.group(5))
-            for m in LINE_RE.finditer(user)]
+    out: list[tuple[int, int | None, str]] = []
+    last = 0
+    for m in LINE_RE.finditer(user):
+        start = seconds(m)
+        if start is None and not m.group(4):
+            continue  # neither a time nor a line number: not a transcript line
+        last = start if start is not None else last  # a line without a time: its minute's
+        out.append((last, int(m.group(4)) if m.group(4) else None, m.group(5)))
+    return out
 
 
 def is_synthesis(request: dict) -> bool:

@@ -62,15 +62,15 @@ from chalicelib.notes.drafts import (
     Options,
     validate_draft,
 )
-from chalicelib.youtube.transcript_model import Segment, Transcript
+from chalicelib.notes.offline.sentence_split import said_sentences
+from chalicelib.youtube.transcript_model import Transcript
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_TOKENS = 20_000
 DEFAULT_CONCURRENCY = 4
 MAX_OUTPUT_TOKENS = 16_000
-LINE_SECONDS = 20.0  # transcript lines of about this length keep line-number overhead small
-LINE_CHARS = 2000  # and no longer: a chunk is whole lines, so a line must fit in one
+LINE_CHARS = 2000  # a chunk is whole lines, so a line must fit in one
 OVERLAP_LINES = 2  # context shared by neighbouring chunks (about 40 s)
 MAX_SPLIT_DEPTH = 3  # an output-limit stop halves the lines at most this many times
 COVERAGE_SHARE = 0.8  # sections must reach this far into their chunk's lines
@@ -118,20 +118,19 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def transcript_lines(segments: Sequence[Segment]) -> list[Line]:
-    """Segments joined into numbered lines of about LINE_SECONDS, each with its start."""
+def transcript_lines(transcript: Transcript) -> list[Line]:
+    """The transcript as numbered lines, one sentence each (rebuilt across caption lines,
+    automatic captions cut where speech ends one: DESIGN section 7), each with the time
+    of its first word; a sentence longer than LINE_CHARS is cut at a word."""
     lines: list[Line] = []
-    start, parts, size = None, [], 0
-    for segment in segments:
-        if start is None:
-            start, size = segment.start, 0
-        parts.append(segment.text.strip())
-        size += len(parts[-1]) + 1
-        if segment.start + segment.duration - start >= LINE_SECONDS or size >= LINE_CHARS:
-            lines.append((len(lines) + 1, start, fence_safe(" ".join(parts))))
-            start, parts = None, []
-    if parts and start is not None:
-        lines.append((len(lines) + 1, start, fence_safe(" ".join(parts))))
+    for start, text in said_sentences(transcript):
+        while len(text) > LINE_CHARS:
+            cut = text.rfind(" ", 0, LINE_CHARS)
+            cut = cut if cut > 0 else LINE_CHARS
+            lines.append((len(lines) + 1, start, fence_safe(text[:cut])))
+            text = text[cut:].strip()
+        if text:
+            lines.append((len(lines) + 1, start, fence_safe(text)))
     return lines
 
 
@@ -290,7 +289,7 @@ def write_draft(transcript: Transcript, options: Options, model: str, *,
                  DEFAULT_CHUNK_TOKENS)
     workers = int(config.env("NOTES_MAX_CONCURRENCY", str(DEFAULT_CONCURRENCY)) or
                   DEFAULT_CONCURRENCY)
-    lines = transcript_lines(transcript.segments)
+    lines = transcript_lines(transcript)
     if not lines:
         raise GenerationFailed("the transcript has no text")
     chunks = chunk_lines(lines, budget)

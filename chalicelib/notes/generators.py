@@ -23,7 +23,7 @@ from chalicelib.youtube.transcript_model import Transcript
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "2026-12-01.1"
+PROMPT_VERSION = "2026-12-07.1"  # sentences as lines; claims must agree with quotes
 DEFAULT_MODEL = "claude-sonnet-5-5"
 EXTRACTIVE = "extractive"
 

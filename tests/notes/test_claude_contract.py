@@ -35,7 +35,7 @@ def test_a_long_lecture_is_written_in_overlapping_parts_with_ten_questions_an_ho
     ranges = [tuple(map(int, PART_RE.search(p["messages"][0]["content"]).groups()))
               for p in parts]
     assert ranges[0][0] == 1 and ranges[-1][1] == len(claude.transcript_lines(
-        transcript.segments))
+        transcript))
     for (_, end), (start, _), part in zip(ranges, ranges[1:], parts[1:]):
         assert start == end + 1  # every line in exactly one part...
         numbers = [n for _, n, _ in fake_anthropic.sent_lines(part)]
@@ -74,7 +74,7 @@ def test_sections_that_stop_short_of_the_end_get_the_rest_written(fake):
     generated = write(transcript)
     assert generated.usage["tails"] == 1
     tail = fake.requests[1]["messages"][0]["content"]
-    last_line = len(claude.transcript_lines(transcript.segments))
+    last_line = len(claude.transcript_lines(transcript))
     assert re.search(rf"to L{last_line},", tail)
     cited = [b["timestamp"] for s in generated.draft["sections"] for b in s["bullets"]]
     assert max(cited) >= 0.9 * transcript.duration_seconds  # the note reaches the end

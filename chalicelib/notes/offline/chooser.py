@@ -21,7 +21,13 @@ from chalicelib.notes.offline.sentence_split import (
     sentences,
 )
 from chalicelib.notes.offline.terms import definition_term, key_phrases
-from chalicelib.notes.offline.words import CONCLUSION, GENERIC, stopwords, word_count
+from chalicelib.notes.offline.words import (
+    CONCLUSION,
+    GENERIC,
+    POINTS_BACK,
+    stopwords,
+    word_count,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -32,6 +38,10 @@ if TYPE_CHECKING:  # pragma: no cover
 DETAILED_SHARE, CONCISE_SHARE = 0.5, 0.22
 LENGTH_LIMIT = 0.47  # of the transcript's words: a note, not a copy (issue 12)
 MAX_NOTE_WORDS = {"detailed": 2600, "concise": 1200}
+# A short lecture dense with facts gets a note in proportion to what it says, not to its
+# minutes (issue 21): at least this many words for its items, and for the whole note.
+MIN_BUDGET_WORDS = {"detailed": 240, "concise": 110}
+MIN_NOTE_WORDS = {"detailed": 380, "concise": 180}
 
 
 @dataclass
@@ -68,16 +78,19 @@ def read(transcript: Transcript, options: Options) -> Reading:
         term = definition_term(s, language, stop)
         if term:
             defined[s.index] = term
+    style = "detailed" if detailed else "concise"
     transcript_words = sum(len(s.text.split()) for s in transcript.segments)
-    budget = min(MAX_NOTE_WORDS["detailed" if detailed else "concise"],
-                 int(transcript_words * (DETAILED_SHARE if detailed else CONCISE_SHARE)))
+    budget = min(MAX_NOTE_WORDS[style], max(
+        MIN_BUDGET_WORDS[style],
+        int(transcript_words * (DETAILED_SHARE if detailed else CONCISE_SHARE))))
     return Reading(
         transcript=transcript, language=language.split("-")[0].lower(), items=items,
         phrases=phrases, defined=defined, chooser=Chooser(items, vectors, phrases, defined),
         detailed=detailed,
         minutes=transcript.duration_seconds / 60, budget=budget,
-        length_limit=int(word_count(transcript.text)
-                         * (LENGTH_LIMIT if detailed else CONCISE_SHARE)))
+        length_limit=max(MIN_NOTE_WORDS[style], int(word_count(transcript.text)
+                                                   * (LENGTH_LIMIT if detailed
+                                                      else CONCISE_SHARE))))
 
 
 class Chooser:
@@ -110,6 +123,8 @@ class Chooser:
                 (0.04 if re.search(r"\d|equals|minus|plus|times|formula", text) else 0.0)
             if CONCLUSION.search(s.quote) and s.size <= 20:
                 score += 0.05  # "So the determinant of a shear is one.": a stated result
+            if POINTS_BACK.match(s.text) and s.index not in defined:
+                score -= 0.25  # "That formula lets us ...": its subject is elsewhere
             if s.noise or s.question or s.size < MIN_WORDS:
                 score -= 10.0
             if s.size > MAX_WORDS:
@@ -164,3 +179,10 @@ class Chooser:
         self.used.add(sentence.index)
         self.covered |= self.holds[sentence.index]
         self.chosen_vectors.append(sentence.index)
+
+    def release(self, sentence: Sentence) -> None:
+        """A picked sentence that found no use: free for the sections again."""
+        if sentence.index in self.used:
+            self.used.discard(sentence.index)
+            self.chosen_vectors.remove(sentence.index)
+            self.covered = set().union(*(self.holds[i] for i in self.used))

@@ -47,16 +47,17 @@ def choose_questions(reading: Reading, wanted: int, concepts: list[tuple[str, Se
     if len(questions) < wanted:
         candidates = reading.chooser.pick(reading.items, 2 * (wanted - len(questions)))
         for sentence in sorted(candidates, key=lambda s: s.size):
-            if len(questions) < wanted:
-                blanks.add(sentence)
+            if len(questions) >= wanted or not blanks.add(sentence):
+                reading.chooser.release(sentence)  # no question: the sections may use it
     for term, sentence in concepts:  # then what the note already shows
         if len(questions) >= wanted:
             break
         questions.append(_question(what_is.format(term), "recall", sentence.text, sentence))
-    for sentence in sorted(key_points + summary, key=lambda s: s.size):
-        if len(questions) >= wanted:
-            break
-        blanks.add(sentence)
+    # A short lecture has few sentences: one may give a blank for each of its terms.
+    shown = sorted(key_points + summary, key=lambda s: s.size)
+    while len(questions) < wanted and any(blanks.add(sentence) for sentence in shown
+                                          if len(questions) < wanted):
+        pass
     return questions
 
 
@@ -106,20 +107,34 @@ class _Blanks:
         topic = set(fold(reading.transcript.title))
         self.hideable = [p for p in phrases
                          if len(p.split()) > 1 and not NUMBER_WORDS & set(p.split())]
-        self.hideable += [t for t, _ in concepts] + [p for p in phrases if len(p.split()) == 1
-                                                     and p in topic]
+        # Single words only where they name the topic or are among the lecture's top key
+        # phrases ("tuple", "osmosis"): a term that matters, never "inside" or "exactly".
+        self.hideable += [t for t, _ in concepts] + [
+            p for number, p in enumerate(phrases) if len(p.split()) == 1 and len(p) >= 5
+            and (p in topic or number < TOP_SINGLE_WORDS) and not NUMBER_WORDS & {p}]
         self.hidden: set[str] = set()
         self.form = BLANK.get(reading.language, BLANK["en"])
         self.questions = questions
 
-    def add(self, sentence: Sentence) -> None:
-        """The sentence's question, if one of the phrases not yet hidden is in it."""
+    def add(self, sentence: Sentence) -> bool:
+        """The sentence's question, if one of the phrases not yet hidden is in it, else
+        a number it states (a year, a quantity: what a student is asked to recall)."""
         blanked = _blank(sentence, [p for p in self.hideable if p.casefold() not in self.hidden])
         if not blanked:
-            return
+            number = _STATED_NUMBER.search(sentence.text)
+            if not number or number.group(0).casefold() in self.hidden:
+                return False
+            blanked = (_clause(sentence.text[:number.start()] + "_____"
+                               + sentence.text[number.end():]), number.group(0))
         self.hidden.add(blanked[1].casefold())
         self.questions.append(_question(self.form.format(blanked[0]), "recall", blanked[1],
                                         sentence))
+        return True
+
+
+TOP_SINGLE_WORDS = 12
+# A number of at least two digits, as written ("1347", "6.022", "36"), not inside a word.
+_STATED_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*\d(?![\w])")
 
 
 def _blank(sentence: Sentence, phrases: Sequence[str]) -> tuple[str, str] | None:

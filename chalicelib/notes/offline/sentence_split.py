@@ -36,6 +36,7 @@ from chalicelib.notes.offline.words import (
     NOISE,
     SPOKEN_OPENERS,
     SPOKEN_QUESTION,
+    SUBJECT_PRONOUNS,
     WORDLIKE,
     fold,
     is_sound,
@@ -51,9 +52,8 @@ SENTENCE_END = (".", "?", "!", "…", ".\"", "?\"", ".”", "?”", ".)", ".'", 
 MIN_WORDS, MAX_WORDS = 6, 48
 PAUSE_SECONDS = 0.7  # the shortest pause that ends a spoken clause (unless gaps are usual)
 # Unpunctuated speech: a sentence has at least MIN_SPOKEN_WORDS words; one of
-# LONG_RUN_WORDS gains weight at each further word until it is cut; at HARD_MAX_WORDS
-# grammar no longer holds the cut back.
-MIN_SPOKEN_WORDS, LONG_RUN_WORDS, HARD_MAX_WORDS = 4, 22, 45
+# LONG_RUN_WORDS is cut at the best place it passed; at HARD_MAX_WORDS wherever it is.
+MIN_SPOKEN_WORDS, LONG_RUN_WORDS, HARD_MAX_WORDS = 4, 34, 45
 SPLIT_SCORE = 1.5
 ALIGNED_BLOCKED = 0.05  # breaks after "the" or before "of" in sentence-aligned captions
 
@@ -171,6 +171,24 @@ def sentences(transcript: Transcript) -> list[Sentence]:
     return out
 
 
+def said_sentences(transcript: Transcript) -> list[tuple[float, str]]:
+    """The transcript rebuilt into sentences across caption lines, verbatim (fillers and
+    all, so a quote copied from one is found), each with the time of its first word
+    (spread evenly over its caption). What Claude is given (chalicelib.notes.claude)."""
+    segments = transcript.segments
+    offsets: list[float] = []
+    for segment in segments:
+        count = len(segment.text.split())
+        offsets += [segment.start + segment.duration * n / count for n in range(count)]
+    out: list[tuple[float, str]] = []
+    position = 0
+    for group in _token_groups(transcript, shown_as_spoken(transcript)):
+        if group:
+            out.append((round(offsets[position], 2), " ".join(token for token, _ in group)))
+        position += len(group)
+    return out
+
+
 def _written(spoken: str, language: str) -> str:
     """A spoken sentence as a reader expects it: a capital, "I" in English, and a full
     stop (a question mark where it asks: "why do we ..."). The quote stays as said."""
@@ -207,6 +225,7 @@ class _SpokenCues:
     never_starts: frozenset[str]
     openers: frozenset[str]
     clause_starts: frozenset[str]
+    subjects: frozenset[str]
     sounds: frozenset[str]
     pause: float
     aligned: bool  # the captions' breaks fall where sentences end
@@ -232,7 +251,8 @@ def _spoken_cues(transcript: Transcript) -> _SpokenCues:
     aligned = bool(never_ends) and len(breaks) >= 5 and blocked <= ALIGNED_BLOCKED * len(breaks)
     return _SpokenCues(never_ends, never_starts,
                        SPOKEN_OPENERS.get(language, empty) | CLAUSE_OPENERS,
-                       CLAUSE_STARTS.get(language, empty), sounds_of(language), pause,
+                       CLAUSE_STARTS.get(language, empty), SUBJECT_PRONOUNS.get(language, empty),
+                       sounds_of(language), pause,
                        aligned)
 
 
@@ -254,23 +274,30 @@ def _boundary_score(cues: _SpokenCues, previous: str, word: str, run: int,
         score += 1.5
     elif word in cues.openers:
         score += 1.5
+    elif word in cues.subjects:
+        score += 1.0
     elif word in cues.clause_starts:
         score += 0.5
-    if run >= LONG_RUN_WORDS:
-        score += 0.1 * (run - LONG_RUN_WORDS + 1)
     return score
 
 
 def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
-    """Unpunctuated speech cut into sentences where the boundary score first reaches
-    SPLIT_SCORE: a caption break with a pause, a discourse marker ("so", "now", "okay"),
-    or a caption break before a word that opens a clause ("the", "we", "this"), never
-    after a word that cannot end a sentence or before one that cannot start it; a run
-    past LONG_RUN_WORDS is cut at its next allowed boundary. One pass, linear."""
+    """Unpunctuated speech cut into sentences: where the boundary score reaches
+    SPLIT_SCORE (a caption break with a pause, a discourse marker such as "so", "now",
+    "okay", a caption break before a clause opener in captions cut at sentence ends),
+    and a run that reaches LONG_RUN_WORDS at the best-scored place it passed (a caption
+    break, a clause opener), never after a word that cannot end a sentence or before one
+    that cannot start it; at HARD_MAX_WORDS wherever it is. Linear: a run is cut at
+    most once per MIN_SPOKEN_WORDS of its tokens."""
     segments = transcript.segments
     cues = _spoken_cues(transcript)
     groups: list[list[tuple[str, int]]] = [[]]
+    candidates: list[tuple[float, int]] = []  # (score, where in the current group)
     run = 0
+
+    def counted(tokens: list[tuple[str, int]]) -> int:
+        return sum(1 for token, _ in tokens if not is_sound(_plain(token), cues.sounds))
+
     for token, number in _tokens(transcript):
         current = groups[-1]
         word = _plain(token)
@@ -279,12 +306,21 @@ def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
             gap = segments[number].start - (segments[previous_number].start
                                              + segments[previous_number].duration)
             score = _boundary_score(cues, previous, word, run, number != previous_number, gap)
-            if score >= SPLIT_SCORE:
+            if score >= SPLIT_SCORE or run >= HARD_MAX_WORDS:
                 groups.append([])
-                current, run = groups[-1], 0
+                current, run, candidates = groups[-1], 0, []
+            elif score > 0:
+                candidates.append((score, len(current)))
         current.append((token, number))
         if not is_sound(word, cues.sounds):
             run += 1
+        if run >= LONG_RUN_WORDS and candidates:
+            _, at = max(candidates)  # the strongest sign; of equals, the latest
+            groups[-1], tail = current[:at], current[at:]
+            groups.append(tail)
+            candidates = [(score, where - at) for score, where in candidates
+                          if where - at >= MIN_SPOKEN_WORDS]
+            run = counted(tail)
     return groups
 
 

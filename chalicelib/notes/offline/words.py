@@ -30,7 +30,8 @@ too two under until up upon us use used using very want wanna was wasn't way we 
 we're we've well went were weren't what what's whatever when where whether which while who
 whom whose why will with within without won't would wouldn't yeah yes yet you you'd you'll
 you're you've your yours actually alright anyway bit called call mean means look show
-tell give
+tell give inside outside across toward towards beyond behind beneath among along onto via
+per throughout whole
 """.split()),
     "de": frozenset("""
 aber alle allem allen aller alles also am an andere anderen auch auf aus bei beim bin bis
@@ -101,9 +102,9 @@ CLAUSE_OPENERS = frozenset({"so", "okay", "alright", "now", "also", "entonces",
 NEVER_ENDS: dict[str, frozenset[str]] = {
     "en": frozenset("""a an the of to and or but nor is are was were be been being am in on
 at by for from with into onto than as if because while when whereas although though so
-can could will would should must may might shall has have had do does did not no very
-we you they i he she their its his her our your my whose which who whom where that's
-it's there's let's gonna wanna about like such every each these those both either neither
+can could will would should must may might shall has have had not no very
+we they i he she their its his our your my whose which who whom where that that's
+it's there's let's gonna wanna such every each these those both either neither
 also just really quite more most less least""".split()),
     "de": frozenset("""der die das den dem des ein eine einen einem einer eines und oder
 aber denn weil dass wenn als ob von zu zum zur mit bei nach aus auf für in im an am um
@@ -118,7 +119,7 @@ em com por para é são foi era está estão muito seu sua nosso quando se como"
 }
 NEVER_STARTS: dict[str, frozenset[str]] = {
     "en": frozenset("""of is are was were than which whose to 's s has have had does did
-been being isn't aren't wasn't weren't doesn't didn't hasn't haven't or nor""".split()),
+been being isn't aren't wasn't weren't doesn't didn't hasn't haven't or nor and""".split()),
     "de": frozenset("ist sind war waren von zu als".split()),
     "es": frozenset("es son de del que".split()),
     "fr": frozenset("est sont de du que".split()),
@@ -134,6 +135,14 @@ remember today however therefore basically here let's""".split()),
     "fr": frozenset("alors donc bon maintenant ensuite premièrement enfin".split()),
     "pt": frozenset("então bem agora primeiro segundo terceiro finalmente".split()),
 }
+# A subject pronoun after a word that may end a sentence usually starts a new clause.
+SUBJECT_PRONOUNS: dict[str, frozenset[str]] = {
+    "en": frozenset("i we you they he she".split()),
+    "de": frozenset("ich wir sie er man".split()),
+    "es": frozenset("yo nosotros ellos ella".split()),
+    "fr": frozenset("je nous vous ils elle on".split()),
+    "pt": frozenset("eu nós eles ela você".split()),
+}
 CLAUSE_STARTS: dict[str, frozenset[str]] = {
     "en": frozenset("""the this that these those it we you i they he she there each every
 in when if what why how many most some one a an his her our their its my your""".split()),
@@ -146,6 +155,12 @@ in when if what why how many most some one a an his her our their its my your"""
 SPOKEN_QUESTION = re.compile(
     r"^(?:why|what|how|when|where|which|who)(?:'s|’s)?\s+(?:(?:do|does|did|is|are|was|were|"
     r"can|could|would|should|will|happens|happened|makes|made)\b)", re.I)
+# A sentence that opens by pointing back ("That formula lets us ...", "It is ...") needs
+# the one before it: read alone, as a note's item, it is cut from its context.
+POINTS_BACK = re.compile(
+    r"^(?:that|this|these|those|it|they|he|she|its|their|such|das|dies|diese|dieser|es|"
+    r"eso|esto|esta|este|cela|ce|cette|ces|isso|isto|essa|esse)\b(?!\s+(?:is|are|was|were)"
+    r"\s+(?:called|known|named)\b)", re.I)
 LEADING_DISCOURSE = re.compile(
     r"^(?:(?:okay|ok|alright|all right|so|and so|now|well|right|also|und|na ja|bueno|pues|"
     r"entonces|alors|bon|donc|então|bem)[,.]?\s+)+", re.I)

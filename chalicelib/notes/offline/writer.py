@@ -120,8 +120,9 @@ def _heading(inside: Sequence[Sentence], phrases: Sequence[str], used: set[str],
     lecture writes it; else the minute it starts at."""
     text = " " + " ".join(" ".join(s.words) for s in inside) + " "
     for phrase in phrases:
-        if phrase not in used and f" {phrase} " in text:
-            used.add(phrase)
+        singular = " ".join(word.removesuffix("s") for word in phrase.split())
+        if singular not in used and f" {phrase} " in text:
+            used.add(singular)  # "Cells" after "Cell" would say nothing new
             pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, phrase.split()))
                                  + r"(?!\w)", re.I)
             for sentence in inside:  # the phrase as the lecture writes it
