@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.notes.offline.sentence_split import MIN_WORDS, Sentence
 from chalicelib.notes.offline.words import (
     BLANK,
+    GENERIC,
     NUMBER_WORDS,
     QUESTION_OPENERS,
     RHETORICAL,
     WHAT_IS,
     fold,
+    stopwords,
     word_count,
 )
 
@@ -55,9 +57,12 @@ def choose_questions(reading: Reading, wanted: int, concepts: list[tuple[str, Se
         questions.append(_question(what_is.format(term), "recall", sentence.text, sentence))
     # A short lecture has few sentences: one may give a blank for each of its terms.
     shown = sorted(key_points + summary, key=lambda s: s.size)
-    while len(questions) < wanted and any(blanks.add(sentence) for sentence in shown
-                                          if len(questions) < wanted):
-        pass
+    shown += [s for s in reading.items if s not in shown and not s.noise and not s.question
+              and s.size >= MIN_WORDS]
+    for any_key_word in (False, True):
+        while len(questions) < wanted and any(blanks.add(sentence, any_key_word)
+                                              for sentence in shown if len(questions) < wanted):
+            pass
     return questions
 
 
@@ -112,14 +117,22 @@ class _Blanks:
         self.hideable += [t for t, _ in concepts] + [
             p for number, p in enumerate(phrases) if len(p.split()) == 1 and len(p) >= 5
             and (p in topic or number < TOP_SINGLE_WORDS) and not NUMBER_WORDS & {p}]
+        # What a short lecture's last questions may hide: a long content word (terms run
+        # long: "logarithm", "equilibrium", "phospholipid"), the longest first.
+        stop = stopwords(reading.language) | GENERIC
+        self.words = sorted({w for s in reading.items if not s.noise for w in s.words
+                             if len(w) >= LONG_WORD and w not in stop and w.isalpha()},
+                            key=lambda w: (-len(w), w))
         self.hidden: set[str] = set()
         self.form = BLANK.get(reading.language, BLANK["en"])
         self.questions = questions
 
-    def add(self, sentence: Sentence) -> bool:
+    def add(self, sentence: Sentence, any_key_word: bool = False) -> bool:
         """The sentence's question, if one of the phrases not yet hidden is in it, else
-        a number it states (a year, a quantity: what a student is asked to recall)."""
-        blanked = _blank(sentence, [p for p in self.hideable if p.casefold() not in self.hidden])
+        a number it states (a year, a quantity: what a student is asked to recall); with
+        `any_key_word`, else a word of the lecture's key phrases."""
+        hideable = self.hideable + (self.words if any_key_word else [])
+        blanked = _blank(sentence, [p for p in hideable if p.casefold() not in self.hidden])
         if not blanked:
             number = _STATED_NUMBER.search(sentence.text)
             if not number or number.group(0).casefold() in self.hidden:
@@ -133,6 +146,7 @@ class _Blanks:
 
 
 TOP_SINGLE_WORDS = 12
+LONG_WORD = 8
 # A number of at least two digits, as written ("1347", "6.022", "36"), not inside a word.
 _STATED_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*\d(?![\w])")
 

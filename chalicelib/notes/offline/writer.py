@@ -17,7 +17,7 @@ from chalicelib.notes.drafts import validate_draft
 from chalicelib.notes.offline.chooser import Reading, read
 from chalicelib.notes.offline.questions import choose_questions, wanted_questions
 from chalicelib.notes.offline.sentence_split import Sentence
-from chalicelib.notes.offline.words import fold, word_count
+from chalicelib.notes.offline.words import GENERIC, fold, stopwords, word_count
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.notes.drafts import Options
@@ -88,7 +88,8 @@ def _sections(reading: Reading, spent: int) -> tuple[list[dict[str, Any]], dict[
         share = max(1, min(12 if reading.detailed else 4, round(remaining * len(inside)
                                                               / total_sentences)))
         bullets = chooser.pick(inside, share)
-        heading = title or _heading(inside, reading.phrases, headings_used, start)
+        heading = title or _heading(inside, reading.phrases, headings_used, start,
+                                    stopwords(reading.language) | GENERIC)
         sections.append({"title": heading, "line": line,
                          "bullets": [{"text": s.text, "quote": s.quote, "line": s.line,
                                       "relevance": chooser.relevance[s.index]}
@@ -115,7 +116,7 @@ def _windows(transcript: Transcript, items: Sequence[Sentence]
 
 
 def _heading(inside: Sequence[Sentence], phrases: Sequence[str], used: set[str],
-             start: float) -> str:
+             start: float, stop: frozenset[str]) -> str:
     """A window's heading: the first key phrase it says that no heading has taken, as the
     lecture writes it; else the minute it starts at."""
     text = " " + " ".join(" ".join(s.words) for s in inside) + " "
@@ -131,6 +132,16 @@ def _heading(inside: Sequence[Sentence], phrases: Sequence[str], used: set[str],
                     said = match.group(0)
                     return said[:1].upper() + said[1:]
             return phrase[:1].upper() + phrase[1:]
+    # No key phrase left: the window's most said content word not yet a heading.
+    counts: dict[str, int] = {}
+    for sentence in inside:
+        for word in sentence.words:
+            if len(word) >= 5 and word not in stop and word.removesuffix("s") not in used:
+                counts[word] = counts.get(word, 0) + 1
+    if counts:
+        word = max(counts, key=lambda w: (counts[w], len(w)))
+        used.add(word.removesuffix("s"))
+        return word[:1].upper() + word[1:]
     return f"From minute {int(start) // 60}"
 
 
