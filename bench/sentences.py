@@ -24,6 +24,7 @@ verbatim quote, so the same measure runs on any version of the splitter.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -171,6 +172,47 @@ def _occurrences(tokens: list[str], words: list[str]) -> list[int]:
             if token == first and tokens[at:at + len(words)] == words]
 
 
+def real_pair(auto_vtt: Path, manual_srt: Path) -> tuple[Any, set[int]]:
+    """(a real automatic-caption track as a transcript, the positions after which the same
+    video's human captions end a sentence), the human words aligned to the automatic ones
+    (difflib); an end whose word the two tracks do not share is left out."""
+    import difflib
+
+    from chalicelib.youtube.captions import parse_srt, parse_vtt
+    from chalicelib.youtube.transcript_model import Segment, Transcript
+
+    cues = parse_vtt(auto_vtt.read_text(encoding="utf-8"))
+    segments = [Segment(c["text"], c["start"], c["duration"]) for c in cues]
+    auto_words = [_spoken(t) for s in segments for t in s.text.split()]
+    manual_tokens = [t for c in parse_srt(manual_srt.read_text(encoding="utf-8"))
+                     for t in c["text"].split()]
+    manual_words = [_spoken(t) for t in manual_tokens]
+    matcher = difflib.SequenceMatcher(None, manual_words, auto_words, autojunk=False)
+    to_auto = {a + k: b + k for a, b, size in matcher.get_matching_blocks()
+               for k in range(size)}
+    ends = {to_auto[n] + 1 for n, token in enumerate(manual_tokens)
+            if _END_RE.search(token) and n in to_auto}
+    ends.discard(len(auto_words))
+    transcript = Transcript(video_id="realPair000", title="", channel="",
+                            duration_seconds=int(segments[-1].start + segments[-1].duration),
+                            language="en", is_generated=True, segments=segments, chapters=[])
+    return transcript, ends
+
+
+def real_rows(directory: Path) -> list[tuple[str, dict[str, int]]]:
+    """Real recorded pairs (NAME_auto.vtt with NAME_manual.srt) from a directory outside the
+    repository: their caption text belongs to the videos' creators, so it is not shipped;
+    `BENCH_REAL_CAPTIONS=dir python -m bench.sentences` measures them."""
+    rows = []
+    for auto_vtt in sorted(directory.glob("*_auto.vtt")):
+        manual = auto_vtt.with_name(auto_vtt.name.replace("_auto.vtt", "_manual.srt"))
+        if manual.exists():
+            version = real_pair(auto_vtt, manual)
+            rows.append((f"real {auto_vtt.name.removesuffix('_auto.vtt')[-24:]}",
+                         measure(*version) | note_items(*version)))
+    return rows
+
+
 def run() -> list[tuple[str, dict[str, int]]]:
     rows = []
     for path in sorted(LECTURES.glob("*.json")):
@@ -182,7 +224,8 @@ def run() -> list[tuple[str, dict[str, int]]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         version = (cue_version if data.get("is_generated") else auto_version)(data)
         rows.append((f"sample {path.stem}", measure(*version) | note_items(*version)))
-    return rows
+    real = os.environ.get("BENCH_REAL_CAPTIONS")
+    return rows + (real_rows(Path(real)) if real else [])
 
 
 def _ratio(part: int, whole: int) -> str:

@@ -231,16 +231,23 @@ class _SpokenCues:
     subjects: frozenset[str]
     sounds: frozenset[str]
     pause: float
+    silence: list[float]  # after each caption
     aligned: bool  # the captions' breaks fall where sentences end
 
 
 def _spoken_cues(transcript: Transcript) -> _SpokenCues:
     language = (transcript.language or "en").split("-")[0].lower()
-    gaps = sorted(max(0.0, b.start - a.start - a.duration)
-                  for a, b in itertools.pairwise(transcript.segments))
-    # A pause is a gap longer than the captions' usual one (some tracks leave a small
-    # gap after every segment).
-    pause = max(PAUSE_SECONDS, 2 * gaps[len(gaps) // 2]) if gaps else PAUSE_SECONDS
+    segments = transcript.segments
+    # The silence after a caption: the time to the next one beyond what its words take at
+    # the lecture's usual pace. Automatic captions leave no gap between cues: a pause
+    # shows as a cue that lasts longer than its words.
+    paces = sorted(s.duration / len(s.text.split()) for s in segments if s.text.split())
+    pace = paces[len(paces) // 2] if paces else 0.0
+    silence = [max(0.0, b.start - a.start - pace * len(a.text.split()))
+               for a, b in itertools.pairwise(segments)] + [0.0]
+    usual = sorted(silence[:-1])
+    # A pause is a silence longer than the captions' usual one.
+    pause = max(PAUSE_SECONDS, 2 * usual[len(usual) // 2]) if usual else PAUSE_SECONDS
     empty: frozenset[str] = frozenset()
     never_ends = NEVER_ENDS.get(language, empty)
     never_starts = NEVER_STARTS.get(language, empty)
@@ -255,7 +262,7 @@ def _spoken_cues(transcript: Transcript) -> _SpokenCues:
     return _SpokenCues(never_ends, never_starts,
                        SPOKEN_OPENERS.get(language, empty) | CLAUSE_OPENERS,
                        CLAUSE_STARTS.get(language, empty), SUBJECT_PRONOUNS.get(language, empty),
-                       sounds_of(language), pause,
+                       sounds_of(language), pause, silence,
                        aligned)
 
 
@@ -292,7 +299,6 @@ def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
     break, a clause opener), never after a word that cannot end a sentence or before one
     that cannot start it; at HARD_MAX_WORDS wherever it is. Linear: a run is cut at
     most once per MIN_SPOKEN_WORDS of its tokens."""
-    segments = transcript.segments
     cues = _spoken_cues(transcript)
     groups: list[list[tuple[str, int]]] = [[]]
     candidates: list[tuple[float, int]] = []  # (score, where in the current group)
@@ -306,8 +312,7 @@ def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
         word = _plain(token)
         if current:
             previous, previous_number = _plain(current[-1][0]), current[-1][1]
-            gap = segments[number].start - (segments[previous_number].start
-                                             + segments[previous_number].duration)
+            gap = cues.silence[previous_number]
             score = _boundary_score(cues, previous, word, run, number != previous_number, gap)
             if score >= SPLIT_SCORE or run >= HARD_MAX_WORDS:
                 groups.append([])
