@@ -158,9 +158,9 @@ SPOKEN_QUESTION = re.compile(
 # A sentence that opens by pointing back ("That formula lets us ...", "It is ...") needs
 # the one before it: read alone, as a note's item, it is cut from its context.
 POINTS_BACK = re.compile(
-    r"^(?:that|this|these|those|it|they|he|she|its|their|such|das|dies|diese|dieser|es|"
-    r"eso|esto|esta|este|cela|ce|cette|ces|isso|isto|essa|esse)\b(?!\s+(?:is|are|was|were)"
-    r"\s+(?:called|known|named)\b)", re.I)
+    r"^(?:that|this|these|those|such|dies|diese|dieser|dieses|eso|esto|esta|este|cela|cette|"
+    r"ces|isso|isto|essa|esse)\b(?!\s+(?:is|are|was|were)\s+(?:called|known|named)\b)",
+    re.I)
 LEADING_DISCOURSE = re.compile(
     r"^(?:(?:okay|ok|alright|all right|so|and so|now|well|right|also|und|na ja|bueno|pues|"
     r"entonces|alors|bon|donc|então|bem)[,.]?\s+)+", re.I)
@@ -217,18 +217,20 @@ DEFINITIONS: dict[str, list[re.Pattern[str]]] = {
     "es": [re.compile(p, re.I) for p in (
         r"\b(?:se llama|se le llama|llamamos|se conoce como|(?:es|son) conocid[oa]s? como|"
         r"se denomina|lo que llamamos) (?:el |la |los |las )?" + _TERM,
-        r"^(?:el |la |los |las )?" + _TERM + r" (?:es|son|significa) "
+        r"^(?:el |la |los |las |un |una )?" + _TERM + r" (?:es|son|significa) "
         r"(?:un|una|el|la|lo|cuando|donde|simplemente)\b",
     )],
     "fr": [re.compile(p, re.I) for p in (
         r"\b(?:on appelle (?:ça|cela|ceci)?|qu'on appelle|s'appelle|(?:est|sont) appelée?s?|"
         r"(?:est|sont) connue?s? sous le nom de|on définit) (?:le |la |les |l')?" + _TERM,
-        r"^(?:le |la |les |l')?" + _TERM + r" (?:est|sont|signifie) (?:un|une|le|la|ce)\b",
+        r"^(?:le |la |les |l'|un |une )?" + _TERM + r" (?:est|sont|signifie) "
+        r"(?:un|une|le|la|ce)\b",
     )],
     "pt": [re.compile(p, re.I) for p in (
         r"\b(?:(?:é|são|foi) chamad[oa]s?(?: de)?|chamamos (?:isso )?de|se chama|"
         r"(?:é|são) conhecid[oa]s? como|define-se) (?:o |a |os |as )?" + _TERM,
-        r"^(?:o |a |os |as )?" + _TERM + r" (?:é|são|significa) (?:um|uma|o|a|quando)\b",
+        r"^(?:o |a |os |as |um |uma )?" + _TERM + r" (?:é|são|significa) "
+        r"(?:um|uma|o|a|quando|onde)\b",
     )],
 }
 WHAT_IS = {"en": "What is meant by “{}”?", "de": "Was versteht man unter „{}“?",

@@ -16,14 +16,22 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.notes.drafts import validate_draft
 from chalicelib.notes.offline.chooser import Reading, read
 from chalicelib.notes.offline.questions import choose_questions, wanted_questions
-from chalicelib.notes.offline.sentence_split import Sentence
-from chalicelib.notes.offline.words import GENERIC, fold, stopwords, word_count
+from chalicelib.notes.offline.sentence_split import MIN_WORDS, Sentence
+from chalicelib.notes.offline.words import (
+    GENERIC,
+    POINTS_BACK,
+    fold,
+    stopwords,
+    word_count,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.notes.drafts import Options
     from chalicelib.youtube.transcript_model import Transcript
 
 Concepts = list[tuple[str, Sentence]]  # (term, the sentence that defines it)
+SUMMARY_WORDS = (8, 35)
+SENTENCES_PER_KEY_POINT = 5
 
 
 def draft(transcript: Transcript, options: Options) -> dict[str, Any]:
@@ -31,9 +39,12 @@ def draft(transcript: Transcript, options: Options) -> dict[str, Any]:
     reading = read(transcript, options)
     chooser, items, minutes = reading.chooser, reading.items, reading.minutes
     concepts, terms_seen = _concepts(reading)
-    summary = chooser.pick(items, max(2, min(6, 2 + int(minutes // 12))))
+    summary = chooser.pick([s for s in items if _sums_up(s)] or items,
+                           max(2, min(6, 2 + int(minutes // 12))))
+    # As many key points as the lecture states things, not as it has minutes.
+    stated = sum(1 for s in items if not s.noise and not s.question and s.size >= MIN_WORDS)
     key_points = chooser.pick(items, max(3, min(10 if reading.detailed else 6,
-                                                int(3 + minutes / 6))))
+                                                round(stated / SENTENCES_PER_KEY_POINT))))
     wanted = wanted_questions(minutes) if options.include_questions else 0
     questions = choose_questions(reading, wanted, concepts, summary, key_points, terms_seen)
     spent = sum(s.size + len(term.split()) for term, s in concepts)
@@ -50,6 +61,15 @@ def draft(transcript: Transcript, options: Options) -> dict[str, Any]:
         if section["title"] in chapter_starts:
             section["hint"] = float(chapter_starts[section["title"]])
     return validated
+
+
+def _sums_up(sentence: Sentence) -> bool:
+    """A sentence fit for the summary: written as one (not a line of code said aloud,
+    "def __init__, self, name."), of a readable length, standing on its own."""
+    first = sentence.text.lstrip("\"'“¿¡(")[:1]
+    return (first.isupper() or first.isdigit()) and SUMMARY_WORDS[0] <= sentence.size \
+        <= SUMMARY_WORDS[1] and not POINTS_BACK.match(sentence.text) \
+        and not sentence.text.rstrip().endswith("?")
 
 
 def _concepts(reading: Reading) -> tuple[Concepts, set[str]]:
