@@ -138,7 +138,7 @@ def items_of(draft: dict) -> list[tuple[str, dict, str]]:
 _TERMINAL = (".", "?", "!", "…")
 
 
-def reads_as_sentence(text: str) -> bool:
+def reads_as_sentence(text: str, language: str = "en") -> bool:
     """What a reader sees as a whole sentence: at least four words, a capital (or a
     digit) first, a full stop, question or exclamation mark last, and no last word that
     cannot end a sentence ("... do not break the second law" cut at "the")."""
@@ -147,11 +147,14 @@ def reads_as_sentence(text: str) -> bool:
     if len(said) < 4:
         return False
     first = stripped.lstrip("¿¡(\"'")[:1]
-    if not (first.isupper() or first.isdigit()):
+    if not (first.isupper() or first.isdigit() or first == "_"):  # "__init__ is ..."
         return False
     if not stripped.rstrip(")\"'”»").endswith(_TERMINAL):
         return False
-    return said[-1] not in _NEVER_LAST
+    last = stripped.rstrip(".?!…)\"'”»").split()[-1]
+    if len(last) == 1 and last.isupper():
+        return True  # a letter named: "with a capital A."
+    return said[-1] not in _NEVER_LAST.get(language.split("-")[0], frozenset())
 
 
 class Sentences:
@@ -199,8 +202,14 @@ class Sentences:
 _DROPPED_OPENERS = frozenset("""okay ok alright so now well right also and um uh und also y
 entonces et alors donc e então""".split())
 # Words no sentence ends on: articles, conjunctions, possessives ("... do not break the").
-_NEVER_LAST = frozenset("""a an the and or but nor of because if than whose very my your our
-their its der die das und oder el la los las y o le les et ou""".split())
+_NEVER_LAST = {
+    "en": frozenset("""a an the and or but nor of because if than whose very my your our
+their its""".split()),
+    "de": frozenset("der die das den dem des ein eine und oder weil dass".split()),
+    "es": frozenset("el la los las un una y o pero porque que de".split()),
+    "fr": frozenset("le la les un une et ou mais que de".split()),
+    "pt": frozenset("o os as um uma e ou mas porque que de".split()),
+}
 
 
 def empty_headings(content: str) -> int:
@@ -259,10 +268,15 @@ def measure(draft: dict, content: str, data: dict, transcript: Any) -> dict:
              if kind == "question" and "_____" in item.get("question", "") else (text, item)
              for kind, item, text in items_of(draft) if item.get("verified") is not False]
 
+    language = transcript.language or "en"
+
     def whole(text: str, item: dict | None) -> bool:
-        if not reads_as_sentence(text):
+        if not reads_as_sentence(text, language):
             return False
-        found = said.whole(item.get("quote", "") if item else text)
+        found = said.whole(text)
+        quote = (item or {}).get("quote", "")
+        if found is None and len(words(quote)) >= len(words(text)) - 2:
+            found = said.whole(quote)  # the text is its quote, tidied (fillers dropped)
         return found is not False
 
     whole_items = sum(1 for text, item in shown if whole(text, item))
@@ -619,8 +633,9 @@ def report(offline_result: dict, claude_result: dict | None) -> list[str]:
     if claude_result is not None:
         lines += ["", "Claude path (real SDK, testkit.fake_anthropic):", ""]
         lines += table(claude_result["lectures"], False)
-        lines += ["", "The fake answers mechanically (a line's first words as the item, its "
-                  "first eight words as the quote), so its key facts, whole sentences and "
+        lines += ["", "The fake answers mechanically (a whole line, one sentence, as the "
+                  "item, its first eight words as the quote), so its key facts, whole "
+                  "sentences and "
                   "questions say nothing of Claude's writing; the verified and timestamp "
                   "columns and the cases below test the service's side of the contract.", ""]
         for name, value in claude_result["scenarios"].items():

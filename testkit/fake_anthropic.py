@@ -52,7 +52,13 @@ def _quote(text: str, words: int = 8) -> str:
 
 
 def _item(start: int, number: int | None, text: str) -> dict:
-    return {"text": text[:60], "timestamp": start, "line": number, "quote": _quote(text)}
+    """An item that says its whole line (one sentence of the lecture), written as a
+    sentence, resting on the line's first eight words."""
+    said = " ".join(text.split())[:400].rstrip(" ,;:")
+    said = said[:1].upper() + said[1:]
+    if not said.endswith((".", "?", "!")):
+        said += "."
+    return {"text": said, "timestamp": start, "line": number, "quote": _quote(text)}
 
 
 def sent_lines(request: dict) -> list[tuple[int, int | None, str]]:

@@ -147,6 +147,7 @@ class _Blanks:
 
 TOP_SINGLE_WORDS = 12
 LONG_WORD = 8
+WHOLE_SENTENCE_BLANK_WORDS = 30  # a longer sentence is cut to the clause around its blank
 # A number of at least two digits, as written ("1347", "6.022", "36"), not inside a word.
 _STATED_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*\d(?![\w])")
 
@@ -166,7 +167,7 @@ def _clause(text: str, enough: int = 8) -> str:
     """The comma-delimited clause holding the blank (with neighbours until it has
     `enough` words): a question needs the context of the blank, not the whole sentence."""
     parts = re.split(r"(?<=,)\s+", text)
-    if len(parts) == 1 or word_count(text) <= 18:
+    if len(parts) == 1 or word_count(text) <= WHOLE_SENTENCE_BLANK_WORDS:
         return text
     at = next(i for i, part in enumerate(parts) if "_____" in part)
     low = high = at

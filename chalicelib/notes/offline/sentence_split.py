@@ -102,7 +102,13 @@ def _ends_sentence(token: str, following: str | None) -> bool:
     if following is None:
         return True
     first = following.lstrip("\"'“(¿¡")[:1]
-    return first.isupper() or first.isdigit() or following[:1] in "\"“¿¡("
+    if first.isupper() or first.isdigit() or following[:1] in "\"“¿¡(":
+        return True
+    # A lower-case word after a full stop still starts a sentence when the stop ends a
+    # word, not an initial or a number ("... second column. i hat stays put", "def
+    # __init__" said as code): abbreviations are excluded above.
+    word = token.rstrip(".?!…\"'”)")
+    return len(word) >= 3 and not any(c.isdigit() for c in word) and "." not in word
 
 
 def _tidy(text: str, auto: bool, language: str = "en") -> str:
