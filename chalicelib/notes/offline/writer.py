@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.notes.drafts import validate_draft
 from chalicelib.notes.offline.chooser import Reading, read
 from chalicelib.notes.offline.questions import choose_questions, wanted_questions
-from chalicelib.notes.offline.sentence_split import MIN_WORDS, Sentence
+from chalicelib.notes.offline.sentence_split import MIN_WORDS, Sentence, shown_as_spoken
 from chalicelib.notes.offline.words import (
     GENERIC,
     POINTS_BACK,
@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Concepts = list[tuple[str, Sentence]]  # (term, the sentence that defines it)
 SUMMARY_WORDS = (8, 35)
+# "For review: the inventions ...", "Remember membrane structure ...": a list of topics to
+# revise, not what the lecture says about them.
+RECAP = re.compile(r"^(?:for review|review|remember|next (?:time|week|lecture)|"
+                   r"in the next|zur wiederholung|merkt euch|para repasar|recuerden)\b", re.I)
 SENTENCES_PER_KEY_POINT = 5
 
 
@@ -39,7 +43,8 @@ def draft(transcript: Transcript, options: Options) -> dict[str, Any]:
     reading = read(transcript, options)
     chooser, items, minutes = reading.chooser, reading.items, reading.minutes
     concepts, terms_seen = _concepts(reading)
-    summary = chooser.pick([s for s in items if _sums_up(s)] or items,
+    auto = shown_as_spoken(transcript)
+    summary = chooser.pick([s for s in items if _sums_up(s, auto)] or items,
                            max(2, min(6, 2 + int(minutes // 12))))
     # As many key points as the lecture states things, not as it has minutes.
     stated = sum(1 for s in items if not s.noise and not s.question and s.size >= MIN_WORDS)
@@ -63,13 +68,15 @@ def draft(transcript: Transcript, options: Options) -> dict[str, Any]:
     return validated
 
 
-def _sums_up(sentence: Sentence) -> bool:
+def _sums_up(sentence: Sentence, auto: bool) -> bool:
     """A sentence fit for the summary: written as one (not a line of code said aloud,
     "def __init__, self, name."), of a readable length, standing on its own."""
     first = sentence.text.lstrip("\"'“¿¡(")[:1]
-    return (first.isupper() or first.isdigit()) and SUMMARY_WORDS[0] <= sentence.size \
+    said = sentence.quote.lstrip("\"'“¿¡(")[:1]  # human captions: as the captions wrote it
+    return (first.isupper() or first.isdigit()) and not (said.islower() and not auto) \
+        and SUMMARY_WORDS[0] <= sentence.size \
         <= SUMMARY_WORDS[1] and not POINTS_BACK.match(sentence.text) \
-        and not sentence.text.rstrip().endswith("?")
+        and not sentence.text.rstrip().endswith("?") and not RECAP.match(sentence.text)
 
 
 def _concepts(reading: Reading) -> tuple[Concepts, set[str]]:
