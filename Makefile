@@ -19,14 +19,24 @@ STAMP := $(VENV)/.installed-3.13
 # with its own interpreter) uses that Python as it is: no venv is built or touched.
 DEPS := $(if $(filter $(VENV)/bin/python,$(PY)),$(STAMP))
 
+# pip, quietly: where pip's settings name package indexes that lack a package, pip warns
+# once a package ("WARNING: Location '...' is ignored: it is neither a file nor a
+# directory", about 120 lines on a fresh install). Those lines are dropped; every other
+# warning and error is shown, and pip's exit status is kept. The machine's pip
+# configuration is left as it is.
+PIP_NOISE := ^WARNING: Location '.*' is ignored: it is neither a file nor a directory
+pip_install = echo "$(1) -m pip install --quiet $(2)"; log=$$(mktemp); \
+	$(1) -m pip install --quiet $(2) >"$$log" 2>&1; status=$$?; \
+	grep -v "$(PIP_NOISE)" "$$log"; rm -f "$$log"; exit $$status
+
 .PHONY: run seed test lint bench clean deploy package model credits logs rollback smoke web web-if-possible
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(NEED_PYTHON)
 	$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null \
 		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@$(call pip_install,$(PY),--upgrade pip)
+	@$(call pip_install,$(PY),-r requirements-dev.txt)
 	touch $(STAMP)
 
 # The web client (web/, docs/DESIGN.md section 11): `npm ci` when the lockfile changes,
@@ -50,16 +60,13 @@ web: $(WEB_BUILT)
 
 # Builds the client when npm is here; otherwise one line, and the rest goes on.
 web-if-possible:
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web; \
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory -s web; \
 	else echo "web client not built: install Node.js 20+ and npm to get it on http://127.0.0.1:$(WEB_PORT)"; fi
 
-# The stack in the foreground, the web client's static server beside it (stopped with it).
+# The stack in the foreground, serving the web client on WEB_PORT once it is built (its
+# origin always allowed; a taken WEB_PORT stops it with one line, like the API's port).
 run: $(DEPS) web-if-possible
-	@if [ -f web/dist/index.html ]; then \
-	  $(PY) web/serve.py --port $(WEB_PORT) --outputs "$${LOCAL_STATE_DIR:-.local}/outputs.json" & \
-	  web_pid=$$!; trap 'kill $$web_pid 2>/dev/null' EXIT INT TERM; \
-	fi; \
-	$(PY) -m infra.local.stack
+	@$(PY) -m infra.local.stack --web-port $(WEB_PORT) $$([ -f web/dist/index.html ] && echo --web)
 
 seed: $(DEPS)
 	$(PY) -m infra.local.seed
@@ -130,8 +137,8 @@ MODEL_STAMP := $(MODEL_VENV)/.installed
 $(MODEL_STAMP): requirements-model.txt
 	$(NEED_PYTHON)
 	test -x $(MODEL_VENV)/bin/python || $(PYTHON) -m venv $(MODEL_VENV)
-	$(MODEL_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MODEL_VENV)/bin/python -m pip install --quiet -r requirements-model.txt
+	@$(call pip_install,$(MODEL_VENV)/bin/python,--upgrade pip)
+	@$(call pip_install,$(MODEL_VENV)/bin/python,-r requirements-model.txt)
 	touch $(MODEL_STAMP)
 
 model: $(MODEL_STAMP)

@@ -7,13 +7,18 @@
   /credits?checkout=success and the rest itself);
 - hashed assets are cached for a year, index.html and config.json never;
 - a Content-Security-Policy that allows scripts and styles from this origin only,
-  requests to the API origin, and frames from YouTube's privacy-enhanced player.
+  requests to the API origin, and frames from YouTube's privacy-enhanced player;
+- a port that is taken is one line and exit 1, not a traceback.
+
+`make run` serves the client through the local stack (infra/local/stack.py --web), which
+uses make_server below; run alone:
 
     python web/serve.py [--port 3000] [--api-url URL | --outputs .local/outputs.json]
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import mimetypes
 import sys
@@ -129,7 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS)
     args = parser.parse_args(argv)
     settings = Settings(args.dist, args.api_url, args.outputs)
-    server = make_server(args.host, args.port, settings)
+    try:
+        server = make_server(args.host, args.port, settings)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"web/serve.py: port {args.port} on {args.host} is taken: stop what holds it, "
+                  "or choose another port with --port <port> (WEB_PORT=<port> make run)",
+                  file=sys.stderr, flush=True)
+        else:
+            print(f"web/serve.py: cannot listen on {args.host}:{args.port}: "
+                  f"{exc.strerror or exc}", file=sys.stderr, flush=True)
+        return 1
     api = settings.fixed_api_url or f"the ApiUrl of {settings.outputs}, else {DEFAULT_API_URL}"
     print(f"Study Buddy web client on http://{args.host}:{server.server_port} (API: {api})",
           flush=True)

@@ -11,11 +11,16 @@
   up (a second `make run` that fails leaves the running stack's file alone), one
   ready line, and a clean stop on Ctrl-C or SIGTERM;
 - the payments sandbox's secret (.local/sandbox-secret), so that without Stripe keys a
-  purchase runs offline (chalicelib/payments/sandbox.py).
+  purchase runs offline (chalicelib/payments/sandbox.py);
+- with --web (`make run` passes it once web/dist is built), the web client's static
+  server (web/serve.py) on WEB_PORT, stopped with the rest.
 
 Settings (flags win; docs in README.md "Ports and settings"): LOCAL_API_PORT (8000),
-LOCAL_AWS_PORT (4566), LOCAL_STATE_DIR (.local), LOCAL_HOST (127.0.0.1), LOG_LEVEL
-(INFO; DEBUG lists every resource provisioned). A taken port is one line and exit 1.
+LOCAL_AWS_PORT (4566), WEB_PORT (3000), LOCAL_STATE_DIR (.local), LOCAL_HOST
+(127.0.0.1), LOG_LEVEL (INFO; DEBUG lists every resource provisioned). A taken port
+(the web client's too, with --web) is one line and exit 1, before anything starts.
+The web client's own origins (http://localhost:WEB_PORT, http://127.0.0.1:WEB_PORT) are
+always allowed (ALLOWED_ORIGINS gains them), whatever WEB_PORT is.
 
 The API server runs in this process, as `chalice local` does, so that chalice's
 local authorizer can be made tolerant of malformed tokens (infra/local/chalice_local.py).
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import logging
 import os
@@ -50,8 +56,9 @@ from infra.template import app_environment
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOCAL_DEFAULTS = {
     "SIGNUP_CREDITS": "3",
-    "ALLOWED_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
 }
+DEFAULT_WEB_PORT = 3000
+WEB_DIST = PROJECT_DIR / "web" / "dist"
 SAVE_INTERVAL_SECONDS = 5.0
 POLL_WAIT_SECONDS = 1
 
@@ -68,15 +75,49 @@ def scheduled_event(rule: str) -> dict:
             "detail": {}}
 
 
+def web_origins(host: str, web_port: int) -> list[str]:
+    """The origins a browser gives the web client served on this port: both loopback
+    names, and the listening address itself when it is another one."""
+    origins = [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
+    if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::", ""):
+        origins.append(f"http://{f'[{host}]' if ':' in host else host}:{web_port}")
+    return origins
+
+
+def allowed_origins(configured: str | None, host: str, web_port: int) -> str:
+    """ALLOWED_ORIGINS for the local stage: what was configured, plus the web client's
+    own origins (docs/DESIGN.md section 11: always allowed, whatever WEB_PORT is)."""
+    origins = [o.strip().rstrip("/") for o in (configured or "").split(",") if o.strip()]
+    for origin in web_origins(host, web_port):
+        if origin not in origins:
+            origins.append(origin)
+    return ",".join(origins)
+
+
+def load_web_server() -> Any:
+    """web/serve.py, the web client's static server (a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("study_buddy_web_serve",
+                                                  PROJECT_DIR / "web" / "serve.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class LocalStack:
     def __init__(self, *, host: str, api_port: int, aws_port: int, state_dir: Path,
-                 workers: int, cleanup_interval: float) -> None:
+                 workers: int, cleanup_interval: float, web_port: int = DEFAULT_WEB_PORT,
+                 web_dist: Path | None = None) -> None:
         self.host, self.api_port, self.aws_port = host, api_port, aws_port
         self.state_dir, self.workers, self.cleanup_interval = state_dir, workers, cleanup_interval
+        # web_dist: serve the built client from there on web_port (None: not served, but
+        # its origins are allowed all the same, for a client served some other way).
+        self.web_port, self.web_dist = web_port, web_dist
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self.emulator: Emulator | None = None
         self.server: Any = None
+        self.web_server: Any = None
         self.wrote_outputs = False
 
     @property
@@ -87,10 +128,16 @@ class LocalStack:
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
 
+    @property
+    def web_url(self) -> str | None:
+        return f"http://{self.host}:{self.web_port}" if self.web_dist is not None else None
+
     def check_ports(self) -> None:
-        """Both ports free, before anything starts (and before any file is written)."""
-        for port, setting, _flag in ((self.api_port, "LOCAL_API_PORT", "--port"),
-                                     (self.aws_port, "LOCAL_AWS_PORT", "--aws-port")):
+        """Every port free, before anything starts (and before any file is written)."""
+        ports = [(self.api_port, "LOCAL_API_PORT"), (self.aws_port, "LOCAL_AWS_PORT")]
+        if self.web_dist is not None:
+            ports.append((self.web_port, "WEB_PORT"))
+        for port, setting in ports:
             if port and not port_free(self.host, port):
                 raise PortTaken(
                     f"make run: port {port} on {self.host} is taken (another `make run`?): "
@@ -108,10 +155,13 @@ class LocalStack:
         log.info("provisioned the resources of infra/template.yaml (LOG_LEVEL=DEBUG lists them)")
         for key, value in LOCAL_DEFAULTS.items():
             os.environ.setdefault(key, value)
+        os.environ["ALLOWED_ORIGINS"] = allowed_origins(
+            os.environ.get("ALLOWED_ORIGINS"), self.host, self.web_port)
         os.environ.update(app_environment(outputs))
         os.environ["LOCAL_API_URL"] = self.api_url
         os.environ.setdefault("PAYMENTS_SANDBOX_SECRET", self.sandbox_secret())
         self._start_api()
+        self._start_web()
         import app
 
         sqs = __import__("chalicelib.core.aws", fromlist=["client"]).client("sqs")
@@ -153,6 +203,15 @@ class LocalStack:
         # The inner server: LocalDevServer.serve_forever prints a second "Serving on".
         self._spawn("api", self.server.server.serve_forever)
 
+    def _start_web(self) -> None:
+        """The web client's static server, its /config.json naming this stack's API."""
+        if self.web_dist is None:
+            return
+        serve = load_web_server()
+        settings = serve.Settings(self.web_dist, self.api_url, self.state_dir / "outputs.json")
+        self.web_server = serve.make_server(self.host, self.web_port, settings)
+        self._spawn("web", self.web_server.serve_forever)
+
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
@@ -182,6 +241,9 @@ class LocalStack:
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.web_server is not None:
+            self.web_server.shutdown()
+            self.web_server.server_close()
         if self.server is not None:
             self.server.shutdown()
             self.server.server.server_close()
@@ -231,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_API_PORT", 8000)))
     parser.add_argument("--aws-port", type=int,
                         default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
+    parser.add_argument("--web-port", type=int,
+                        default=int(os.environ.get("WEB_PORT") or DEFAULT_WEB_PORT),
+                        help="the web client's port: its origins are allowed (CORS)")
+    parser.add_argument("--web", action="store_true",
+                        help="serve the built web client (web/dist) on --web-port")
+    parser.add_argument("--web-dist", type=Path, default=WEB_DIST, help=argparse.SUPPRESS)
     parser.add_argument("--state-dir", type=Path,
                         default=Path(os.environ.get("LOCAL_STATE_DIR", PROJECT_DIR / ".local")))
     parser.add_argument("--workers", type=int, default=2)
@@ -243,9 +311,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, log_level()))
 
     started = time.monotonic()
+    web_dist = args.web_dist if args.web else None
+    if web_dist is not None and not (web_dist / "index.html").is_file():
+        print(f"web client not served: {web_dist / 'index.html'} is missing (make web)",
+              file=sys.stderr, flush=True)
+        web_dist = None
     stack = LocalStack(host=args.host, api_port=args.port, aws_port=args.aws_port,
                        state_dir=args.state_dir, workers=args.workers,
-                       cleanup_interval=args.cleanup_interval)
+                       cleanup_interval=args.cleanup_interval, web_port=args.web_port,
+                       web_dist=web_dist)
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -264,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Study Buddy local stack ready in {time.monotonic() - started:.1f}s"
           f"{' (state restored)' if info['restored'] else ''}: "
+          f"{f'web client {stack.web_url}  ' if stack.web_url else ''}"
           f"API {stack.api_url}  AWS emulator {stack.emulator.url if stack.emulator else ''}  "
           f"outputs {args.state_dir / 'outputs.json'}  (Ctrl-C stops)", flush=True)
     while not stopping.wait(0.5):

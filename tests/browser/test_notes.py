@@ -227,7 +227,9 @@ def test_preferences_are_saved(page, site) -> None:
     profile = site.call(user, "GET", "/user").json()
     assert profile["name"] == "Marie"
     assert profile["preferences"] == {"language": "de", "note_style": "concise",
-                                      "include_questions": False, "default_subject": "Chemistry"}
+                                      "include_questions": False, "default_subject": "Chemistry",
+                                      "desired_retention": 0.9, "new_cards_per_day": 20,
+                                      "reviews_per_day": 200, "timezone": "UTC"}
     page.reload()
     assert page.get_by_label("Language of the notes").input_value() == "de"
     assert page.get_by_label("Default subject (optional)").input_value() == "Chemistry"

@@ -8,7 +8,7 @@ import { NotePage } from "./pages/NoteView";
 import { SettingsPage } from "./pages/Settings";
 import { SubmitPage } from "./pages/Submit";
 import { VideoPage } from "./pages/VideoProgress";
-import { Link, match, useLocation } from "./router";
+import { Link, match, useLocation, useTitle } from "./router";
 import type { Session } from "./session";
 import { plural } from "./util";
 
@@ -103,12 +103,7 @@ export function App({ api }: { api: Api }) {
   else if (path === "/library") page = <LibraryPage category={search.get("category") ?? ""} />;
   else if (path === "/credits") page = <CreditsPage checkout={search.get("checkout")} />;
   else if (path === "/settings") page = <SettingsPage />;
-  else page = (
-    <>
-      <h1 tabIndex={-1}>Page not found</h1>
-      <p><Link to="/">Go to the start page</Link></p>
-    </>
-  );
+  else page = <NotFound />;
 
   const nav: [string, string][] = [["/", "Submit"], ["/library", "Library"], ["/credits", "Credits"], ["/settings", "Export & settings"]];
   const current = (to: string) => (to === "/" ? path === "/" || path.startsWith("/videos/") : path.startsWith(to) || (to === "/library" && path.startsWith("/notes/")));
@@ -144,6 +139,16 @@ export function App({ api }: { api: Api }) {
   );
 }
 
+function NotFound() {
+  useTitle("Page not found");
+  return (
+    <>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p><Link to="/">Go to the start page</Link></p>
+    </>
+  );
+}
+
 /** After a 401: sign in again over the page, which keeps everything typed. */
 function SessionDialog({ email }: { email: string }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -154,7 +159,7 @@ function SessionDialog({ email }: { email: string }) {
   }, []);
   return (
     <dialog ref={ref} className="session-dialog" aria-label="Sign in again" onCancel={(e) => e.preventDefault()}>
-      <AuthScreen initialEmail={email} notice="Your session has ended. Sign in again to carry on; what you typed is kept." />
+      <AuthScreen initialEmail={email} inDialog notice="Your session has ended. Sign in again to carry on; what you typed is kept." />
     </dialog>
   );
 }

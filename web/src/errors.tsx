@@ -2,22 +2,26 @@
 import { ApiError } from "./api";
 import { Link } from "./router";
 
-export function ErrorMessage({ error }: { error: unknown }) {
+// signIn: the error answers a sign-in form (sign in, confirm, reset), where a 401 is the
+// server's own words ("Incorrect email or password"), not an ended session.
+export function ErrorMessage({ error, signIn = false }: { error: unknown; signIn?: boolean }) {
   if (!error) return null;
   return (
     <div className="error" role="alert">
-      {explain(error)}
+      {explain(error, signIn)}
     </div>
   );
 }
 
-export function explain(error: unknown) {
+export function explain(error: unknown, signIn = false) {
   if (!(error instanceof ApiError)) return <>Something went wrong: {String((error as Error)?.message ?? error)}</>;
   const videoId = typeof error.body.video_id === "string" ? error.body.video_id : null;
   switch (error.status) {
     case 0:
       return <>{error.message}</>;
     case 401:
+      // Only a session that has ended asks to sign in again; a refused sign-in says why.
+      if (signIn && error.code !== "SignedOut" && error.message) return <>{error.message}</>;
       return <>Please sign in again to carry on.</>;
     case 402:
       return (

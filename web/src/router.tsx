@@ -1,7 +1,18 @@
 // A small History API router: real paths (/notes/ID), so Stripe's return URL
 // (/credits?checkout=success) lands on the right page; serve.py answers every
-// unknown path with index.html.
+// unknown path with index.html. Each page names itself in the tab (useTitle).
 import { AnchorHTMLAttributes, MouseEvent, useEffect, useState } from "react";
+
+export const SITE_NAME = "YouTube Study Buddy";
+
+/** The document's title for the page on show: "Page · YouTube Study Buddy" (WCAG 2.4.2).
+ *  null leaves it as it is (a sign-in dialog over a page keeps the page's title). */
+export function useTitle(title: string | null): void {
+  useEffect(() => {
+    if (title === null) return;
+    document.title = title ? `${title} · ${SITE_NAME}` : SITE_NAME;
+  }, [title]);
+}
 
 const EVENT = "studybuddy:navigate";
 

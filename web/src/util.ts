@@ -45,33 +45,98 @@ export interface CaptionCheck {
   durationSeconds: number;
 }
 
-const TIMING = /^\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})/;
+// The server's rules for an uploaded caption file (chalicelib/youtube/captions.py,
+// strict mode), mirrored so a broken file is refused here, with the line it fails on,
+// before anything is sent. A cue starts at a timing line (_TIMING_LINE_RE); it must be
+// whole, minutes and seconds below 60 (_STRICT_TIMING_RE), and not end before it
+// starts. A cue's text runs to the first empty line; every other line that is not blank
+// must be a cue number (SRT) or id (WebVTT) followed by a timing line, or (WebVTT) a
+// NOTE, STYLE or REGION line. The header of a WebVTT file (up to its first blank line,
+// or its first line with "-->") is not checked. Cross-checked against the server's
+// parser on thousands of generated files: the same verdict and the same line.
+const TIMING = /^[^\S\n]*(?:(\d+):)?(\d{1,2}):(\d{2}[.,]\d{1,3})[^\S\n]+-->[^\S\n]+(?:(\d+):)?(\d{1,2}):(\d{2}[.,]\d{1,3})/;
+const STRICT_TIMING = /^\s*((?:\d+:)?[0-5]?\d:[0-5]\d[.,]\d{1,3})\s+-->\s+((?:\d+:)?[0-5]?\d:[0-5]\d[.,]\d{1,3})(?:\s+\S.*)?\s*$/;
+const VTT_BLOCKS = new Set(["NOTE", "STYLE", "REGION"]);
+const EXAMPLE = { WebVTT: "00:00:01.000 --> 00:00:04.000", SRT: "00:00:01,000 --> 00:00:04,000" };
 
-function toSeconds(stamp: string): number {
-  const parts = stamp.replace(",", ".").split(":").map(Number);
-  return parts.reduce((total, part) => total * 60 + part, 0);
+function toSeconds(hours: string | undefined, minutes: string, seconds: string): number {
+  return (Number(hours ?? 0) * 60 + Number(minutes)) * 60 + Number(seconds.replace(",", "."));
 }
 
-/** A quick look at a caption file before upload; the API validates it fully. */
+function shown(line: string): string {
+  const text = line.trim();
+  return `“${text.length > 80 ? `${text.slice(0, 80)}…` : text}”`;
+}
+
+/** A caption file checked as the API will check it: its cues and length, or what is wrong
+ *  (naming the line, as the API does). */
 export function checkCaptions(text: string): CaptionCheck | string {
-  const body = text.replace(/^\uFEFF/, "");
-  const isVtt = /^WEBVTT(?:[ \t].*)?(?:\r?\n|$)/.test(body);
-  const lines = body.split(/\r?\n/);
-  let cues = 0;
-  let end = 0;
-  lines.forEach((line) => {
-    const timing = TIMING.exec(line);
-    if (timing) {
-      cues++;
-      end = Math.max(end, toSeconds(timing[2]));
-    }
-  });
-  if (!cues) {
+  const body = text.replace(/^\uFEFF+/, "").replace(/\r\n?/g, "\n");
+  const isVtt = body.startsWith("WEBVTT");
+  const format = isVtt ? "WebVTT" : "SRT";
+  const lines = body.split("\n");
+  if (!lines.some((line) => TIMING.test(line))) {
     return isVtt
       ? "This WebVTT file has no cues (lines like 00:00:01.000 --> 00:00:04.000)."
       : "This is not a WebVTT or SRT caption file: it has no timing lines like 00:00:01,000 --> 00:00:04,000.";
   }
-  return { format: isVtt ? "WebVTT" : "SRT", cues, durationSeconds: Math.ceil(end) };
+  const refuse = (index: number, problem: string) => `Line ${index + 1} of this ${format} file: ${problem}. Fix it and choose the file again.`;
+  let first = 0;
+  if (isVtt) { // the header block
+    first = 1;
+    while (first < lines.length && lines[first].trim() !== "" && !lines[first].includes("-->")) first++;
+  }
+  let cues = 0;
+  let withText = 0;
+  let end = 0;
+  let inCue = false;
+  let cueHasText = false;
+  for (let index = first; index < lines.length; index++) {
+    const line = lines[index];
+    const timing = TIMING.exec(line);
+    if (timing) {
+      if (!STRICT_TIMING.test(line)) return refuse(index, `the cue timing ${shown(line)} cannot be read; write it as ${EXAMPLE[format]}`);
+      const cueStart = toSeconds(timing[1], timing[2], timing[3]);
+      const cueEnd = toSeconds(timing[4], timing[5], timing[6]);
+      if (cueEnd < cueStart) return refuse(index, "the cue ends before it starts");
+      if (cueHasText) withText++;
+      cues++;
+      end = Math.max(end, cueEnd);
+      inCue = true;
+      cueHasText = false;
+      continue;
+    }
+    if (line === "") { // only an empty line ends a cue (a line of spaces is part of it)
+      inCue = false;
+      continue;
+    }
+    if (inCue) {
+      cueHasText ||= line.trim() !== "";
+      continue;
+    }
+    if (line.trim() === "") continue;
+    if (isVtt && VTT_BLOCKS.has(line.split(" ")[0]) && !line.includes("-->")) continue;
+    if (line.includes("-->")) return refuse(index, `the cue timing ${shown(line)} cannot be read; write it as ${EXAMPLE[format]}`);
+    if (!(lines[index + 1] ?? "").includes("-->")) return refuse(index, `a cue timing like ${EXAMPLE[format]} was expected, not ${shown(line)}`);
+    if (!isVtt && !/^\d+$/.test(line.trim())) return refuse(index, `a cue number was expected, not ${shown(line)}`);
+  }
+  if (cueHasText) withText++;
+  if (!withText) return "This caption file has no cues with text.";
+  return { format, cues, durationSeconds: Math.ceil(end) };
+}
+
+// A sentence for the next page to show once (a cancelled video says its refund on Submit).
+let flash: string | null = null;
+
+export function setFlash(text: string | null): void {
+  flash = text;
+}
+
+/** The sentence left for this page, if any; clear: forget it (it is shown once). */
+export function readFlash(clear: boolean): string | null {
+  const text = flash;
+  if (clear) flash = null;
+  return text;
 }
 
 /** Credits for a video of this length: one per started hour (docs/DESIGN.md section 8). */
@@ -95,6 +160,15 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "";
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A date and its time apart ("Jun 5, 2025", "3:04 PM"), for a narrow column to break
+ *  between them and nowhere else. */
+export function formatDateParts(iso: string | null | undefined): [string, string] {
+  if (!iso) return ["", ""];
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return [iso, ""];
+  return [date.toLocaleDateString(undefined, { dateStyle: "medium" }), date.toLocaleTimeString(undefined, { timeStyle: "short" })];
 }
 
 export function formatMoney(amount: number, currency: string): string {

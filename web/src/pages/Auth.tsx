@@ -1,14 +1,37 @@
 // Sign up, confirm, sign in, forgot and reset password (public API routes).
-import { FormEvent, useState } from "react";
-import { ApiError, TokenAnswer } from "../api";
+import { FormEvent, useEffect, useState } from "react";
+import { Api, ApiError, TokenAnswer } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
+import { useTitle } from "../router";
 
 type View = "signin" | "signup" | "confirm" | "forgot" | "reset";
 
 const PASSWORD_HINT = "At least 8 characters with an upper-case letter, a lower-case letter, a number and a symbol.";
+const RESET_SENT = "If an account uses that email, a reset code is on its way. Enter it below.";
+// The local stack (GET /health says stage "local") has no mail server, and its stand-in
+// for Cognito accepts any code: say so, instead of promising an email.
+const LOCAL_NO_EMAIL = "This is the local stack: no email is sent.";
+const LOCAL_RESET = `${LOCAL_NO_EMAIL} Enter any code (for example 123456) and your new password below.`;
 
-export function AuthScreen({ initialEmail = "", notice = "" }: { initialEmail?: string; notice?: string }) {
+/** Whether the API is the local stack's (one GET /health per page load). */
+let localStage: Promise<boolean> | null = null;
+function isLocalStage(api: Api): Promise<boolean> {
+  localStage ??= api.request<{ stage?: string }>("GET", "/health", { auth: false })
+    .then((health) => health.stage === "local")
+    .catch(() => {
+      localStage = null; // asked again next time
+      return false;
+    });
+  return localStage;
+}
+
+export function AuthScreen({ initialEmail = "", notice = "", inDialog = false }: {
+  initialEmail?: string;
+  notice?: string;
+  /** Over a page (the session ended): the page keeps its title. */
+  inDialog?: boolean;
+}) {
   const { api } = useApp();
   const [view, setView] = useState<View>("signin");
   const [email, setEmail] = useState(initialEmail);
@@ -18,6 +41,16 @@ export function AuthScreen({ initialEmail = "", notice = "" }: { initialEmail?: 
   const [message, setMessage] = useState(notice);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [local, setLocal] = useState(false);
+
+  useEffect(() => {
+    if (view !== "forgot" && view !== "reset") return;
+    let stopped = false;
+    void isLocalStage(api).then((answer) => !stopped && setLocal(answer));
+    return () => {
+      stopped = true;
+    };
+  }, [api, view]);
 
   const go = (next: View, text = "") => {
     setView(next);
@@ -61,7 +94,7 @@ export function AuthScreen({ initialEmail = "", notice = "" }: { initialEmail?: 
 
   const forgot = run(async () => {
     await api.request("POST", "/auth/forgot-password", { body: { email }, auth: false });
-    go("reset", "If an account uses that email, a reset code is on its way. Enter it below.");
+    go("reset", (await isLocalStage(api)) ? LOCAL_RESET : RESET_SENT);
   });
 
   const reset = run(async () => {
@@ -106,12 +139,13 @@ export function AuthScreen({ initialEmail = "", notice = "" }: { initialEmail?: 
     forgot: "Forgot your password?",
     reset: "Choose a new password",
   };
+  useTitle(inDialog ? null : titles[view]);
 
   return (
     <section className="auth card" aria-labelledby="auth-title">
       <h1 id="auth-title" tabIndex={-1}>{titles[view]}</h1>
       {message ? <p className="notice" role="status">{message}</p> : null}
-      <ErrorMessage error={error} />
+      <ErrorMessage error={error} signIn />
       {view === "signin" && (
         <form onSubmit={signIn} aria-labelledby="auth-title">
           {emailField}
@@ -150,6 +184,7 @@ export function AuthScreen({ initialEmail = "", notice = "" }: { initialEmail?: 
       )}
       {view === "forgot" && (
         <form onSubmit={forgot} aria-labelledby="auth-title">
+          {local ? <p className="hint" data-testid="local-reset">{LOCAL_NO_EMAIL} Ask for a code, then enter any code with your new password.</p> : null}
           {emailField}
           <button type="submit" disabled={busy}>Send a reset code</button>
           <p className="alt">
@@ -160,6 +195,7 @@ export function AuthScreen({ initialEmail = "", notice = "" }: { initialEmail?: 
       )}
       {view === "reset" && (
         <form onSubmit={reset} aria-labelledby="auth-title">
+          {local && !message ? <p className="hint" data-testid="local-reset">{LOCAL_RESET}</p> : null}
           {emailField}
           {codeField}
           {passwordField("New password", "new-password")}

@@ -5,8 +5,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Package, Transaction } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
-import { navigate } from "../router";
-import { TRANSACTION_WORDS, formatDate, formatMoney, plural } from "../util";
+import { navigate, useTitle } from "../router";
+import { TRANSACTION_WORDS, formatDateParts, formatMoney, plural } from "../util";
 
 const PENDING_KEY = "studybuddy.checkout";
 const WAIT_LIMIT_MS = 120_000;
@@ -39,6 +39,7 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
   const [busy, setBusy] = useState("");
   const [notice, setNotice] = useState("");
   const outcome = useRef(checkout);
+  useTitle("Credits");
 
   const loadHistory = useCallback(async (from: string | null) => {
     const page = await api.request<{ transactions: Transaction[]; last_key: string | null }>("GET", "/credits/history", {
@@ -159,7 +160,7 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
       <section aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         <div className="table-wrap">
-          <table>
+          <table className="history">
             <caption className="sr-only">Credit movements, newest first, with the balance after each</caption>
             <thead>
               <tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Credits</th><th scope="col">Balance</th></tr>
@@ -167,7 +168,12 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
             <tbody>
               {history.map((t) => (
                 <tr key={t.transaction_id}>
-                  <td>{formatDate(t.created_at)}</td>
+                  <td className="when">
+                    {/* Date and time each kept whole: at most two lines in a narrow column. */}
+                    <time dateTime={t.created_at}>
+                      <span>{formatDateParts(t.created_at)[0]}</span> <span>{formatDateParts(t.created_at)[1]}</span>
+                    </time>
+                  </td>
                   <td>{TRANSACTION_WORDS[t.type] ?? t.type}{describe(t) ? <small> · {describe(t)}</small> : null}</td>
                   <td className={t.amount < 0 ? "minus" : "plus"}>{t.amount > 0 ? `+${t.amount}` : t.amount}</td>
                   <td>{t.balance_after}</td>

@@ -5,7 +5,7 @@ import type { NoteSummary } from "../api";
 import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
-import { Link, navigate } from "../router";
+import { Link, navigate, useTitle } from "../router";
 import { formatDate, plural } from "../util";
 
 const PAGE_SIZE = 20;
@@ -26,6 +26,7 @@ export function LibraryPage({ category }: { category: string }) {
   const [deleting, setDeleting] = useState<NoteSummary | null>(null);
   const [status, setStatus] = useState("");
   const [everything, setEverything] = useState<NoteSummary[] | null>(null);
+  useTitle(category ? `Your library: ${category}` : "Your library");
 
   const load = useCallback(async (from: string | null) => {
     setLoading(true);
@@ -65,6 +66,8 @@ export function LibraryPage({ category }: { category: string }) {
       setNotes((before) => before.filter((item) => item.note_id !== note.note_id));
       setEverything((before) => before && before.filter((item) => item.note_id !== note.note_id));
       setStatus(`Deleted “${note.title}”.`);
+      // Its row (and the button that asked) is gone: the page's heading takes the focus.
+      document.querySelector<HTMLElement>("main h1")?.focus();
       invalidateNotes();
       loadCategories();
       void refreshCredits();

@@ -6,11 +6,44 @@ import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { applyMathStyles, hasFormulas, linkKey, loadMath, mathLoaded, renderNote, splitFrontMatter } from "../markdown";
-import { Link, navigate } from "../router";
+import { Link, navigate, useTitle } from "../router";
 import { formatDate, startDownload } from "../util";
 
 const PLAYER_ORIGIN = "https://www.youtube-nocookie.com";
 const PLAYER_ID = "study-buddy-player"; // as YouTube's own iframe API names its widget channel
+// The embed answers the "listening" handshake within a moment of loading (YouTube's own
+// iframe API asks every 250 ms, as this page does). No answer this long after the frame
+// loaded (offline, Chromium loads an error page into it at once), or at all this long
+// after opening: the player cannot load.
+const ANSWER_WITHIN_MS = 4000;
+const GIVE_UP_MS = 10_000;
+const ASK_EVERY_MS = 250;
+
+/** A timestamp or [[link]] inside a question's <summary> is a link inside a control
+ *  (axe: nested-interactive): it moves to the end of the answer ("In the lecture: 2:13"),
+ *  and the summary keeps its words as plain text. */
+function linksOutOfSummaries(html: string): string {
+  if (!html.includes("<summary")) return html;
+  const template = document.createElement("template"); // inert: nothing loads or runs
+  template.innerHTML = html;
+  for (const summary of template.content.querySelectorAll("summary")) {
+    const links = [...summary.querySelectorAll("a")];
+    if (!links.length || !summary.parentElement) continue;
+    const where = document.createElement("p");
+    where.className = "callout-links";
+    where.append(links.some((link) => link.classList.contains("timestamp")) ? "In the lecture: " : "See: ");
+    links.forEach((link, i) => {
+      const label = document.createElement("span");
+      label.className = `${link.className} link-label`.trim();
+      label.textContent = link.textContent;
+      link.replaceWith(label);
+      if (i) where.append(", ");
+      where.append(link);
+    });
+    summary.parentElement.append(where);
+  }
+  return template.innerHTML;
+}
 
 function resolver(notes: NoteSummary[], related: Note["related"]) {
   const byTitle = new Map<string, string>();
@@ -32,6 +65,7 @@ export function NotePage({ noteId }: { noteId: string }) {
   // "loading" until the embed answers (YouTube's iframe API posts events back);
   // offline it never does, and timestamps keep opening YouTube instead.
   const [playerState, setPlayerState] = useState<"loading" | "ready" | "unavailable">("loading");
+  const [frameLoaded, setFrameLoaded] = useState(0); // when the frame last loaded (0: not yet)
   const [confirming, setConfirming] = useState(false);
   const [announce, setAnnounce] = useState("");
   const frame = useRef<HTMLIFrameElement>(null);
@@ -55,17 +89,34 @@ export function NotePage({ noteId }: { noteId: string }) {
 
   useEffect(() => {
     if (!player) return;
-    setPlayerState("loading");
+    setFrameLoaded(0);
+    // Offline for sure: say so at once, without a frame that shows the browser's error page.
+    setPlayerState(navigator.onLine === false ? "unavailable" : "loading");
     const onMessage = (event: MessageEvent) => {
       if (event.origin === PLAYER_ORIGIN && event.source === frame.current?.contentWindow) setPlayerState("ready");
     };
     window.addEventListener("message", onMessage);
-    const giveUp = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")), 10_000);
+    const giveUp = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")), GIVE_UP_MS);
     return () => {
       window.removeEventListener("message", onMessage);
       window.clearTimeout(giveUp);
     };
   }, [player]);
+
+  // Once the frame has loaded: ask the embed to report its state until it answers.
+  useEffect(() => {
+    if (!player || !frameLoaded || playerState !== "loading") return;
+    const ask = () => frame.current?.contentWindow?.postMessage(
+      JSON.stringify({ event: "listening", id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
+    ask();
+    const asking = window.setInterval(ask, ASK_EVERY_MS);
+    const silent = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")),
+      Math.max(0, frameLoaded + ANSWER_WITHIN_MS - Date.now()));
+    return () => {
+      window.clearInterval(asking);
+      window.clearTimeout(silent);
+    };
+  }, [player, frameLoaded, playerState]);
 
   const parsed = useMemo(() => {
     const split = splitFrontMatter(note?.content ?? "");
@@ -82,7 +133,7 @@ export function NotePage({ noteId }: { noteId: string }) {
     };
   }, [parsed.body, mathReady]);
   const html = useMemo(
-    () => (note?.content ? renderNote(parsed.body, { resolve: resolver(index, note.related) }) : ""),
+    () => (note?.content ? linksOutOfSummaries(renderNote(parsed.body, { resolve: resolver(index, note.related) })) : ""),
     // mathReady: rendered again, typeset, once KaTeX is loaded.
     [parsed.body, index, note, mathReady],
   );
@@ -92,6 +143,7 @@ export function NotePage({ noteId }: { noteId: string }) {
   }, [html]);
   const youtubeId = typeof parsed.meta.video_id === "string" ? parsed.meta.video_id : null;
   const verified = typeof parsed.meta.verified === "string" ? parsed.meta.verified : null;
+  useTitle(note?.title ?? (error ? "Note not available" : "Note"));
 
   const command = (func: string, args: unknown[] = []) => {
     frame.current?.contentWindow?.postMessage(
@@ -183,24 +235,28 @@ export function NotePage({ noteId }: { noteId: string }) {
             </p>
           </header>
           {player && youtubeId ? (
-            <div className="player">
-              <iframe
-                ref={frame}
-                title="YouTube player"
-                src={`${PLAYER_ORIGIN}/embed/${encodeURIComponent(youtubeId)}?enablejsapi=1&origin=${encodeURIComponent(location.origin)}`}
-                allow="autoplay; encrypted-media; picture-in-picture"
-                referrerPolicy="strict-origin-when-cross-origin"
-                onLoad={() => {
-                  // Ask the embed to report its state; its first answer means it can seek.
-                  frame.current?.contentWindow?.postMessage(JSON.stringify({ event: "listening", id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
-                }}
-              />
+            <div className={`player player-${playerState}`}>
+              {/* Shown once the embed answers: until then (and if it never does, offline)
+                  no half-loaded frame or browser error page is on show. */}
+              {playerState !== "unavailable" || navigator.onLine !== false ? (
+                // Kept (hidden) when it did not answer in time: a late answer still shows it.
+                <div className="frame" hidden={playerState === "unavailable"}>
+                  <iframe
+                    ref={frame}
+                    title="YouTube player"
+                    src={`${PLAYER_ORIGIN}/embed/${encodeURIComponent(youtubeId)}?enablejsapi=1&origin=${encodeURIComponent(location.origin)}`}
+                    allow="autoplay; encrypted-media; picture-in-picture"
+                    referrerPolicy="strict-origin-when-cross-origin"
+                    onLoad={() => setFrameLoaded(Date.now())}
+                  />
+                </div>
+              ) : null}
               <p className="hint" role="status" data-testid="player-state">
                 {playerState === "ready"
                   ? "Timestamps now play here."
                   : playerState === "loading"
                     ? "Loading the player… until it is ready, timestamps open the video on YouTube."
-                    : "The player could not load (are you offline?). Timestamps open the video on YouTube."}
+                    : "The player cannot load (are you offline?). Timestamps open the video on YouTube instead."}
               </p>
             </div>
           ) : null}

@@ -3,6 +3,7 @@ import { FormEvent, useEffect, useRef, useState } from "react";
 import type { ExportJob, FileLink, Preferences, Profile } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
+import { useTitle } from "../router";
 import { plural, startDownload } from "../util";
 
 const LANGUAGES: [string, string][] = [
@@ -31,6 +32,7 @@ export function SettingsPage() {
   const [exporting, setExporting] = useState("");
   const [building, setBuilding] = useState<ExportJob | null>(null);
   const mounted = useRef(true);
+  useTitle("Exports and preferences");
 
   useEffect(() => {
     mounted.current = true;

@@ -1,11 +1,11 @@
 // Paste a link (or upload captions), see the price, submit; recent submissions.
-import { ChangeEvent, FormEvent, useEffect, useMemo, useState } from "react";
+import { ChangeEvent, FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, Video } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
-import { Link, navigate } from "../router";
+import { Link, navigate, useTitle } from "../router";
 import { clearDraft, loadDraft, saveDraft } from "../session";
-import { CaptionCheck, MAX_CAPTION_BYTES, checkCaptions, formatDate, formatDuration, parseVideoId, plural, priceFor } from "../util";
+import { CaptionCheck, MAX_CAPTION_BYTES, checkCaptions, formatDate, formatDuration, parseVideoId, plural, priceFor, readFlash } from "../util";
 
 interface Draft {
   url: string;
@@ -21,6 +21,9 @@ interface Captions extends CaptionCheck {
 // file's name read as words, as the API reads a file name it is sent (chalicelib/api/
 // videos.py): no extension, language tag or yt-dlp "[video id]", "_" and "-" as spaces.
 const MAX_TITLE_LENGTH = 200;
+
+const LINK_MISSING = "Paste a YouTube link or video ID first: the notes are made from that video (also when you upload captions).";
+const LINK_REFUSED = "That is not a YouTube link we recognise. Paste a youtube.com/watch?v=…, youtu.be/…, /shorts/…, /embed/… or /live/… link, or the 11-character video ID.";
 
 function titleFromFileName(name: string): string {
   const match = /(?:\s*\[[A-Za-z0-9_-]{11}\])?(?:\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)?\.(?:vtt|srt)$/i.exec(name);
@@ -38,8 +41,16 @@ export function SubmitPage() {
   const [busy, setBusy] = useState(false);
   const [touched, setTouched] = useState(false);
   const [recent, setRecent] = useState<Video[] | null>(null);
+  // What a refused submit said (announced, and the field focused); a new one each time.
+  const [refusal, setRefusal] = useState<{ text: string; n: number } | null>(null);
+  // Said by the page we came from (a cancelled video: its refund).
+  const [flash] = useState(() => readFlash(false));
+  useEffect(() => void readFlash(true), []);
+  const urlField = useRef<HTMLInputElement>(null);
+  useTitle("Make study notes");
 
   const update = (change: Partial<Draft>) => {
+    if (change.url !== undefined) setRefusal(null);
     const next = { ...draft, ...change };
     setDraft(next);
     saveDraft("submit", next);
@@ -83,7 +94,13 @@ export function SubmitPage() {
   const submit = async (event: FormEvent | null, reprocess = false) => {
     event?.preventDefault();
     setTouched(true);
-    if (!videoId) return;
+    if (!videoId) {
+      // Nothing is sent: say what is missing, where it is missing.
+      const text = draft.url.trim() ? LINK_REFUSED : LINK_MISSING;
+      setRefusal((before) => ({ text, n: (before?.n ?? 0) + 1 }));
+      urlField.current?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -109,11 +126,15 @@ export function SubmitPage() {
   };
 
   const showLinkError = touched && draft.url.trim() !== "" && !videoId;
+  const showMissing = refusal !== null && draft.url.trim() === "";
   const price = knownDuration ? priceFor(knownDuration) : null;
 
   return (
     <>
       <h1 tabIndex={-1}>Make study notes from a lecture</h1>
+      {flash ? <p className="notice" role="status" data-testid="flash">{flash}</p> : null}
+      {/* A refused submit, announced (the field says it too, and has the focus). */}
+      {refusal ? <p key={refusal.n} className="sr-only" role="alert" data-testid="submit-refused">{refusal.text}</p> : null}
       <form className="card" onSubmit={submit} aria-label="Submit a video" noValidate>
         <p className="field">
           <label htmlFor="video-url">YouTube link or video ID</label>
@@ -125,16 +146,19 @@ export function SubmitPage() {
             spellCheck={false}
             placeholder="https://www.youtube.com/watch?v=…"
             required
-            aria-invalid={showLinkError}
+            ref={urlField}
+            aria-invalid={showLinkError || showMissing}
             aria-describedby="video-url-help"
             value={draft.url}
             onChange={(e) => update({ url: e.target.value })}
             onBlur={() => setTouched(true)}
           />
-          <small id="video-url-help" className={showLinkError ? "field-error" : undefined}>
+          <small id="video-url-help" className={showLinkError || showMissing ? "field-error" : undefined}>
             {showLinkError
-              ? "That is not a YouTube link we recognise. Paste a youtube.com/watch?v=…, youtu.be/…, /shorts/…, /embed/… or /live/… link, or the 11-character video ID."
-              : videoId
+              ? LINK_REFUSED
+              : showMissing
+                ? LINK_MISSING
+                : videoId
                 ? `Video ID ${videoId}`
                 : "Any YouTube link works: watch, youtu.be, shorts, embed, live, mobile or music links, or the bare ID."}
           </small>

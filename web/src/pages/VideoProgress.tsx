@@ -4,8 +4,8 @@ import { ApiError, Transaction, Video } from "../api";
 import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
-import { Link, navigate } from "../router";
-import { formatDuration, plural } from "../util";
+import { Link, navigate, useTitle } from "../router";
+import { formatDuration, plural, setFlash } from "../util";
 
 const FIRST_DELAY_MS = 800;
 const MAX_DELAY_MS = 8000;
@@ -18,6 +18,7 @@ export function VideoPage({ videoId }: { videoId: string }) {
   const [confirming, setConfirming] = useState(false);
   const settled = video?.status === "completed" || video?.status === "failed";
   const lastSeen = useRef("");
+  useTitle(video?.title ?? (video ? `Video ${video.youtube_video_id}` : "Video"));
 
   useEffect(() => {
     let stopped = false;
@@ -63,12 +64,32 @@ export function VideoPage({ videoId }: { videoId: string }) {
       .catch(() => setRefund(null));
   }, [api, video?.status, video?.video_id]);
 
+  const refundOf = async (): Promise<number | null> => {
+    try {
+      const page = await api.request<{ transactions: Transaction[] }>("GET", "/credits/history", { query: { limit: 50 } });
+      return page.transactions
+        .filter((t) => t.type === "refund" && t.metadata?.video_id === videoId)
+        .reduce((sum, t) => sum + t.amount, 0);
+    } catch {
+      return null;
+    }
+  };
+
   const remove = async () => {
     setConfirming(false);
+    const cancelling = video !== null && !settled;
     try {
       await api.request("DELETE", `/videos/${encodeURIComponent(videoId)}`);
       invalidateNotes();
       void refreshCredits();
+      if (cancelling) {
+        // The refund is in the ledger at once (the same transaction as the deletion).
+        const refunded = await refundOf();
+        const what = video?.title ? `“${video.title}”` : "The video";
+        setFlash(refunded
+          ? `${what} was cancelled: ${plural(refunded, "credit")} refunded to your balance.`
+          : `${what} was cancelled; the credits it was charged are refunded to your balance.`);
+      }
       navigate("/");
     } catch (caught) {
       setError(caught);
@@ -96,7 +117,8 @@ export function VideoPage({ videoId }: { videoId: string }) {
             {video.progress}%
           </progress>
           <p aria-live="polite" data-testid="status-message">
-            {video.progress}% · {video.status_message}
+            {/* A failure's message is said once, below. */}
+            {video.progress}% · {video.status === "failed" ? "Processing stopped." : video.status_message}
           </p>
           {video.status === "failed" ? (
             <div className="error" role="alert" data-testid="failure">
