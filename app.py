@@ -18,7 +18,7 @@ from chalicelib.http.threadsafe import ThreadSafeChalice
 # starts"). The TYPE_CHECKING block names the same modules for readers and IDEs.
 if TYPE_CHECKING:
     from chalicelib.accounts import tokens, users
-    from chalicelib.api import auth, credits, notes, profile, videos
+    from chalicelib.api import auth, credits, notes, profile, reviews, videos
     from chalicelib.core import config, db, guard, observability
     from chalicelib.http import cors, openapi, validation
     from chalicelib.payments import sandbox, webhook
@@ -32,6 +32,7 @@ else:  # one name per line, each the module the block above imports under that n
     credits = lazy("api.credits")
     notes = lazy("api.notes")
     profile = lazy("api.profile")
+    reviews = lazy("api.reviews")
     videos = lazy("api.videos")
     config = lazy("core.config")
     db = lazy("core.db")
@@ -218,6 +219,27 @@ def get_note(note_id: str) -> dict:
 @app.route("/notes/{note_id}/download", authorizer=authorizer)
 def download_note(note_id: str) -> dict:
     return notes.download(_user_id(), note_id)
+
+
+# --- reviews -------------------------------------------------------------------
+
+# Declared before /reviews/{card_id} (as /notes/export is): a literal path wins.
+@app.route("/reviews/due", authorizer=authorizer)
+def due_cards() -> dict:
+    user_id = _user_id()
+    return reviews.due(user_id, _request().query_params)
+
+
+@app.route("/reviews/stats", authorizer=authorizer)
+def review_stats() -> dict:
+    user_id = _user_id()
+    return reviews.stats(user_id, _request().query_params)
+
+
+@app.route("/reviews/{card_id}", methods=["POST"], authorizer=authorizer)
+def review_card(card_id: str) -> dict:
+    user_id = _user_id()
+    return reviews.review(user_id, card_id, _body())
 
 
 # --- credits -------------------------------------------------------------------

@@ -48,7 +48,16 @@ def main() -> int:
         env.setenv(key, value)
     stack = {**outputs, "endpoint": emulator.url}
 
-    from bench import captions, export, fallback, knowledge, notes, processing, upload_spend
+    from bench import (
+        captions,
+        export,
+        fallback,
+        knowledge,
+        notes,
+        processing,
+        reviews,
+        upload_spend,
+    )
 
     lines = ["# Benchmark report", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -59,6 +68,7 @@ def main() -> int:
     lines += upload_spend.report(upload_spend.run(stack, env))
     lines += captions.report(captions.run())
     lines += export.report(export.run(stack, env))
+    lines += reviews.report(reviews.run(stack, env))
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     lines += [""] + notes.report(notes.run_offline(), notes.run_claude())

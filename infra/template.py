@@ -32,6 +32,7 @@ OUTPUT_ENVIRONMENT = {
     "VideosTableName": "VIDEOS_TABLE",
     "NotesTableName": "NOTES_TABLE",
     "CreditTransactionsTableName": "TRANSACTIONS_TABLE",
+    "CardsTableName": "CARDS_TABLE",
     "NotesBucketName": "NOTES_BUCKET",
     "VideoQueueUrl": "VIDEO_QUEUE_URL",
     "UserPoolId": "USER_POOL_ID",

@@ -14,6 +14,11 @@ class Preferences(TypedDict, total=False):
     note_style: str  # "concise" | "detailed"
     include_questions: bool
     default_subject: str | None
+    # Reviews (docs/DESIGN.md section 12; checked by chalicelib.api.profile).
+    desired_retention: float  # 0.70-0.97
+    new_cards_per_day: int
+    reviews_per_day: int
+    timezone: str  # an IANA name: when the student's day starts
 
 
 class User(TypedDict):

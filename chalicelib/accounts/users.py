@@ -24,6 +24,12 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
     "note_style": "detailed",
     "include_questions": True,
     "default_subject": None,
+    # Reviews (docs/DESIGN.md section 12): FSRS's desired retention, the daily limits,
+    # and the time zone a day starts in (checked by chalicelib.api.profile).
+    "desired_retention": 0.9,
+    "new_cards_per_day": 20,
+    "reviews_per_day": 200,
+    "timezone": "UTC",
 }
 MAX_NAME_LENGTH = 100
 MAX_SUBJECT_LENGTH = 100

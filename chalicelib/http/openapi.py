@@ -30,6 +30,12 @@ def strict(properties: dict[str, Any], required: tuple[Any, ...] = ()) -> dict[s
     return obj(properties, required, additionalProperties=False)
 
 
+RETENTION = {"type": "number", "minimum": 0.7, "maximum": 0.97}
+NEW_PER_DAY = {"type": "integer", "minimum": 0, "maximum": 500}
+REVIEWS_PER_DAY = {"type": "integer", "minimum": 0, "maximum": 2000}
+TIMEZONE = {"type": "string", "maxLength": 64, "description": "An IANA time zone (when a "
+            "day starts), such as Europe/Berlin"}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": obj({"Code": STR, "Message": STR}, ("Code", "Message")),
     "Health": obj({"status": {"const": "ok"}, "stage": STR, "version": STR},
@@ -42,7 +48,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                        "expires_in": INT, "token_type": STR},
                       ("user_id", "email", "confirmation_required")),
     "Preferences": obj({"language": STR, "note_style": {"enum": ["concise", "detailed"]},
-                        "include_questions": BOOL, "default_subject": NULLABLE_STR}),
+                        "include_questions": BOOL, "default_subject": NULLABLE_STR,
+                        "desired_retention": RETENTION, "new_cards_per_day": NEW_PER_DAY,
+                        "reviews_per_day": REVIEWS_PER_DAY, "timezone": TIMEZONE}),
     "Profile": obj({"user_id": STR, "email": STR, "name": STR, "credits": INT,
                     "preferences": ref("Preferences"), "created_at": TIME,
                     "updated_at": TIME},
@@ -99,6 +107,30 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "TransactionList": obj({"transactions": {"type": "array", "items": ref("Transaction")},
                             "count": INT, "last_key": CURSOR},
                            ("transactions", "count", "last_key")),
+    # docs/DESIGN.md section 12: a card, scheduled by FSRS-6.
+    "Card": obj({
+        "card_id": STR, "note_id": STR, "note_title": STR, "course_id": STR, "subject": STR,
+        "kind": {"enum": ["question", "concept"]}, "front": STR, "back": STR, "quote": STR,
+        "url": {"type": "string", "description": "The video at the second the answer is "
+                "said"},
+        "state": {"enum": ["new", "learning", "review", "relearning"]}, "due": TIME,
+        "last_review": {"type": ["string", "null"], "format": "date-time"},
+        "reps": INT, "lapses": INT, "stability": {"type": ["number", "null"]},
+        "difficulty": {"type": ["number", "null"]},
+        "next_intervals": obj({rating: {"type": "integer", "minimum": 0} for rating in
+                               ("1", "2", "3", "4")}, ("1", "2", "3", "4"), description=(
+            "Seconds until the card would be due if rated so now (1 again, 2 hard, "
+            "3 good, 4 easy); non-decreasing")),
+    }, ("card_id", "note_id", "note_title", "kind", "front", "back", "quote", "url", "state",
+        "due", "reps", "lapses", "next_intervals")),
+    "DueCards": obj({"cards": {"type": "array", "items": ref("Card")}, "count": INT,
+                     "due_count": INT, "new_count": INT},
+                    ("cards", "count", "due_count", "new_count")),
+    "ReviewStats": obj({"due_today": INT, "new_today": INT, "reviewed_today": INT,
+                        "cards": INT, "retention_30d": {"type": ["number", "null"]},
+                        "streak_days": INT},
+                       ("due_today", "new_today", "reviewed_today", "cards", "retention_30d",
+                        "streak_days")),
     "Checkout": obj({"checkout_url": STR, "session_id": STR}, ("checkout_url", "session_id")),
     "Purchase": obj({"client_secret": STR, "payment_intent_id": STR, "amount": INT,
                      "credits": INT, "package": STR},
@@ -125,7 +157,10 @@ BODIES = {
                          "language": {"type": "string", "maxLength": 16},
                          "note_style": {"enum": ["concise", "detailed"]},
                          "include_questions": BOOL,
-                         "default_subject": {"type": ["string", "null"], "maxLength": 100}})}),
+                         "default_subject": {"type": ["string", "null"], "maxLength": 100},
+                         "desired_retention": RETENTION, "new_cards_per_day": NEW_PER_DAY,
+                         "reviews_per_day": REVIEWS_PER_DAY,
+                         "timezone": TIMEZONE})}),
     "/videos": {**strict({"url": {"type": "string", "maxLength": 2048,
                                   "description": "A YouTube link or an 11-character video id"},
                           "subject": {"type": "string", "maxLength": 100},
@@ -152,6 +187,14 @@ BODIES = {
     "/credits/purchase": strict({"package": {"enum": ["basic", "standard", "premium"]}},
                                 ("package",)),
     "/webhooks/stripe": {"type": "object", "description": "A Stripe event, signed"},
+    "/reviews/{card_id}": strict({
+        "rating": {"type": "integer", "minimum": 1, "maximum": 4,
+                   "description": "1 again, 2 hard, 3 good, 4 easy"},
+        "review_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$", "description":
+                      "Made by the client once per review; a retry sends the same one and "
+                      "counts once"},
+        "duration_ms": {"type": ["integer", "null"], "minimum": 0, "maximum": 86_400_000}},
+        ("rating", "review_id")),
 }
 LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                     "maximum": 100, "default": 20}}
@@ -163,6 +206,9 @@ def _path_param(name: str) -> dict[str, Any]:
             "schema": {"type": "string", "maxLength": 64}}
 
 
+SCOPE = [{"name": "subject", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+         {"name": "course_id", "in": "query", "schema": {
+             "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}]
 SANDBOX_SESSION = {"name": "session_id", "in": "path", "required": True,
                    "schema": {"type": "string", "maxLength": 4096}}
 # (method, path): (summary, success status, success schema, extra error codes, params)
@@ -206,6 +252,13 @@ OPERATIONS: dict[tuple[str, str], tuple[Any, ...]] = {
                                  "schema": {"type": "boolean"}}]),
     ("GET", "/notes/{note_id}/download"): ("A download link for the note's Markdown", 200,
                                            "Download", (404,), [_path_param("note_id")]),
+    ("GET", "/reviews/due"): ("Cards to review now: the most overdue first, then new cards "
+                              "up to the day's limit", 200, "DueCards", (), [LIMIT, *SCOPE]),
+    ("POST", "/reviews/{card_id}"): (
+        "Rate a card (FSRS-6); the same review_id again answers as that review left it",
+        200, "Card", (404, 409), [{"name": "card_id", "in": "path", "required": True,
+                                   "schema": {"type": "string", "maxLength": 96}}]),
+    ("GET", "/reviews/stats"): ("Your review statistics", 200, "ReviewStats", (), SCOPE),
     ("GET", "/credits"): ("Your balance and the credit packages", 200, "Credits", (), []),
     ("GET", "/credits/history"): ("Your credit ledger, newest first", 200, "TransactionList",
                                   (), [LIMIT, LAST_KEY]),
@@ -268,7 +321,8 @@ def _operation(method: str, path: str) -> dict[str, Any]:
         operation["security"] = [{"bearer": []}]
     if method in ("POST", "PUT"):
         operation["requestBody"] = {"required": path in ("/videos", "/credits/checkout",
-                                                         "/credits/purchase")
+                                                         "/credits/purchase",
+                                                         "/reviews/{card_id}")
                                     or path.startswith("/auth/") or path == "/webhooks/stripe",
                                     "content": {"application/json": {
                                         "schema": BODIES.get(path, {"type": "object"})}}}

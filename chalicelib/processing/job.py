@@ -5,7 +5,8 @@ transcript, charging for its duration, generating notes, categorizing, linking,
 saving. Every write to the video goes through chalicelib.videos.video_store,
 conditioned on this attempt, so a duplicate or late delivery never writes a
 second note or charge. The note id is the video id, so a redelivery after a
-crash rewrites the same note instead of adding one.
+crash rewrites the same note instead of adding one. Once the note is committed, its
+review cards are made (chalicelib.reviews: ids derived from the note and the item).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from chalicelib.knowledge.library import RelatedNote
 from chalicelib.ledger import charges, movements
 from chalicelib.notes import drafts, generators, markdown, note_store, wikilinks
 from chalicelib.processing import cost_bound, failure_memory
+from chalicelib.reviews import card_store
+from chalicelib.reviews import cards as review_cards
 from chalicelib.videos import lifecycle, video_store
 from chalicelib.videos.records import Video
 from chalicelib.youtube import cache_scope, transcript_cache, transcripts
@@ -74,6 +77,8 @@ def process(job: Job, retry_delay: int = 0) -> str:
     if record is None:
         return "dropped: no such video (deleted)"
     if record["status"] not in video_store.ACTIVE_STATUSES:
+        if record["status"] == "completed":
+            repair_cards(record)
         return f"dropped: already {record['status']}"
     claimed = lifecycle.claim(record)
     if claimed is None:
@@ -171,6 +176,9 @@ def _run(record: Video) -> str:
     _save(record, options, generated, filed, related, content, billing)
     _link_back(record["user_id"], {"note_id": record["video_id"], "title": filed.title},
                related)
+    make_cards(record["user_id"], record["video_id"], title=filed.title,
+               subject=filed.category, youtube_video_id=record["youtube_video_id"],
+               draft=generated.draft, include_questions=options.include_questions)
     return "completed"
 
 
@@ -277,6 +285,41 @@ def _content(record: Video, transcript: Transcript, options: drafts.Options,
     content, _ = wikilinks.link_mentions(content, filed.user_library.titles,
                                         own_title=filed.title)
     return content
+
+
+def make_cards(user_id: str, note_id: str, *, title: str, subject: str,
+               youtube_video_id: str, draft: dict[str, Any], include_questions: bool) -> None:
+    """The saved note's review cards (docs/DESIGN.md section 12): its verified concepts
+    and questions, ids derived from the note and the item, so syncing again makes no
+    second card. Made once the note is committed (a superseded attempt never gets
+    here). Should this fail, or the worker die first, the job raises (or its message
+    is not deleted) and its redelivery finds the video completed: repair_cards."""
+    wanted = review_cards.from_draft(
+        user_id=user_id, note_id=note_id, note_title=title, subject=subject,
+        youtube_video_id=youtube_video_id, draft=draft,
+        include_questions=include_questions, created_at=db.now_iso())
+    added, removed = card_store.sync_note(user_id, note_id, wanted)
+    log.info("note %s: %d cards (%d added, %d removed)", note_id, len(wanted), added,
+             removed)
+
+
+def repair_cards(record: Video) -> None:
+    """A completed video delivered again: its note's cards synced from the stored
+    draft (nothing changes when they are all there). Best effort: logged, not raised."""
+    note_id = record.get("note_id") or record["video_id"]
+    try:
+        note = note_store.owned_record(record["user_id"], note_id)
+        stored = note_store.read_draft(note)
+        if stored is None or not isinstance(stored.get("draft"), dict):
+            return
+        make_cards(record["user_id"], note_id, title=note["title"],
+                   subject=note["category"],
+                   youtube_video_id=str(stored.get("youtube_video_id")
+                                        or record["youtube_video_id"]),
+                   draft=stored["draft"],
+                   include_questions=bool(stored.get("include_questions", True)))
+    except Exception as exc:  # noqa: BLE001 - the note is saved; cards are made again later
+        log.warning("cards of video %s not repaired: %s", record["video_id"], exc)
 
 
 def _save(record: Video, options: drafts.Options, generated: drafts.Generated, filed: _Filed,

@@ -23,6 +23,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
+from chalicelib.reviews import card_store
 from chalicelib.videos import job_queue, lifecycle, video_store
 from chalicelib.videos.records import Video
 from chalicelib.youtube import cache_scope, links, uploads
@@ -135,8 +136,11 @@ def get_video(user_id: str, video_id: str) -> dict[str, Any]:
 
 
 def delete(user_id: str, video_id: str, reason: str = "deleted") -> None:
-    """Delete a video, its notes and files; refund it if it was still active."""
+    """Delete a video, its notes, their cards and files; refund it if it was still
+    active. The cards go first (a worker's note is named by its video), so a card is
+    never left behind by a note that is gone."""
     def remove_files(record: Video) -> None:
+        card_store.delete_note(user_id, video_id)
         note_store.delete_for_video(user_id, video_id)
         uploads.delete(user_id, video_id)
 

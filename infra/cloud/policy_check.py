@@ -43,7 +43,7 @@ def required_grants(outputs: Mapping[str, str]) -> list[tuple[str, str]]:
     item_actions = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem",
                     "Query")
     for key in ("UsersTableArn", "VideosTableArn", "NotesTableArn",
-                "CreditTransactionsTableArn"):
+                "CreditTransactionsTableArn", "CardsTableArn"):
         if key in outputs:
             grants += [(f"dynamodb:{action}", outputs[key]) for action in item_actions]
             grants.append(("dynamodb:Query", f"{outputs[key]}/index/AnyIndex"))

@@ -23,13 +23,17 @@ def test_profile_defaults_and_validated_updates(client, user):
     assert profile["user_id"] == user["user_id"] and profile["email"] == user["email"]
     assert profile["name"] == "Ada Student" and profile["credits"] == 3
     assert profile["preferences"] == {"language": "en", "note_style": "detailed",
-                                      "include_questions": True, "default_subject": None}
+                                      "include_questions": True, "default_subject": None,
+                                      "desired_retention": 0.9, "new_cards_per_day": 20,
+                                      "reviews_per_day": 200, "timezone": "UTC"}
     updated = call(client, "PUT", "/user", token=user["id_token"], body={
         "name": "Ada L.", "preferences": {"note_style": "concise", "language": "pt-BR",
                                           "default_subject": "Physics"}}).json_body
     assert updated["name"] == "Ada L."
     assert updated["preferences"] == {"language": "pt-BR", "note_style": "concise",
-                                      "include_questions": True, "default_subject": "Physics"}
+                                      "include_questions": True, "default_subject": "Physics",
+                                      "desired_retention": 0.9, "new_cards_per_day": 20,
+                                      "reviews_per_day": 200, "timezone": "UTC"}
     cleared = call(client, "PUT", "/user", token=user["id_token"],
                    body={"preferences": {"default_subject": None,
                                          "include_questions": False}}).json_body

@@ -122,6 +122,7 @@ TABLES = {
     "VideosTable": {"UserVideosIndex", "InFlightIndex", "UserStatusIndex"},
     "NotesTable": {"VideoNotesIndex", "UserNotesIndex", "UserCategoryIndex", "UserTitleIndex"},
     "CreditTransactionsTable": {"UserTransactionsIndex", "TransactionTypeIndex"},
+    "CardsTable": {"DueIndex", "SubjectDueIndex", "CourseDueIndex"},
 }
 
 
