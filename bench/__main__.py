@@ -56,6 +56,7 @@ def main() -> int:
         notes,
         processing,
         reviews,
+        sentences,
         upload_spend,
     )
 
@@ -72,6 +73,7 @@ def main() -> int:
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     lines += [""] + notes.report(notes.run_offline(), notes.run_claude())
+    lines += sentences.report(sentences.run())
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     Path(__file__).with_name("latest.md").write_text(text)
