@@ -236,6 +236,12 @@ def review_stats() -> dict:
     return reviews.stats(user_id, _request().query_params)
 
 
+@app.route("/reviews/export", authorizer=authorizer)
+def export_reviews() -> dict:
+    user_id = _user_id()
+    return reviews.export(user_id, _request().query_params)
+
+
 @app.route("/reviews/{card_id}", methods=["POST"], authorizer=authorizer)
 def review_card(card_id: str) -> dict:
     user_id = _user_id()

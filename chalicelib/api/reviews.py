@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.accounts import users
 from chalicelib.core.errors import BadRequestError, NotFoundError
 from chalicelib.http import validation
-from chalicelib.reviews import card_store, cards, deck
+from chalicelib.reviews import card_store, cards, deck, log_export
 from chalicelib.reviews.card_store import Scope
 from chalicelib.reviews.scheduling import Settings
 
@@ -79,3 +79,8 @@ def review(user_id: str, card_id: str, body: Any) -> dict[str, Any]:
                               f"{MAX_DURATION_MS} (milliseconds)")
     return deck.review(user_id, card_id, settings(user_id), rating=rating,
                        review_id=review_id, duration_ms=duration)
+
+
+def export(user_id: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    validation.query_params(params, ())
+    return log_export.export_reviews(user_id)

@@ -84,6 +84,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Export": obj({"url": STR, "expires_in": INT, "filename": STR, "note_count": INT,
                    "format": {"enum": ["obsidian", "anki"]}, "card_count": INT},
                   ("url", "expires_in", "filename", "note_count")),
+    "ReviewExport": obj({"url": STR, "expires_in": INT, "filename": STR, "card_count": INT,
+                         "review_count": INT},
+                        ("url", "expires_in", "filename", "card_count", "review_count")),
     # A library over EXPORT_SYNC_MAX_NOTES notes: built by the worker (202), then polled.
     "ExportJob": obj({"export_id": STR, "status": {"enum": ["building", "ready", "failed"]},
                       "format": {"enum": ["obsidian", "anki"]}, "note_count": INT,
@@ -259,6 +262,8 @@ OPERATIONS: dict[tuple[str, str], tuple[Any, ...]] = {
         200, "Card", (404, 409), [{"name": "card_id", "in": "path", "required": True,
                                    "schema": {"type": "string", "maxLength": 96}}]),
     ("GET", "/reviews/stats"): ("Your review statistics", 200, "ReviewStats", (), SCOPE),
+    ("GET", "/reviews/export"): ("Your cards' scheduling and every review, as CSV files in "
+                                 "a zip", 200, "ReviewExport", (), []),
     ("GET", "/credits"): ("Your balance and the credit packages", 200, "Credits", (), []),
     ("GET", "/credits/history"): ("Your credit ledger, newest first", 200, "TransactionList",
                                   (), [LIMIT, LAST_KEY]),

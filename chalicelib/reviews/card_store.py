@@ -130,6 +130,24 @@ def _note_items(user_id: str, note_id: str) -> Iterator[dict[str, Any]]:
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def student_items(user_id: str) -> Iterator[dict[str, Any]]:
+    """Every card and review log of the student, a page at a time (one key range: the
+    student's partition; their day counters and counts are left out)."""
+    params: dict[str, Any] = {
+        "TableName": table(),
+        "KeyConditionExpression": "user_id = :u",
+        "ExpressionAttributeValues": db.values(u=user_id),
+    }
+    while True:
+        response = aws.client("dynamodb").query(**params)
+        for item in map(db.from_item, response.get("Items", [])):
+            if not str(item.get("card_id", "")).startswith("#"):
+                yield item
+        if not response.get("LastEvaluatedKey"):
+            return
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def note_cards(user_id: str, note_id: str) -> list[Card]:
     return [cast(Card, item) for item in _note_items(user_id, note_id) if "due_key" in item]
 
