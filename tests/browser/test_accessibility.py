@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,6 +100,43 @@ def test_axe_finds_nothing_on_any_page_at_either_width(axe_page, site, reader) -
     page.get_by_role("button", name="Delete").click()
     page.get_by_role("dialog").wait_for()
     check("delete dialog")
+    # The Review page: a card's front, then its answer, quote, rewatch and ratings.
+    page.goto("/review")
+    page.get_by_test_id("card-front").wait_for()
+    check("review")
+    page.keyboard.press("Space")
+    page.get_by_role("group", name="How well did you remember it?").wait_for()
+    check("review, answer shown")
+    assert found == {}, json.dumps(found, indent=1)
+
+
+def test_axe_finds_nothing_on_the_review_page_when_nothing_is_due_and_at_the_end(axe_page, site) -> None:
+    page = axe_page
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        settle(page)
+        violations = axe_violations(page)
+        if violations:
+            found[name] = violations
+
+    user = site.register("Axe Reviewer")
+    sign_in(page, user, "/review")
+    page.get_by_role("heading", name="Nothing due").wait_for()
+    check("review, nothing due")
+    site.process(user, "sbPhysics01")
+    deadline = time.monotonic() + 30  # the cards are made just after the video completes
+    while not (due := site.call(user, "GET", "/reviews/due").json())["cards"]:
+        assert time.monotonic() < deadline, due
+        time.sleep(0.2)
+    page.goto("/review")
+    progress = page.get_by_test_id("review-progress")
+    for number in range(1, due["due_count"] + due["new_count"] + 1):
+        expect(progress).to_contain_text(f"Card {number} of")
+        page.keyboard.press("Space")
+        page.keyboard.press("4")
+    page.get_by_role("heading", name="Session complete").wait_for()
+    check("review, session summary")
     assert found == {}, json.dumps(found, indent=1)
 
 
@@ -169,6 +207,7 @@ def test_every_page_has_its_own_title(page, site, reader) -> None:
                         ("/library?category=Physics", "Your library: Physics"),
                         ("/credits", "Credits"),
                         ("/settings", "Exports and preferences"),
+                        ("/review", "Review"),
                         ("/no/such/page", "Page not found")]:
         page.goto(path)
         expect(page).to_have_title(f"{title} · {SITE_NAME}")

@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Api, NoteSummary, SessionReason } from "./api";
+import { Api, DueCards, NoteSummary, SessionReason } from "./api";
 import { AppContext, AppContextValue } from "./context";
 import { AuthScreen } from "./pages/Auth";
 import { CreditsPage } from "./pages/Credits";
 import { LibraryPage } from "./pages/Library";
 import { NotePage } from "./pages/NoteView";
+import { ReviewPage } from "./pages/Review";
 import { SettingsPage } from "./pages/Settings";
 import { SubmitPage } from "./pages/Submit";
 import { VideoPage } from "./pages/VideoProgress";
@@ -18,6 +19,10 @@ export function App({ api }: { api: Api }) {
   const [session, setSession] = useState<Session | null>(api.current());
   const [expired, setExpired] = useState<string | null>(null); // the email, when a 401 ended the session
   const [credits, setCredits] = useState<number | null>(null);
+  const [dueCount, setDueCount] = useState<number | null>(null);
+  // Bumped by every change of who is signed in (and by each new read): an answer that
+  // comes back after it is dropped, so no count of another session is ever shown.
+  const dueRead = useRef(0);
   const { path, search } = useLocation();
   const indexPromise = useRef<Promise<NoteSummary[]> | null>(null);
   const mainRef = useRef<HTMLElement>(null);
@@ -25,6 +30,10 @@ export function App({ api }: { api: Api }) {
   useEffect(() => api.subscribe((next: Session | null, reason: SessionReason) => {
     if (reason === "expired") setExpired(session?.email ?? api.current()?.email ?? "");
     if (reason === "signin") setExpired(null);
+    if (reason !== "refresh") {
+      dueRead.current++;
+      setDueCount(null);
+    }
     if (reason === "signout") {
       setExpired(null);
       setCredits(null);
@@ -41,6 +50,19 @@ export function App({ api }: { api: Api }) {
       setCredits(answer.credits);
     } catch {
       // shown where it matters
+    }
+  }, [api]);
+
+  const refreshDue = useCallback(async () => {
+    const read = ++dueRead.current;
+    const who = api.current()?.email;
+    if (!who) return;
+    try {
+      // limit=1: the counts are all this needs (they count past the page).
+      const answer = await api.request<DueCards>("GET", "/reviews/due", { query: { limit: 1 } });
+      if (read === dueRead.current && api.current()?.email === who) setDueCount(answer.due_count + answer.new_count);
+    } catch {
+      // the navigation goes on without a count; the Review page says what went wrong
     }
   }, [api]);
 
@@ -72,6 +94,11 @@ export function App({ api }: { api: Api }) {
     if (session) void refreshCredits();
   }, [session, refreshCredits]);
 
+  // The due count: on sign-in and on every move between pages.
+  useEffect(() => {
+    if (session) void refreshDue();
+  }, [session, path, refreshDue]);
+
   // Move focus to the new page's heading, so keyboard and screen-reader users start there.
   useEffect(() => {
     // Pages that load first show their heading a moment later: look for a second.
@@ -91,8 +118,8 @@ export function App({ api }: { api: Api }) {
   }, [path, session === null]);
 
   const context: AppContextValue = useMemo(
-    () => ({ api, credits, refreshCredits, noteIndex, invalidateNotes }),
-    [api, credits, refreshCredits, noteIndex, invalidateNotes],
+    () => ({ api, credits, refreshCredits, noteIndex, invalidateNotes, dueCount, refreshDue }),
+    [api, credits, refreshCredits, noteIndex, invalidateNotes, dueCount, refreshDue],
   );
 
   let page: React.ReactNode;
@@ -103,9 +130,10 @@ export function App({ api }: { api: Api }) {
   else if (path === "/library") page = <LibraryPage category={search.get("category") ?? ""} />;
   else if (path === "/credits") page = <CreditsPage checkout={search.get("checkout")} />;
   else if (path === "/settings") page = <SettingsPage />;
+  else if (path === "/review" || path === "/review/") page = <ReviewPage />;
   else page = <NotFound />;
 
-  const nav: [string, string][] = [["/", "Submit"], ["/library", "Library"], ["/credits", "Credits"], ["/settings", "Export & settings"]];
+  const nav: [string, string][] = [["/", "Submit"], ["/library", "Library"], ["/review", "Review"], ["/credits", "Credits"], ["/settings", "Export & settings"]];
   const current = (to: string) => (to === "/" ? path === "/" || path.startsWith("/videos/") : path.startsWith(to) || (to === "/library" && path.startsWith("/notes/")));
 
   return (
@@ -119,7 +147,19 @@ export function App({ api }: { api: Api }) {
               <nav aria-label="Main">
                 <ul>
                   {nav.map(([to, label]) => (
-                    <li key={to}><Link to={to} aria-current={current(to) ? "page" : undefined}>{label}</Link></li>
+                    <li key={to}>
+                      <Link to={to} aria-current={current(to) ? "page" : undefined}>
+                        {label}
+                        {to === "/review" && dueCount ? (
+                          <>
+                            {" "}
+                            <span className="nav-count" data-testid="due-count">
+                              {dueCount}<span className="sr-only"> due</span>
+                            </span>
+                          </>
+                        ) : null}
+                      </Link>
+                    </li>
                   ))}
                 </ul>
               </nav>

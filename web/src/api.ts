@@ -251,3 +251,49 @@ export interface ExportJob {
   filename?: string;
   error?: { code: string; message: string };
 }
+
+// --- reviews (docs/DESIGN.md sections 4 and 12) -----------------------------------
+
+/** 1 again, 2 hard, 3 good, 4 easy. */
+export type Rating = 1 | 2 | 3 | 4;
+
+export interface Card {
+  card_id: string;
+  note_id: string;
+  note_title: string;
+  course_id?: string;
+  subject?: string;
+  kind: "question" | "concept";
+  front: string;
+  back: string;
+  quote: string;
+  /** The video at the quote's second: https://www.youtube.com/watch?v=ID&t=Ns */
+  url: string;
+  state: "new" | "learning" | "review" | "relearning";
+  due: string;
+  last_review: string | null;
+  reps: number;
+  lapses: number;
+  stability: number | null;
+  difficulty: number | null;
+  /** For each rating, the seconds until the card would be due if rated so now. */
+  next_intervals?: Partial<Record<"1" | "2" | "3" | "4", number>>;
+}
+
+/** GET /reviews/due */
+export interface DueCards {
+  cards: Card[];
+  count: number;
+  due_count: number;
+  new_count: number;
+}
+
+/** GET /reviews/stats */
+export interface ReviewStats {
+  due_today: number;
+  new_today: number;
+  reviewed_today: number;
+  cards: number;
+  retention_30d: number | null;
+  streak_days: number;
+}
