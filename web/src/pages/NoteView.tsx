@@ -7,17 +7,9 @@ import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { applyMathStyles, hasFormulas, linkKey, loadMath, mathLoaded, renderNote, splitFrontMatter } from "../markdown";
 import { Link, navigate, useTitle } from "../router";
+import { PLAYER_ORIGIN, usePlayer } from "../player";
 import { formatDate, startDownload } from "../util";
 
-const PLAYER_ORIGIN = "https://www.youtube-nocookie.com";
-const PLAYER_ID = "study-buddy-player"; // as YouTube's own iframe API names its widget channel
-// The embed answers the "listening" handshake within a moment of loading (YouTube's own
-// iframe API asks every 250 ms, as this page does). No answer this long after the frame
-// loaded (offline, Chromium loads an error page into it at once), or at all this long
-// after opening: the player cannot load.
-const ANSWER_WITHIN_MS = 4000;
-const GIVE_UP_MS = 10_000;
-const ASK_EVERY_MS = 250;
 
 /** A timestamp or [[link]] inside a question's <summary> is a link inside a control
  *  (axe: nested-interactive): it moves to the end of the answer ("In the lecture: 2:13"),
@@ -62,13 +54,8 @@ export function NotePage({ noteId }: { noteId: string }) {
   const [index, setIndex] = useState<NoteSummary[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [player, setPlayer] = useState(false);
-  // "loading" until the embed answers (YouTube's iframe API posts events back);
-  // offline it never does, and timestamps keep opening YouTube instead.
-  const [playerState, setPlayerState] = useState<"loading" | "ready" | "unavailable">("loading");
-  const [frameLoaded, setFrameLoaded] = useState(0); // when the frame last loaded (0: not yet)
   const [confirming, setConfirming] = useState(false);
   const [announce, setAnnounce] = useState("");
-  const frame = useRef<HTMLIFrameElement>(null);
   const content = useRef<HTMLDivElement>(null);
   // KaTeX is a chunk of its own, fetched for the first note that has a formula.
   const [mathReady, setMathReady] = useState(mathLoaded);
@@ -87,36 +74,6 @@ export function NotePage({ noteId }: { noteId: string }) {
     };
   }, [api, noteId, noteIndex]);
 
-  useEffect(() => {
-    if (!player) return;
-    setFrameLoaded(0);
-    // Offline for sure: say so at once, without a frame that shows the browser's error page.
-    setPlayerState(navigator.onLine === false ? "unavailable" : "loading");
-    const onMessage = (event: MessageEvent) => {
-      if (event.origin === PLAYER_ORIGIN && event.source === frame.current?.contentWindow) setPlayerState("ready");
-    };
-    window.addEventListener("message", onMessage);
-    const giveUp = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")), GIVE_UP_MS);
-    return () => {
-      window.removeEventListener("message", onMessage);
-      window.clearTimeout(giveUp);
-    };
-  }, [player]);
-
-  // Once the frame has loaded: ask the embed to report its state until it answers.
-  useEffect(() => {
-    if (!player || !frameLoaded || playerState !== "loading") return;
-    const ask = () => frame.current?.contentWindow?.postMessage(
-      JSON.stringify({ event: "listening", id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
-    ask();
-    const asking = window.setInterval(ask, ASK_EVERY_MS);
-    const silent = window.setTimeout(() => setPlayerState((state) => (state === "ready" ? state : "unavailable")),
-      Math.max(0, frameLoaded + ANSWER_WITHIN_MS - Date.now()));
-    return () => {
-      window.clearInterval(asking);
-      window.clearTimeout(silent);
-    };
-  }, [player, frameLoaded, playerState]);
 
   const parsed = useMemo(() => {
     const split = splitFrontMatter(note?.content ?? "");
@@ -145,15 +102,13 @@ export function NotePage({ noteId }: { noteId: string }) {
   const verified = typeof parsed.meta.verified === "string" ? parsed.meta.verified : null;
   useTitle(note?.title ?? (error ? "Note not available" : "Note"));
 
-  const command = (func: string, args: unknown[] = []) => {
-    frame.current?.contentWindow?.postMessage(
-      JSON.stringify({ event: "command", func, args, id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
-  };
+  // "loading" until the embed answers (YouTube's iframe API posts events back);
+  // offline it never does, and timestamps keep opening YouTube instead.
+  const embed = usePlayer(player, youtubeId);
+  const playerState = embed.state;
 
   const seek = (seconds: number) => {
-    command("seekTo", [seconds, true]);
-    command("playVideo");
-    frame.current?.scrollIntoView({ block: "nearest" });
+    embed.seek(seconds);
     setAnnounce(`Playing from ${seconds} seconds`);
   };
 
@@ -242,12 +197,12 @@ export function NotePage({ noteId }: { noteId: string }) {
                 // Kept (hidden) when it did not answer in time: a late answer still shows it.
                 <div className="frame" hidden={playerState === "unavailable"}>
                   <iframe
-                    ref={frame}
+                    ref={embed.frame}
                     title="YouTube player"
                     src={`${PLAYER_ORIGIN}/embed/${encodeURIComponent(youtubeId)}?enablejsapi=1&origin=${encodeURIComponent(location.origin)}`}
                     allow="autoplay; encrypted-media; picture-in-picture"
                     referrerPolicy="strict-origin-when-cross-origin"
-                    onLoad={() => setFrameLoaded(Date.now())}
+                    onLoad={embed.onLoad}
                   />
                 </div>
               ) : null}

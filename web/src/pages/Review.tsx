@@ -9,6 +9,7 @@ import { ApiError, Card, DueCards, Rating } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { Link, useTitle } from "../router";
+import { PLAYER_ORIGIN, usePlayer } from "../player";
 import { plural } from "../util";
 
 const PAGE_SIZE = 20;
@@ -23,11 +24,6 @@ const NAMES: Record<Rating, string> = { 1: "Again", 2: "Hard", 3: "Good", 4: "Ea
 
 // YouTube's privacy-enhanced player, driven as NoteView.tsx drives it: the iframe API's
 // "listening" handshake (asked every 250 ms), then postMessage commands (seekTo).
-const PLAYER_ORIGIN = "https://www.youtube-nocookie.com";
-const PLAYER_ID = "study-buddy-player";
-const ANSWER_WITHIN_MS = 4000;
-const GIVE_UP_MS = 10_000;
-const ASK_EVERY_MS = 250;
 const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
 
 /** Seconds until due in words, as on the rating buttons: "<1 min", "10 min", "5 h",
@@ -96,55 +92,6 @@ function typing(event: KeyboardEvent): boolean {
   const target = event.target as HTMLElement | null;
   if (target?.closest?.("input, textarea, select, [contenteditable]:not([contenteditable='false'])")) return true;
   return document.querySelector("dialog[open]") !== null;
-}
-
-// --- the player -----------------------------------------------------------------------
-
-type PlayerState = "loading" | "ready" | "unavailable";
-
-function usePlayer(open: boolean, videoId: string | null) {
-  const frame = useRef<HTMLIFrameElement>(null);
-  const [state, setState] = useState<PlayerState>("loading");
-  const [frameLoaded, setFrameLoaded] = useState(0);
-
-  useEffect(() => {
-    if (!open || !videoId) return;
-    setFrameLoaded(0);
-    setState(navigator.onLine === false ? "unavailable" : "loading");
-    const onMessage = (event: MessageEvent) => {
-      if (event.origin === PLAYER_ORIGIN && event.source === frame.current?.contentWindow) setState("ready");
-    };
-    window.addEventListener("message", onMessage);
-    const giveUp = window.setTimeout(() => setState((now) => (now === "ready" ? now : "unavailable")), GIVE_UP_MS);
-    return () => {
-      window.removeEventListener("message", onMessage);
-      window.clearTimeout(giveUp);
-    };
-  }, [open, videoId]);
-
-  useEffect(() => {
-    if (!open || !frameLoaded || state !== "loading") return;
-    const ask = () => frame.current?.contentWindow?.postMessage(
-      JSON.stringify({ event: "listening", id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
-    ask();
-    const asking = window.setInterval(ask, ASK_EVERY_MS);
-    const silent = window.setTimeout(() => setState((now) => (now === "ready" ? now : "unavailable")),
-      Math.max(0, frameLoaded + ANSWER_WITHIN_MS - Date.now()));
-    return () => {
-      window.clearInterval(asking);
-      window.clearTimeout(silent);
-    };
-  }, [open, frameLoaded, state]);
-
-  const seek = (seconds: number) => {
-    const command = (func: string, args: unknown[] = []) => frame.current?.contentWindow?.postMessage(
-      JSON.stringify({ event: "command", func, args, id: PLAYER_ID, channel: "widget" }), PLAYER_ORIGIN);
-    command("seekTo", [seconds, true]);
-    command("playVideo");
-    frame.current?.scrollIntoView({ block: "nearest" });
-  };
-
-  return { frame, state, onLoad: () => setFrameLoaded(Date.now()), seek };
 }
 
 // --- the page -------------------------------------------------------------------------
