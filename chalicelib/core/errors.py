@@ -40,3 +40,8 @@ class BadGatewayError(ChaliceViewError):
 
 class ServiceUnavailableError(ChaliceViewError):
     STATUS_CODE = 503
+
+
+class ReviewAlreadyRecorded(ConflictError):
+    """A review_id already recorded with another rating (409): its first answer stands.
+    Told apart from a concurrent review's 409 so a client retries only this one."""

@@ -221,11 +221,13 @@ def _counts_update(user_id: str, deltas: dict[str, int]) -> dict[str, Any]:
 
 
 def _write_cards(user_id: str, puts: Sequence[Card], deletes: Sequence[Card]) -> None:
-    """Put and delete cards in transactions, each with the counts it moves."""
+    """Put and delete cards in transactions, each with the counts it moves; a
+    transaction that puts cards also checks that their note still exists (a video
+    deleted while its job made the cards must leave none behind)."""
     writes: list[tuple[int, Card]] = [(1, card) for card in puts] + \
         [(-1, card) for card in deletes]
-    for start in range(0, len(writes), MAX_TRANSACTION - 1):
-        chunk = writes[start:start + MAX_TRANSACTION - 1]
+    for start in range(0, len(writes), MAX_TRANSACTION - 2):
+        chunk = writes[start:start + MAX_TRANSACTION - 2]
         deltas: dict[str, int] = {}
         items: list[dict[str, Any]] = []
         for sign, card in chunk:
@@ -238,7 +240,16 @@ def _write_cards(user_id: str, puts: Sequence[Card], deletes: Sequence[Card]) ->
                 items.append({"Delete": {"TableName": table(),
                                          "Key": _key(user_id, card["card_id"]),
                                          "ConditionExpression": "attribute_exists(card_id)"}})
-        db.transact([*items, _counts_update(user_id, deltas)])
+        notes = {card["note_id"] for sign, card in chunk if sign > 0}
+        checks = [{"ConditionCheck": {"TableName": config.notes_table(),
+                                      "Key": db.to_item({"note_id": note_id}),
+                                      "ConditionExpression": "attribute_exists(note_id)"}}
+                  for note_id in sorted(notes)]
+        db.transact([*items, *checks, _counts_update(user_id, deltas)])
+
+
+def _note_exists(note_id: str) -> bool:
+    return db.get(config.notes_table(), {"note_id": note_id}, consistent=True) is not None
 
 
 def _delete_logs(user_id: str, keys: Sequence[str]) -> None:
@@ -260,9 +271,11 @@ def sync_note(user_id: str, note_id: str, wanted: Sequence[Card], attempts: int 
         gone = [card for ident, card in present.items() if ident not in wanted_ids]
         try:
             _write_cards(user_id, puts, gone)
-        except Exception as exc:  # a concurrent sync moved first: read again
+        except Exception as exc:  # a concurrent sync moved first, or the note is gone
             if not aws.is_error(exc, aws.TRANSACTION_CANCELLED) or attempt == attempts - 1:
                 raise
+            if wanted and not _note_exists(note_id):
+                wanted = []  # deleted meanwhile: its cards go too, none is made
             continue
         gone_ids = {card["card_id"] for card in gone}
         _delete_logs(user_id, [item["card_id"] for item in items if "due_key" not in item

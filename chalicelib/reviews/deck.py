@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from chalicelib.core.errors import ConflictError, NotFoundError
+from chalicelib.core.errors import ConflictError, NotFoundError, ReviewAlreadyRecorded
 from chalicelib.reviews import card_store, cards, scheduling
 from chalicelib.reviews.card_store import Scope
 from chalicelib.reviews.records import Card, ReviewLog
@@ -73,8 +73,9 @@ def _replayed(card: Card, logged: ReviewLog, rating: int,
               settings: Settings) -> dict[str, Any]:
     """A review id seen before: the card as that review left it."""
     if int(logged["rating"]) != rating:
-        raise ConflictError(f"review_id {logged['review_id']} was recorded with rating "
-                            f"{logged['rating']}; send a new review_id for a new review")
+        raise ReviewAlreadyRecorded(
+            f"review_id {logged['review_id']} was recorded with rating {logged['rating']}; "
+            "send a new review_id for a new review")
     left: Card = {**card, **logged["after"]}
     return _shown(left, scheduling.now(), settings)
 

@@ -22,8 +22,9 @@ import datetime
 import functools
 import hashlib
 import random
+import zoneinfo
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import fsrs
 from fsrs.scheduler import FUZZ_RANGES
@@ -78,20 +79,21 @@ def parse(text: str) -> datetime.datetime:
         datetime.UTC)
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # The system's files beside the zones are not zones a student lives in.
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "posixrules", "Factory"}
+
+
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone; UTC for a name this machine does not know (never a 500)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+    """The IANA zone; UTC for a name that is not one (never a 500)."""
+    return ZoneInfo(name if is_timezone(name) else DEFAULT_TIMEZONE)
 
 
 def is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """A zone name from the IANA database: not a folder of it ("America": ZoneInfo
+    raises IsADirectoryError there), nor "localtime" or another file beside it."""
+    return name in _known_zones()
 
 
 def local_day(moment: datetime.datetime, timezone: str) -> datetime.date:

@@ -385,3 +385,31 @@ def test_the_count_is_the_signed_in_students_own_and_cleared_on_sign_out(page, s
     assert held[0].request.headers["authorization"] == f"Bearer {first_token}"
     assert set(asked[:signed_out_at]) == {f"Bearer {first_token}"}
     assert asked[signed_out_at:] and set(asked[signed_out_at:]) == {f"Bearer {second_token}"}
+
+
+def test_another_student_signing_in_after_an_expiry_never_sees_the_first_ones_cards(
+        page, site, watch) -> None:
+    watch.allow(r"status of 401")
+    user, _video, due = student_with_cards(site)
+    other = site.register("Second")
+    sign_in(page, user)
+    page.goto(f"{site.origin}/review")
+    front = due["cards"][0]["front"]
+    expect(page.get_by_text(front, exact=True).first).to_be_visible()
+    # The session ends under the page (the API refuses the next request).
+    page.route(f"{site.api}/reviews/**", lambda route: route.fulfill(
+        status=401, content_type="application/json",
+        body='{"Code":"Unauthorized","Message":"Unauthorized"}',
+        headers={"Access-Control-Allow-Origin": site.origin}))
+    page.keyboard.press("Space")
+    page.keyboard.press("3")
+    dialog = page.get_by_role("dialog", name="Sign in again")
+    dialog.wait_for()
+    page.unroute(f"{site.api}/reviews/**")
+    dialog.get_by_label("Email", exact=True).fill(other["email"])
+    dialog.get_by_label("Password", exact=True).fill(other["password"])
+    dialog.get_by_role("button", name="Sign in").click()
+    dialog.wait_for(state="detached")
+    # A fresh page for the second student: their (empty) queue, nothing of the first's.
+    expect(page.get_by_text("Nothing due")).to_be_visible()
+    assert front not in page.inner_text("main")

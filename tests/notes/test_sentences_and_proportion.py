@@ -146,3 +146,16 @@ def test_a_blank_hides_a_stated_number_when_no_term_is_left():
 
     assert _STATED_NUMBER.search("It reached Europe in 1347 through ports.").group(0) == "1347"
     assert _STATED_NUMBER.search("CO2 and H2O, and 5 of them.") is None
+
+
+def test_short_spoken_clauses_join_only_up_to_a_sentences_length():
+    # Four-word cues of unpunctuated speech: each short clause joins the one before it,
+    # but never past MAX_WORDS (a join rebuilds the sentence: unbounded, it was quadratic
+    # in the captions' size, which a student's upload sets).
+    from chalicelib.notes.offline.sentence_split import MAX_WORDS, MIN_WORDS
+
+    words = ("entropy measures disorder heat flows from hot bodies to cold ones " * 400).split()
+    found = sentences(auto([" ".join(words[i:i + 4]) for i in range(0, len(words), 4)]))
+    assert len(found) > 40
+    assert all(s.size < MAX_WORDS + MIN_WORDS for s in found)
+    assert sum(len(s.quote.split()) for s in found) == len(words)  # nothing lost

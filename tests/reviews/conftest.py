@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import aws, db
+from chalicelib.core import aws, config, db
 from chalicelib.reviews import card_store, cards
 from testkit.lectures import SENTENCES
 
@@ -34,6 +34,10 @@ def grounded_draft(questions: int = 3, concepts: int = 2, *,
 def make_cards(user_id: str, *, note_id: str | None = None, subject: str = "Physics",
                draft: dict[str, Any] | None = None, **counts: Any) -> list[dict[str, Any]]:
     note_id = note_id or uuid.uuid4().hex
+    # Cards are only made for a note that exists (card_store checks it in each write).
+    aws.client("dynamodb").put_item(TableName=config.notes_table(), Item=db.to_item({
+        "note_id": note_id, "user_id": user_id, "title": "Entropy",
+        "created_at": db.now_iso()}))
     wanted = cards.from_draft(user_id=user_id, note_id=note_id, note_title="Entropy",
                               subject=subject, youtube_video_id="sbPhysics01",
                               draft=draft or grounded_draft(**counts),

@@ -121,3 +121,18 @@ def test_deleting_the_video_deletes_its_cards_and_their_logs(client, stack, user
     assert gone.status_code == 404
     due = call(client, "GET", "/reviews/due", token=user["id_token"]).json_body
     assert due["count"] == 0
+
+
+def test_cards_for_a_note_deleted_meanwhile_are_not_made(client, user):
+    # DELETE /videos/{id} between the job's save and its cards: the note is gone when the
+    # worker makes them, so none may be left behind (no video to delete them with).
+    import uuid
+
+    from tests.reviews.conftest import grounded_draft
+
+    gone_note = uuid.uuid4().hex  # no note with this id
+    job.make_cards(user["user_id"], gone_note, title="Deleted lecture", subject="Physics",
+                   youtube_video_id="sbPhysics01", draft=grounded_draft(2, 1),
+                   include_questions=True)
+    assert card_items(user) == [] and counted(user) == 0
+    assert call(client, "GET", "/reviews/due", token=user["id_token"]).json_body["count"] == 0

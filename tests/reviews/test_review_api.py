@@ -87,6 +87,7 @@ def test_a_review_schedules_the_card_and_its_retry_counts_once(client, user):
     # The same review_id with another rating is a client's mistake, not a new review.
     clash = rate(client, user, card_id, 1, ident)
     assert clash.status_code == 409 and "rating 3" in clash.json_body["Message"]
+    assert clash.json_body["Code"] == "ReviewAlreadyRecorded"  # not a concurrent review's
     assert stored(user, card_id)["reps"] == 1
 
 
@@ -232,6 +233,8 @@ def test_review_preferences_are_checked(client, user):
                           ({"new_cards_per_day": 2.5}, "whole number from 0 to 500"),
                           ({"reviews_per_day": 100000}, "whole number from 0 to 2000"),
                           ({"timezone": "Mars/Olympus"}, "not a time zone"),
+                          ({"timezone": "America"}, "not a time zone"),  # a folder of zones
+                          ({"timezone": "localtime"}, "not a time zone"),
                           ({"timezone": "../etc/passwd"}, "IANA time zone"),
                           ({"timezone": 1}, "must be a string")):
         response = call(client, "PUT", "/user", token=user["id_token"],

@@ -50,12 +50,24 @@ def test_a_cell_a_spreadsheet_would_run_is_defused(client, user):
     draft = grounded_draft(questions=1, concepts=0)
     draft["review_questions"][0]["question"] = '=HYPERLINK("http://evil")'
     make_cards(user["user_id"], draft=draft)
+    draft["review_questions"][0]["question"] = "\t=1+1"
+    make_cards(user["user_id"], draft=draft)
     files = read_zip(call(client, "GET", "/reviews/export",
                           token=user["id_token"]).json_body["url"])
-    assert all(not row["front"].startswith(("=", "+", "-", "@"))
+    assert all(not row["front"].startswith(("=", "+", "-", "@", "\t"))
                for row in files["cards.csv"])
 
 
 def test_unknown_query_parameters_are_400(client, user):
     answer = call(client, "GET", "/reviews/export?format=apkg", token=user["id_token"])
     assert answer.status_code == 400 and "format" in answer.json_body["Message"]
+
+
+def test_an_export_past_its_bound_is_refused_before_anything_is_uploaded(
+        client, user, monkeypatch):
+    from chalicelib.reviews import log_export
+
+    make_cards(user["user_id"])  # five cards
+    monkeypatch.setattr(log_export, "MAX_EXPORT_ITEMS", 3)
+    answer = call(client, "GET", "/reviews/export", token=user["id_token"])
+    assert answer.status_code == 413 and "over 3 items" in answer.json_body["Message"]

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Api, DueCards, NoteSummary, SessionReason } from "./api";
 import { AppContext, AppContextValue } from "./context";
 import { AuthScreen } from "./pages/Auth";
@@ -171,7 +171,11 @@ export function App({ api }: { api: Api }) {
           ) : null}
         </header>
         <main id="main" ref={mainRef}>
-          {session || expired !== null ? page : <AuthScreen />}
+          {/* Keyed by who is signed in: after an expired session, another student signing
+              in gets a fresh page, never the state (a review queue, a note) of the first. */}
+          {session || expired !== null
+            ? <Fragment key={session?.email ?? expired ?? ""}>{page}</Fragment>
+            : <AuthScreen />}
         </main>
       </div>
       {expired !== null && session === null ? <SessionDialog email={expired} /> : null}

@@ -161,8 +161,9 @@ def sentences(transcript: Transcript) -> list[Sentence]:
         shown = _tidy(raw, auto, transcript.language or "en")
         if not shown:
             continue
-        if auto and out and len(shown.split()) < MIN_WORDS:
-            # A short clause joins the one before it, as it was said.
+        if auto and out and len(shown.split()) < MIN_WORDS and out[-1].size < MAX_WORDS:
+            # A short clause joins the one before it, as it was said (up to MAX_WORDS:
+            # each join rebuilds the sentence, so its length bounds the work).
             last = out[-1]
             last.text, last.quote = f"{last.text} {shown}", f"{last.quote} {raw}"
             last.words = fold(last.text)

@@ -229,7 +229,7 @@ export function ReviewPage() {
         // An earlier try with another rating was recorded after all (only its answer was
         // lost): that review stands, and this asks for the card as it left it.
         const earlier = current.unanswered;
-        if (!(caught instanceof ApiError && caught.status === 409 && earlier !== null && earlier !== rating)) throw caught;
+        if (!(caught instanceof ApiError && caught.code === "ReviewAlreadyRecorded" && earlier !== null && earlier !== rating)) throw caught;
         after = await post(card.card_id, earlier, current.reviewId, duration);
         recorded = earlier;
         note = `Your first answer, ${NAMES[earlier]}, had already been recorded.`;
