@@ -413,3 +413,30 @@ def test_another_student_signing_in_after_an_expiry_never_sees_the_first_ones_ca
     # A fresh page for the second student: their (empty) queue, nothing of the first's.
     expect(page.get_by_text("Nothing due")).to_be_visible()
     assert front not in page.inner_text("main")
+
+
+def test_the_review_history_downloads_from_the_export_page(page, site) -> None:
+    import csv
+    import io
+    import zipfile
+
+    user, _video, due = student_with_cards(site)
+    sign_in(page, user)
+    page.goto(f"{site.origin}/review")
+    expect(page.get_by_text(due["cards"][0]["front"], exact=True).first).to_be_visible()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name=re.compile(r"^Good")).wait_for()
+    page.keyboard.press("3")  # one review, then its history
+    expect(page.get_by_test_id("review-progress")).to_have_text(re.compile(r"^Card 2 of"))
+    page.goto(f"{site.origin}/settings")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export review history").click()
+    assert re.fullmatch(r"study-buddy-reviews-\d{4}-\d{2}-\d{2}\.zip",
+                        info.value.suggested_filename)
+    with zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read())) as archive:
+        cards = list(csv.DictReader(io.StringIO(archive.read("cards.csv").decode())))
+        reviews = list(csv.DictReader(io.StringIO(archive.read("reviews.csv").decode())))
+    assert len(cards) == due["due_count"] + due["new_count"] and len(reviews) == 1
+    assert reviews[0]["rating"] == "3"
+    expect(page.get_by_test_id("export-ready")).to_contain_text(
+        f"{len(cards)} cards, 1 review")

@@ -28,7 +28,8 @@ export function SettingsPage() {
   const [saved, setSaved] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [exportError, setExportError] = useState<unknown>(null);
-  const [exported, setExported] = useState<(FileLink & { format: string }) | null>(null);
+  const [exported, setExported] = useState<
+    (FileLink & { format: string; cards?: number; reviews?: number }) | null>(null);
   const [exporting, setExporting] = useState("");
   const [building, setBuilding] = useState<ExportJob | null>(null);
   const mounted = useRef(true);
@@ -114,6 +115,23 @@ export function SettingsPage() {
     }
   };
 
+  // The review log and every card's scheduling (GET /reviews/export): a zip of two CSVs.
+  const exportReviews = async () => {
+    setExporting("reviews");
+    setExportError(null);
+    setExported(null);
+    try {
+      const link = await api.request<FileLink & { card_count: number; review_count: number }>(
+        "GET", "/reviews/export");
+      setExported({ ...link, format: "reviews", cards: link.card_count, reviews: link.review_count });
+      startDownload(link.url, link.filename);
+    } catch (caught) {
+      if (mounted.current) setExportError(caught);
+    } finally {
+      if (mounted.current) setExporting("");
+    }
+  };
+
   const languages = prefs && !LANGUAGES.some(([code]) => code === prefs.language)
     ? [[prefs.language, prefs.language] as [string, string], ...LANGUAGES] : LANGUAGES;
 
@@ -122,13 +140,16 @@ export function SettingsPage() {
       <h1 tabIndex={-1}>Exports and preferences</h1>
       <section className="card" aria-labelledby="export-title">
         <h2 id="export-title">Export</h2>
-        <p>Take every note with you: an Obsidian vault (a .zip of Markdown files with working [[links]]) or the review questions as an Anki deck.</p>
+        <p>Take every note with you: an Obsidian vault (a .zip of Markdown files with working [[links]]) or the review questions as an Anki deck. Your review history (every card's schedule and every review you made) comes as spreadsheet files.</p>
         <p className="actions">
           <button type="button" disabled={exporting !== ""} onClick={() => void exportAs("obsidian")}>
             {exporting === "obsidian" ? "Preparing…" : "Export Obsidian vault"}
           </button>
           <button type="button" className="secondary" disabled={exporting !== ""} onClick={() => void exportAs("anki")}>
             {exporting === "anki" ? "Preparing…" : "Export Anki deck"}
+          </button>
+          <button type="button" className="secondary" disabled={exporting !== ""} onClick={() => void exportReviews()}>
+            {exporting === "reviews" ? "Preparing…" : "Export review history"}
           </button>
         </p>
         <ErrorMessage error={exportError} />
@@ -140,7 +161,9 @@ export function SettingsPage() {
         ) : null}
         {exported ? (
           <p role="status" data-testid="export-ready">
-            Your {exported.format === "anki" ? "Anki deck" : "vault"} ({plural(exported.note_count ?? 0, "note")}) is downloading.
+            {exported.format === "reviews"
+              ? <>Your review history ({plural(exported.cards ?? 0, "card")}, {plural(exported.reviews ?? 0, "review")}) is downloading.</>
+              : <>Your {exported.format === "anki" ? "Anki deck" : "vault"} ({plural(exported.note_count ?? 0, "note")}) is downloading.</>}
             If it does not start, <a href={exported.url} download={exported.filename}>download {exported.filename}</a> (the link works for {Math.round(exported.expires_in / 60)} minutes).
           </p>
         ) : null}
