@@ -181,6 +181,7 @@ def test_reveal_by_space_rate_good_by_key_3_and_the_count_drops(page, site) -> N
 
     # "3" twice in one go (before the page can redraw): one review, not two.
     page.keyboard.press("Space")
+    page.get_by_role("group", name="How well did you remember it?").wait_for()  # revealed
     page.evaluate("""() => { for (let i = 0; i < 2; i++)
         window.dispatchEvent(new KeyboardEvent('keydown', {key: '3', bubbles: true})); }""")
     expect(progress).to_have_text(f"Card 4 of {waiting}")
@@ -242,6 +243,7 @@ def test_a_retried_review_keeps_its_review_id_and_counts_once(page, watch, site)
     progress = page.get_by_test_id("review-progress")
     expect(progress).to_have_text(f"Card 1 of {waiting}")
     page.keyboard.press("Space")
+    page.get_by_role("group", name="How well did you remember it?").wait_for()  # revealed
     page.keyboard.press("3")
     expect(page.get_by_role("alert")).to_contain_text("could not be reached")
     assert lost == [200]
@@ -258,6 +260,7 @@ def test_a_retried_review_keeps_its_review_id_and_counts_once(page, watch, site)
     # Again, lost; the student then presses Easy: the recorded Again stands, once.
     lost.clear()
     page.keyboard.press("Space")
+    page.get_by_role("group", name="How well did you remember it?").wait_for()  # revealed
     page.keyboard.press("1")
     expect(page.get_by_role("alert")).to_contain_text("could not be reached")
     page.keyboard.press("4")
@@ -285,6 +288,7 @@ def test_finishing_every_card_shows_the_session_summary(page, site) -> None:
             page.get_by_role("button", name="Show answer").click()
         else:
             page.keyboard.press("Space")
+        page.get_by_role("group", name="How well did you remember it?").wait_for()
         if index % 2:
             page.keyboard.press(str(rating))
         else:
@@ -328,6 +332,7 @@ def test_a_card_whose_note_was_deleted_is_skipped_and_said_so(page, watch, site)
     deleted = site.call(user, "DELETE", f"/videos/{video['video_id']}")
     assert deleted.status_code == 204, deleted.text
     page.keyboard.press("Space")
+    page.get_by_role("group", name="How well did you remember it?").wait_for()  # revealed
     page.keyboard.press("3")
     expect(page.get_by_test_id("review-notice")).to_have_text(
         f"The note of these cards was deleted, so {waiting} cards were skipped.")
@@ -402,6 +407,7 @@ def test_another_student_signing_in_after_an_expiry_never_sees_the_first_ones_ca
         body='{"Code":"Unauthorized","Message":"Unauthorized"}',
         headers={"Access-Control-Allow-Origin": site.origin}))
     page.keyboard.press("Space")
+    page.get_by_role("group", name="How well did you remember it?").wait_for()  # revealed
     page.keyboard.press("3")
     dialog = page.get_by_role("dialog", name="Sign in again")
     dialog.wait_for()
