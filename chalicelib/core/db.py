@@ -6,7 +6,7 @@ converted here, in one place, between Python values and DynamoDB attributes.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -78,6 +78,17 @@ def get(table: str, key: dict[str, Any], consistent: bool = False) -> dict[str, 
         TableName=table, Key=to_item(key), ConsistentRead=consistent)
     item = response.get("Item")
     return from_item(item) if item is not None else None
+
+
+def query_items(**params: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query matches, decoded, fetched a page at a time as the caller reads
+    on (stop reading and no further page is asked for)."""
+    while True:
+        response = aws.client("dynamodb").query(**params)
+        yield from map(from_item, response.get("Items", []))
+        if not response.get("LastEvaluatedKey"):
+            return
+        params = {**params, "ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
 def transact(items: Iterable[dict[str, Any]]) -> None:

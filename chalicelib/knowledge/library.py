@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from chalicelib.core import aws, config, db
+from chalicelib.core import config, db
 from chalicelib.knowledge import embeddings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,19 +118,15 @@ def load_library(user_id: str, exclude_note_id: str | None = None,
     """The user's newest notes through UserNotesIndex (a paged Query, never a scan),
     reading only what filing and linking use."""
     records: list[dict[str, Any]] = []
-    params: dict[str, Any] = {
-        "TableName": config.notes_table(), "IndexName": "UserNotesIndex",
-        "KeyConditionExpression": "#u = :u", "ScanIndexForward": False,
-        "ProjectionExpression": "#i, #t, #c, #e",
-        "ExpressionAttributeNames": {"#u": "user_id", "#i": "note_id", "#t": "title",
-                                     "#c": "category", "#e": "embedding"},
-        "ExpressionAttributeValues": db.values(u=user_id),
-    }
-    while len(records) < limit:
-        response = aws.client("dynamodb").query(**params)
-        records += [r for r in map(db.from_item, response.get("Items", []))
-                    if r and r.get("note_id") != exclude_note_id]
-        if not response.get("LastEvaluatedKey"):
-            break
-        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    return Library.from_records(records[:limit])
+    for record in db.query_items(
+            TableName=config.notes_table(), IndexName="UserNotesIndex",
+            KeyConditionExpression="#u = :u", ScanIndexForward=False,
+            ProjectionExpression="#i, #t, #c, #e",
+            ExpressionAttributeNames={"#u": "user_id", "#i": "note_id", "#t": "title",
+                                      "#c": "category", "#e": "embedding"},
+            ExpressionAttributeValues=db.values(u=user_id)):
+        if record and record.get("note_id") != exclude_note_id:
+            records.append(record)
+            if len(records) >= limit:
+                break  # no further page is asked for
+    return Library.from_records(records)

@@ -128,23 +128,16 @@ def records(user_id: str) -> list[Entry]:
 
 
 def _records(user_id: str) -> Iterator[Entry]:
-    params: dict[str, Any] = {
-        "TableName": config.notes_table(), "IndexName": "UserNotesIndex",
-        "KeyConditionExpression": "#u = :u", "ScanIndexForward": True,
-        "ProjectionExpression": "#i, #t, #c",
-        "ExpressionAttributeNames": {"#u": "user_id", "#i": "note_id", "#t": "title",
-                                     "#c": "category"},
-        "ExpressionAttributeValues": db.values(u=user_id),
-    }
-    while True:
-        response = aws.client("dynamodb").query(**params)
-        for record in map(db.from_item, response.get("Items", [])):
-            if record:
-                yield Entry(record["note_id"], record.get("title") or "Untitled",
-                            record.get("category") or "General", user_id)
-        if not response.get("LastEvaluatedKey"):
-            return
-        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    for record in db.query_items(
+            TableName=config.notes_table(), IndexName="UserNotesIndex",
+            KeyConditionExpression="#u = :u", ScanIndexForward=True,
+            ProjectionExpression="#i, #t, #c",
+            ExpressionAttributeNames={"#u": "user_id", "#i": "note_id", "#t": "title",
+                                      "#c": "category"},
+            ExpressionAttributeValues=db.values(u=user_id)):
+        if record:
+            yield Entry(record["note_id"], record.get("title") or "Untitled",
+                        record.get("category") or "General", user_id)
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -115,37 +115,21 @@ def get_log(user_id: str, card_id: str, review_id: str) -> ReviewLog | None:
 
 def _note_items(user_id: str, note_id: str) -> Iterator[dict[str, Any]]:
     """Every card and review log of the note (one key range)."""
-    params: dict[str, Any] = {
-        "TableName": table(), "ConsistentRead": True,
-        "KeyConditionExpression": "user_id = :u AND begins_with(card_id, :p)",
-        "ExpressionAttributeValues": db.values(u=user_id, p=cards.note_prefix(note_id)),
-    }
-    while True:
-        response = aws.client("dynamodb").query(**params)
-        for item in map(db.from_item, response.get("Items", [])):
-            if item.get("note_id") == note_id:
-                yield item
-        if not response.get("LastEvaluatedKey"):
-            return
-        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    for item in db.query_items(
+            TableName=table(), ConsistentRead=True,
+            KeyConditionExpression="user_id = :u AND begins_with(card_id, :p)",
+            ExpressionAttributeValues=db.values(u=user_id, p=cards.note_prefix(note_id))):
+        if item.get("note_id") == note_id:
+            yield item
 
 
 def student_items(user_id: str) -> Iterator[dict[str, Any]]:
     """Every card and review log of the student, a page at a time (one key range: the
     student's partition; their day counters and counts are left out)."""
-    params: dict[str, Any] = {
-        "TableName": table(),
-        "KeyConditionExpression": "user_id = :u",
-        "ExpressionAttributeValues": db.values(u=user_id),
-    }
-    while True:
-        response = aws.client("dynamodb").query(**params)
-        for item in map(db.from_item, response.get("Items", [])):
-            if not str(item.get("card_id", "")).startswith("#"):
-                yield item
-        if not response.get("LastEvaluatedKey"):
-            return
-        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    for item in db.query_items(TableName=table(), KeyConditionExpression="user_id = :u",
+                               ExpressionAttributeValues=db.values(u=user_id)):
+        if not str(item.get("card_id", "")).startswith("#"):
+            yield item
 
 
 def note_cards(user_id: str, note_id: str) -> list[Card]:
