@@ -87,7 +87,7 @@ def export_now(user_id: str, chosen: str, entries: list[Entry]) -> dict[str, Any
     day = today()
     name = filename(chosen, day)
     built = build(chosen, entries, f"exports/{user_id}/{day}-{uuid.uuid4().hex}-{name}")
-    return {**presigned(built["key"], name, chosen), "note_count": len(entries),
+    return {**presigned(built["key"], name, CONTENT_TYPES[chosen]), "note_count": len(entries),
             "format": chosen, **built["extra"]}
 
 
@@ -108,13 +108,13 @@ def build(chosen: str, entries: list[Entry], key: str) -> dict[str, Any]:
     return {"key": key, "extra": extra}
 
 
-def presigned(key: str, name: str, chosen: str) -> dict[str, Any]:
+def presigned(key: str, name: str, content_type: str) -> dict[str, Any]:
     """{url, expires_in, filename}: a GET of the file for EXPORT_EXPIRES_IN seconds."""
     url = aws.client("s3").generate_presigned_url(
         "get_object", ExpiresIn=EXPORT_EXPIRES_IN,
         Params={"Bucket": config.notes_bucket(), "Key": key,
                 "ResponseContentDisposition": f'attachment; filename="{name}"',
-                "ResponseContentType": CONTENT_TYPES[chosen]})
+                "ResponseContentType": content_type})
     return {"url": url, "expires_in": EXPORT_EXPIRES_IN, "filename": name}
 
 

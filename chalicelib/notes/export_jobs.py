@@ -174,7 +174,8 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
                             ("export_id", "format", "note_count", "created_at")}
     body["status"] = current
     if current == "ready":
-        body.update(export.presigned(record["key"], record["filename"], record["format"]))
+        body.update(export.presigned(record["key"], record["filename"],
+                                     export.CONTENT_TYPES[record["format"]]))
         if "card_count" in record:
             body["card_count"] = record["card_count"]
     elif current == "failed":

@@ -28,6 +28,7 @@ from chalicelib.reviews import card_store
 
 CARD_COLUMNS = ("card_id", "note_id", "note_title", "kind", "front", "back", "url", "state",
                 "due", "stability", "difficulty", "reps", "lapses", "last_review")
+ZIP = "application/zip"
 # A year of a heavy day's reviews (200) over a few thousand cards; the read and the file
 # stay within the API's 29 seconds and the Lambda's /tmp.
 MAX_EXPORT_ITEMS = 100_000
@@ -62,10 +63,10 @@ def export_reviews(user_id: str) -> dict[str, Any]:
         name = filename(day)
         key = f"exports/{user_id}/{day}-{uuid.uuid4().hex}-{name}"
         aws.client("s3").upload_file(zip_path, config.notes_bucket(), key,
-                                     ExtraArgs={"ContentType": "application/zip"})
+                                     ExtraArgs={"ContentType": ZIP})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return {**export.presigned(key, name, "obsidian"), "card_count": card_count,
+    return {**export.presigned(key, name, ZIP), "card_count": card_count,
             "review_count": review_count}
 
 
