@@ -4,7 +4,7 @@
 // interval each would give (keys 1-4), and a summary at the end of the session.
 // Everything on a card (front, back, quote) comes from captions and model output: shown
 // as text, never as HTML.
-import { MouseEvent, useCallback, useEffect, useRef, useState } from "react";
+import { MouseEvent, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { ApiError, Card, DueCards, Rating } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
@@ -268,8 +268,10 @@ export function ReviewPage() {
     }
   };
 
-  // Space shows the answer; 1-4 rate. Not while typing, nor under a dialog.
-  useEffect(() => {
+  // Space shows the answer; 1-4 rate. Not while typing, nor under a dialog. Bound before
+  // the paint (a layout effect): a card on screen always has its keys, even a key pressed
+  // the instant it appears.
+  useLayoutEffect(() => {
     if (phase !== "reviewing") return;
     const onKey = (event: KeyboardEvent) => {
       if (typing(event) || event.repeat) return;
