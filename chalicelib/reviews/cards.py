@@ -60,6 +60,15 @@ def scope_keys(card: Card) -> dict[str, str]:
     return keys
 
 
+def concept_front(term: str, said: str) -> str:
+    """"What is X?" with the article the lecture puts before the term where it first
+    says it ("What is the fluid mosaic model?"), none when it has none ("What is
+    entropy?")."""
+    spoken = re.search(rf"\b(?:(the|an|a)\s+)?{re.escape(term.lower())}\b", said.lower())
+    article = f"{spoken.group(1)} " if spoken and spoken.group(1) else ""
+    return f"What is {article}{term}?"
+
+
 def _seconds(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         return None
@@ -73,7 +82,7 @@ def from_draft(*, user_id: str, note_id: str, note_title: str, subject: str | No
     items: list[tuple[CardKind, str, str, dict[str, Any]]] = []
     for concept in draft.get("core_concepts") or []:
         if isinstance(concept, dict) and concept.get("term") and concept.get("definition"):
-            items.append(("concept", f"What is {concept['term']}?", str(concept["definition"]),
+            items.append(("concept", str(concept["term"]), str(concept["definition"]),
                           concept))
     if include_questions:
         for question in draft.get("review_questions") or []:
@@ -88,7 +97,13 @@ def from_draft(*, user_id: str, note_id: str, note_title: str, subject: str | No
         quote = str(item.get("quote") or "")
         if item.get("verified") is not True or second is None or not quote:
             continue  # never a card from an item the transcript does not bear out
-        ident = card_id(note_id, kind, front, quote)
+        if kind == "concept":
+            # The id keeps the plain "What is X?" it was first made from, so a card
+            # keeps its history whatever article the front gains.
+            ident = card_id(note_id, kind, f"What is {front}?", quote)
+            front = concept_front(front, f"{quote} {back}")
+        else:
+            ident = card_id(note_id, kind, front, quote)
         if ident in seen:
             continue
         seen.add(ident)

@@ -58,3 +58,20 @@ def test_public_card_has_the_contracts_fields() -> None:
     assert set(shown) == {"card_id", "note_id", "note_title", "subject", "kind", "front",
                           "back", "quote", "url", "state", "due", "last_review", "reps",
                           "lapses", "stability", "difficulty"}
+
+
+def test_a_concepts_front_takes_the_article_the_lecture_says() -> None:
+    """"What is the fluid mosaic model?", not "What is fluid mosaic model?"; a term said
+    bare stays bare; the id is the one the plain front made, so history is kept."""
+    draft = grounded_draft(questions=0, concepts=2)
+    mosaic, entropy = draft["core_concepts"]
+    mosaic.update(term="fluid mosaic model",
+                  quote="that picture is called the fluid mosaic model")
+    entropy.update(term="entropy", quote="entropy counts the microstates")
+    made_cards = made(draft)
+    assert [c["front"] for c in made_cards] == ["What is the fluid mosaic model?",
+                                                "What is entropy?"]
+    assert made_cards[0]["card_id"] == cards.card_id(
+        "n1", "concept", "What is fluid mosaic model?", mosaic["quote"])
+    assert cards.concept_front("operon", "An operon is a cluster") == "What is an operon?"
+    assert cards.concept_front("gene", "a generation later") == "What is gene?"
