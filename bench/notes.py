@@ -403,7 +403,8 @@ def run_filing() -> list[dict]:
 
 def run_dense() -> list[dict]:
     """The one-minute dense lectures (bench/corpus/dense.py), as human and as automatic
-    captions: what the offline note holds against what the lecture says."""
+    captions (word-timed as YouTube's are: bench.sentences.auto_version): what the
+    offline note holds against what the lecture says."""
     from bench.corpus import dense
     from bench.sentences import auto_version, note_items
 

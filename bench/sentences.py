@@ -41,10 +41,14 @@ def _spoken(token: str) -> str:
     return re.sub(r"[^\w']", "", token.casefold().replace("’", "'")).strip("'")
 
 
-def auto_version(data: dict[str, Any]) -> tuple[Any, set[int]]:
+def auto_version(data: dict[str, Any], timed: bool = True) -> tuple[Any, set[int]]:
     """(the automatic-caption transcript of a human-caption lecture, the token positions
-    after which a sentence ends)."""
+    after which a sentence ends). `timed`: each word timed as YouTube's speech
+    recognition times it, with pauses drawn as real speakers make them
+    (testkit.lectures.asr_words: at about half the sentence ends, and hesitations
+    mid-sentence); else the words alone, spread evenly over their caption."""
     from chalicelib.youtube.transcript_model import Segment, Transcript
+    from testkit.lectures import asr_words
 
     words: list[tuple[str, float]] = []
     ends: set[int] = set()
@@ -58,6 +62,9 @@ def auto_version(data: dict[str, Any]) -> tuple[Any, set[int]]:
             if _END_RE.search(token) and words:
                 ends.add(len(words))
     ends.discard(len(words))
+    if timed and words:
+        said = " ".join(segment["text"] for segment in data["segments"])
+        words = asr_words(said, words[0][1], seed=data["video_id"])
     rng = random.Random(data["video_id"])
     segments, position = [], 0
     while position < len(words):
@@ -67,7 +74,8 @@ def auto_version(data: dict[str, Any]) -> tuple[Any, set[int]]:
         cue = words[position:position + size]
         following = words[position + size][1] if position + size < len(words) else cue[-1][1] + 2
         segments.append(Segment(" ".join(w for w, _ in cue), cue[0][1],
-                                max(0.5, following - cue[0][1])))
+                                max(0.5, following - cue[0][1]),
+                                [at for _, at in cue] if timed else None))
         position += size
     transcript = Transcript(video_id=data["video_id"], title=data.get("title", ""),
                             channel="", duration_seconds=int(data.get("duration_seconds", 0)),
@@ -182,7 +190,7 @@ def real_pair(auto_vtt: Path, manual_srt: Path) -> tuple[Any, set[int]]:
     from chalicelib.youtube.transcript_model import Segment, Transcript
 
     cues = parse_vtt(auto_vtt.read_text(encoding="utf-8"))
-    segments = [Segment(c["text"], c["start"], c["duration"]) for c in cues]
+    segments = [Segment.from_dict(c) for c in cues]  # with their words' times
     auto_words = [_spoken(t) for s in segments for t in s.text.split()]
     manual_tokens = [t for c in parse_srt(manual_srt.read_text(encoding="utf-8"))
                      for t in c["text"].split()]
@@ -213,53 +221,68 @@ def real_rows(directory: Path) -> list[tuple[str, dict[str, int]]]:
     return rows
 
 
-def run() -> list[tuple[str, dict[str, int]]]:
+def run(timed: bool = True) -> list[tuple[str, dict[str, int]]]:
+    """The rows: the team's lectures and samples (automatic versions, their words timed
+    or not), then any real pairs (BENCH_REAL_CAPTIONS, as recorded)."""
     rows = []
     for path in sorted(LECTURES.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if not data.get("is_generated"):
-            version = auto_version(data)
+            version = auto_version(data, timed)
             rows.append((path.stem, measure(*version) | note_items(*version)))
     for path in sorted(SAMPLES.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        version = (cue_version if data.get("is_generated") else auto_version)(data)
+        version = cue_version(data) if data.get("is_generated") else auto_version(data, timed)
         rows.append((f"sample {path.stem}", measure(*version) | note_items(*version)))
     real = os.environ.get("BENCH_REAL_CAPTIONS")
-    return rows + (real_rows(Path(real)) if real else [])
+    return rows + (real_rows(Path(real)) if real and timed else [])
 
 
 def _ratio(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "0/0"
 
 
-def report(rows: list[tuple[str, dict[str, int]]]) -> list[str]:
+def report(rows: list[tuple[str, dict[str, int]]],
+           untimed: list[tuple[str, dict[str, int]]] | None = None) -> list[str]:
     lines = ["## Sentences from automatic captions (issue 21)", "",
              "The offline writer's splitter on automatic-caption versions of human-caption "
-             "lectures (lower case, no punctuation, 5-10 word cues, no pauses), against the "
-             "human captions' sentence ends (bench/sentences.py).", "",
+             "lectures (lower case, no punctuation, 5-10 word cues, each word timed with "
+             "pauses drawn as real speakers make them: testkit.lectures.asr_words), against "
+             "the human captions' sentence ends (bench/sentences.py). The last line: the "
+             "same lectures' words alone, without word times.", "",
              "| lecture | cuts at a real end | real ends found | whole sentences | "
              "note items whole | summary sentences whole |",
              "|---|---|---|---|---|---|"]
-    totals = dict.fromkeys(("cuts", "right", "ends", "sentences", "whole", "items",
-                            "items_whole", "summary", "summary_whole"), 0)
     for name, row in rows:
-        for key in totals:
-            totals[key] += row[key]
         lines.append(f"| {name} | {_ratio(row['right'], row['cuts'])} | "
                      f"{_ratio(row['right'], row['ends'])} | "
                      f"{_ratio(row['whole'], row['sentences'])} | "
                      f"{_ratio(row['items_whole'], row['items'])} | "
                      f"{_ratio(row['summary_whole'], row['summary'])} |")
-    lines.append(f"| **all** | {_ratio(totals['right'], totals['cuts'])} | "
-                 f"{_ratio(totals['right'], totals['ends'])} | "
-                 f"{_ratio(totals['whole'], totals['sentences'])} | "
-                 f"{_ratio(totals['items_whole'], totals['items'])} | "
-                 f"{_ratio(totals['summary_whole'], totals['summary'])} |")
+    mine = [row for name, row in rows if not name.startswith("real ")]
+    lines.append(_total_line("**all, team's lectures**", mine))
+    real = [row for name, row in rows if name.startswith("real ")]
+    if real:
+        lines.append(_total_line("**all, real recordings**", real))
+    if untimed is not None:
+        lines.append(_total_line("all, team's lectures, words alone (no word times)",
+                                 [row for _, row in untimed]))
     return lines + [""]
 
 
+def _total_line(name: str, rows: list[dict[str, int]]) -> str:
+    totals = {key: sum(row[key] for row in rows) for key in
+              ("cuts", "right", "ends", "sentences", "whole", "items", "items_whole",
+               "summary", "summary_whole")}
+    return (f"| {name} | {_ratio(totals['right'], totals['cuts'])} | "
+            f"{_ratio(totals['right'], totals['ends'])} | "
+            f"{_ratio(totals['whole'], totals['sentences'])} | "
+            f"{_ratio(totals['items_whole'], totals['items'])} | "
+            f"{_ratio(totals['summary_whole'], totals['summary'])} |")
+
+
 def main() -> int:
-    print("\n".join(report(run())))
+    print("\n".join(report(run(), run(timed=False))))
     return 0
 
 

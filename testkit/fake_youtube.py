@@ -118,6 +118,10 @@ class Track:
     translatable: bool = True
     body: bytes | None = None  # served as-is instead of srv1 (b"": PO-token gated)
     po_token: bool = False     # the URL carries "&exp=xpe" (the library refuses it)
+    # The track as yt-dlp's clients get it (json3: word-timed on ASR tracks, see
+    # testkit.lectures.asr_track); None: built from `segments`. The timedtext srv1 this
+    # library asks for never carries word times.
+    json3: dict | None = None
 
 
 @dataclass

@@ -1,5 +1,11 @@
 """Caption file parsers: YouTube's json3, WebVTT and SRT (uploads), into transcript
-segments ({"text", "start", "duration"}) of plain text: no tags, no entities.
+segments ({"text", "start", "duration"}, and "word_starts" where the file times each
+word) of plain text: no tags, no entities.
+
+YouTube's automatic captions time every word: json3 segs carry `tOffsetMs` from their
+event's start, and its WebVTT writes `<00:00:06.569><c> word</c>` inside a cue. Those
+times are kept (transcript_model.Segment.word_starts): the pauses between words are
+where a speaker's sentences end (chalicelib.notes.offline.sentence_split).
 
 Uploads are untrusted and up to 2 MiB, so every step is linear in the file's size
 (issue 20): no search that retries from every position, no regex that can backtrack
@@ -11,23 +17,64 @@ import itertools
 import json
 import operator
 import re
+from collections.abc import Iterable
 from typing import Any
+
+from chalicelib.youtube.transcript_model import checked_word_starts
 
 
 def parse_json3(content: bytes | str) -> list[dict[str, Any]]:
-    """Segments of a YouTube json3 caption file."""
+    """Segments of a YouTube json3 caption file, with word times where segs carry them."""
     document = json.loads(content)
     if not isinstance(document, dict):
         raise ValueError("json3 document is not an object")
     segments = []
     for event in document.get("events") or []:
         # Events without segs set up windows; "\n"-only ones break lines.
-        text = _plain_text("".join(str(seg.get("utf8") or "") for seg in event.get("segs") or []
-                                   if isinstance(seg, dict)))
+        segs = [seg for seg in event.get("segs") or [] if isinstance(seg, dict)]
+        text = _plain_text("".join(str(seg.get("utf8") or "") for seg in segs))
         if text:
-            segments.append(_segment(text, (event.get("tStartMs") or 0) / 1000,
-                                     (event.get("dDurationMs") or 0) / 1000))
+            start = (event.get("tStartMs") or 0) / 1000
+            duration = (event.get("dDurationMs") or 0) / 1000
+            timed = _json3_pieces(segs, start)
+            words = checked_word_starts(text, start, duration, _word_starts(timed)) \
+                if timed else None
+            segments.append(_segment(text, start, duration, words))
     return sorted(segments, key=lambda s: s["start"])
+
+
+def _json3_pieces(segs: list[dict[str, Any]], start: float) -> list[tuple[float, str]]:
+    """(when it is said, its text) of each seg of an event whose segs are timed (ASR
+    tracks: the first seg at the event's start, the others `tOffsetMs` after it); []
+    for an event of one untimed line (human tracks) or with an offset that is no number."""
+    if not any("tOffsetMs" in seg for seg in segs):
+        return []
+    pieces = []
+    for seg in segs:
+        offset = seg.get("tOffsetMs") or 0
+        if not isinstance(offset, int | float) or isinstance(offset, bool):
+            return []
+        pieces.append((start + offset / 1000, str(seg.get("utf8") or "")))
+    return pieces
+
+
+def _word_starts(pieces: Iterable[tuple[float, str]]) -> list[float]:
+    """When each word of timed pieces of markup starts: a piece's first word starts at
+    the piece's time, unless it continues the previous piece's word (no space between
+    them). The caller checks them against the text (transcript_model.checked_word_starts):
+    a tag or an entity cut in two, never in YouTube's files, gives another count."""
+    starts: list[float] = []
+    inside_word = False  # the previous piece ended in the middle of a word
+    for time, markup in pieces:
+        bare = _strip_tags(markup) if "<" in markup else markup
+        count = len(_plain_text(bare).split()) if bare and not bare.isspace() else 0
+        if count:
+            joined = inside_word and not bare[:1].isspace()
+            starts += [round(time, 3)] * (count - joined)
+            inside_word = not bare[-1:].isspace()
+        elif bare:
+            inside_word = inside_word and not bare.isspace()
+    return starts
 
 
 # A timing line, found in the whole text (re.M): "[^\S\n]" is "\s" within a line.
@@ -54,6 +101,8 @@ _LONG_NUMBER_REF_RE = re.compile(r"&#(?:[xX][0-9A-Fa-f]{9,}|[0-9]{9,});?")
 _LINE_FEED_REF_RE = re.compile(r"&#(?:0*10(?![0-9])|[xX]0*[aA](?![0-9A-Fa-f]));?|&NewLine;")
 # Whitespace that squashing changes: runs, and single characters other than " ".
 _UNSQUASHED_RE = re.compile(r"[^\S\n]{2,}|[^\S \n]")
+# A WebVTT timestamp tag inside a cue ("<00:00:06.569>"): when the text after it is said.
+_TIMESTAMP_TAG_RE = re.compile(r"<((?:\d{1,5}:)?\d{2}:\d{2}\.\d{3})>")
 _BRACKETS = str.maketrans("", "", "<>")
 _LOOK_ALIKE_BRACKETS = str.maketrans("<>", "‹›")
 # Uploaded files are checked strictly: a timing line must be whole (settings after it
@@ -137,12 +186,38 @@ def _parse_cues(text: str, *, strict: bool, srt: bool) -> list[dict[str, Any]]:
         cue = _plain_lines(body)
         new, shown = cue[_repeated_lines(shown, cue):], cue
         if new:
-            segments.append(_segment(" ".join(new), start, max(0.0, end - start)))
+            text_shown = " ".join(new)
+            duration = max(0.0, end - start)
+            words = None if srt else _cue_word_starts(body, text_shown, start, duration)
+            segments.append(_segment(text_shown, start, duration, words))
     if strict:
         _check_lines(text, position, len(text), lines, srt)
         if not segments:
             raise CaptionFileError(0, "the file has no cues with text")
     return sorted(segments, key=operator.itemgetter("start"))
+
+
+def _cue_word_starts(body: str, shown: str, start: float, duration: float) -> list[float] | None:
+    """The word times of a WebVTT cue's new lines (`shown`, the last lines of `body`):
+    its text up to the first timestamp tag is said at the cue's start, the text after
+    each tag at the tag's time. None for a cue without timestamp tags."""
+    if "<" not in body or not _TIMESTAMP_TAG_RE.search(body):
+        return None
+    parts = _TIMESTAMP_TAG_RE.split(body)  # text, stamp, text, stamp, ..., text
+    times = [start] + [_clock_seconds(stamp) for stamp in parts[1::2]]
+    starts = _word_starts(zip(times, parts[::2], strict=True))
+    count = len(shown.split())
+    if len(starts) != len(_plain_text(body).split()) or count > len(starts):
+        return None
+    return checked_word_starts(shown, start, duration, starts[len(starts) - count:])
+
+
+def _clock_seconds(stamp: str) -> float:
+    """"hh:mm:ss.ttt" or "mm:ss.ttt" in seconds."""
+    seconds = 0.0
+    for part in stamp.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
 
 
 def _header_end(text: str) -> int:
@@ -366,5 +441,10 @@ def _strip_tags(text: str) -> str:
     return text.translate(_BRACKETS) if _TAG_RE.search(text) else text
 
 
-def _segment(text: str, start: float, duration: float) -> dict[str, Any]:
-    return {"text": text, "start": round(start, 3), "duration": round(duration, 3)}
+def _segment(text: str, start: float, duration: float,
+             word_starts: list[float] | None = None) -> dict[str, Any]:
+    segment: dict[str, Any] = {"text": text, "start": round(start, 3),
+                               "duration": round(duration, 3)}
+    if word_starts is not None:
+        segment["word_starts"] = word_starts
+    return segment

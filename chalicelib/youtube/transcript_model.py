@@ -7,10 +7,18 @@ to retry.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import itertools
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_VIDEO_SECONDS = 6 * 3600
+# A caption cue holds a line or two; more word times than this is not a real cue, and
+# the cache entry keeps none for it (the segment is still used, timed by its start).
+MAX_WORD_STARTS = 200
+# How far before its cue or after the cue's end a word may start (json3 events and
+# WebVTT cues are display times; the words said in them lie inside, give or take).
+WORD_SLACK_SECONDS = 10.0
 
 
 @dataclass
@@ -18,6 +26,46 @@ class Segment:
     text: str
     start: float
     duration: float
+    # When each word of `text` (its whitespace tokens) starts, in seconds from the
+    # video's start: YouTube's automatic captions time every word (json3 `tOffsetMs`,
+    # WebVTT inline timestamps). None where unknown (human captions, srv1 XML from
+    # youtube-transcript-api, cache entries written before word times were kept).
+    word_starts: list[float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text, "start": self.start,
+                                "duration": self.duration}
+        if self.word_starts is not None:
+            data["word_starts"] = self.word_starts
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Segment:
+        text, start = str(data["text"]), float(data["start"])
+        duration = float(data.get("duration", 0))
+        return cls(text, start, duration,
+                   checked_word_starts(text, start, duration, data.get("word_starts")))
+
+
+def checked_word_starts(text: str, start: float, duration: float,
+                        starts: object) -> list[float] | None:
+    """`starts` as a segment's word times if they fit its text (one per token, at most
+    MAX_WORD_STARTS, finite, in order, within the cue give or take WORD_SLACK_SECONDS);
+    else None: a cache entry or caption file with odd word times still loads, untimed."""
+    if not isinstance(starts, list) or not starts or len(starts) > MAX_WORD_STARTS:
+        return None
+    if not all(isinstance(value, int | float) and not isinstance(value, bool)
+               for value in starts):
+        return None
+    times = [float(value) for value in starts]
+    if len(times) != len(text.split()) or not all(map(math.isfinite, times)):
+        return None
+    if any(later < earlier for earlier, later in itertools.pairwise(times)):
+        return None
+    if times[0] < start - WORD_SLACK_SECONDS or \
+            times[-1] > start + max(duration, 0.0) + WORD_SLACK_SECONDS:
+        return None
+    return times
 
 
 @dataclass
@@ -40,9 +88,12 @@ class Transcript:
     source: str = "youtube"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("source")
-        return data
+        """The cache format (docs/DESIGN.md section 5); `word_starts` only where known."""
+        return {"video_id": self.video_id, "title": self.title, "channel": self.channel,
+                "duration_seconds": self.duration_seconds, "language": self.language,
+                "is_generated": self.is_generated,
+                "segments": [segment.to_dict() for segment in self.segments],
+                "chapters": [{"title": c.title, "start": c.start} for c in self.chapters]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
@@ -52,8 +103,7 @@ class Transcript:
             duration_seconds=int(data.get("duration_seconds") or 0),
             language=data.get("language") or "en",
             is_generated=bool(data.get("is_generated")),
-            segments=[Segment(str(s["text"]), float(s["start"]), float(s.get("duration", 0)))
-                      for s in data.get("segments", [])],
+            segments=[Segment.from_dict(s) for s in data.get("segments", [])],
             chapters=[Chapter(str(c["title"]), float(c["start"]))
                       for c in data.get("chapters") or []],
         )

@@ -66,7 +66,7 @@ def parse(text: str, youtube_video_id: str, title: str = "") -> Transcript:
         # Priced by the last cue's end (docs/DESIGN.md section 4).
         duration_seconds=int(round(end)),
         language=language.group(1) if language else UNKNOWN_LANGUAGE, is_generated=False,
-        segments=[Segment(s["text"], s["start"], s["duration"]) for s in segments],
+        segments=[Segment.from_dict(s) for s in segments],  # word times kept (YouTube VTT)
         source="uploaded")
 
 

@@ -86,10 +86,12 @@ about sorting &amp; searching
 which<00:00:05.900><c> matter</c>
 
 """
-AUTO_VTT_SEGMENTS = [
-    {"text": "so today we're going to talk", "start": 0.16, "duration": 2.59},
-    {"text": "about sorting & searching", "start": 2.76, "duration": 2.83},
-    {"text": "which matter", "start": 5.6, "duration": 2.4},
+AUTO_VTT_SEGMENTS = [  # the words' times: the cue's start, then each timestamp tag's
+    {"text": "so today we're going to talk", "start": 0.16, "duration": 2.59,
+     "word_starts": [0.16, 0.48, 0.88, 1.04, 1.36, 1.52]},
+    {"text": "about sorting & searching", "start": 2.76, "duration": 2.83,
+     "word_starts": [2.76, 3.12, 3.36, 3.6]},
+    {"text": "which matter", "start": 5.6, "duration": 2.4, "word_starts": [5.6, 5.9]},
 ]
 
 
@@ -134,8 +136,11 @@ def test_transcript_with_metadata_chapters_and_json3_auto_captions(youtube: Fake
         "chapters": [{"title": "Intro", "start": 0.0},
                      {"title": "Insertion sort", "start": 245.0},
                      {"title": "Merge sort", "start": 1870.0}],
-        "segments": [{"text": "so today we're going to talk", "start": 0.16, "duration": 5.43},
-                     {"text": "about sorting", "start": 2.76, "duration": 5.24}],
+        # Each word's own time (event start + tOffsetMs): where the pauses are.
+        "segments": [{"text": "so today we're going to talk", "start": 0.16, "duration": 5.43,
+                      "word_starts": [0.16, 0.48, 0.88, 1.04, 1.36, 1.52]},
+                     {"text": "about sorting", "start": 2.76, "duration": 5.24,
+                      "word_starts": [2.76, 3.12]}],
     }
 
 

@@ -1,14 +1,24 @@
 """The offline writer's sentences: captions rebuilt into what the lecturer said.
 
 Human captions are cut where a sentence ends. Automatic captions have no punctuation,
-so they are cut at scored boundaries (`_spoken_groups`): a pause between captions, a
+so they are cut at scored boundaries (`_spoken_groups`): a pause (between words where
+the captions time each word, as YouTube's automatic ones do; else between captions), a
 standalone "um"/"uh", a discourse marker ("so", "now", "okay"), a caption break before
 a word that opens a clause, and length; never after a word that cannot end a sentence
 ("the", "of", "we") or before one that cannot start one ("of", "is"). Where the
 captions themselves are cut at sentence ends (almost no break falls after "the"), a
-break counts as one. A spoken sentence is then written as a reader expects one: a
-capital and a full stop (a question mark where it asks), while its quote stays as
-said. bench/sentences.py measures the cuts against the same speech's human captions.
+break counts as one.
+
+A pause is measured against the lecture's own pace: the time from a word's start to
+the next one's, less what a word of its length takes at the lecturer's median pace, in
+units of the median time between words. Speakers pause at about half their sentence
+ends and also hesitate mid-sentence (in a real automatic-caption recording, a pause of
+two units follows one word in five that ends a sentence, and one in fifty that does
+not), so a long pause cuts alone, a shorter one adds to the other signs, and none at
+all takes from them. Each sentence starts at its first word's own time where words
+are timed. A spoken sentence is then written as a reader expects one: a capital and a
+full stop (a question mark where it asks), while its quote stays as said.
+bench/sentences.py measures the cuts against the same speech's human captions.
 
 Fillers are the lecture language's own (chalicelib.notes.offline.words SOUNDS,
 WORDLIKE) and are removed only where they stand alone ("um", "uh", ", you know,"),
@@ -55,6 +65,15 @@ PAUSE_SECONDS = 0.7  # the shortest pause that ends a spoken clause (unless gaps
 # LONG_RUN_WORDS is cut at the best place it passed; at HARD_MAX_WORDS wherever it is.
 MIN_SPOKEN_WORDS, LONG_RUN_WORDS, HARD_MAX_WORDS = 4, 34, 45
 SPLIT_SCORE = 1.5
+# Pauses between timed words, in units of the lecture's median time between words
+# (after what the word itself takes): one of LONG_PAUSE cuts alone, one of PAUSE adds.
+PAUSE_UNITS, LONG_PAUSE_UNITS = 1.5, 3.0
+PAUSE_WEIGHT, LONG_PAUSE_WEIGHT = 1.0, 1.5
+# No pause at all between timed words: the other signs count for less (on real
+# automatic captions, "so" or "we" said without a break rarely starts a sentence).
+NO_PAUSE_UNITS, NO_PAUSE_PENALTY = 0.3, 1.0
+# Word times are used where most of the captions' words carry their own.
+TIMED_SHARE = 0.5
 ALIGNED_BLOCKED = 0.05  # breaks after "the" or before "of" in sentence-aligned captions
 
 
@@ -149,8 +168,8 @@ def _quote_of(raw: str, shown: str) -> str:
 
 def sentences(transcript: Transcript) -> list[Sentence]:
     """The transcript as sentences (human captions) or spoken clauses (automatic ones)."""
-    segments = transcript.segments
     auto = shown_as_spoken(transcript)
+    times = word_times(transcript, spread=False)  # untimed: the caption's own start
     out: list[Sentence] = []
     position = 0
     for group in _token_groups(transcript, auto):
@@ -169,7 +188,9 @@ def sentences(transcript: Transcript) -> list[Sentence]:
             last.words = fold(last.text)
             last.tokens = (last.tokens[0], span[1])
             continue
-        sentence = Sentence(len(out), shown, _quote_of(raw, shown), segments[group[0][1]].start,
+        quote = _quote_of(raw, shown)
+        first = span[0] + len(group) - len(quote.split())  # the quote's first token
+        sentence = Sentence(len(out), shown, quote, times[first],
                             group[0][1] + 1, fold(shown), tokens=span)
         sentence.question = shown.rstrip("\"'”)").endswith("?")
         out.append(sentence)
@@ -184,12 +205,9 @@ def sentences(transcript: Transcript) -> list[Sentence]:
 def said_sentences(transcript: Transcript) -> list[tuple[float, str]]:
     """The transcript rebuilt into sentences across caption lines, verbatim (fillers and
     all, so a quote copied from one is found), each with the time of its first word
-    (spread evenly over its caption). What Claude is given (chalicelib.notes.claude)."""
-    segments = transcript.segments
-    offsets: list[float] = []
-    for segment in segments:
-        count = len(segment.text.split())
-        offsets += [segment.start + segment.duration * n / count for n in range(count)]
+    (its own where the captions time words, else spread evenly over its caption). What
+    Claude is given (chalicelib.notes.claude)."""
+    offsets = word_times(transcript)
     out: list[tuple[float, str]] = []
     position = 0
     for group in _token_groups(transcript, shown_as_spoken(transcript)):
@@ -197,6 +215,46 @@ def said_sentences(transcript: Transcript) -> list[tuple[float, str]]:
             out.append((round(offsets[position], 2), " ".join(token for token, _ in group)))
         position += len(group)
     return out
+
+
+def word_times(transcript: Transcript, spread: bool = True) -> list[float]:
+    """When each caption token starts: its own time where the captions give one
+    (Segment.word_starts), else its caption's start, spread evenly over the caption's
+    duration if `spread`."""
+    times: list[float] = []
+    for segment in transcript.segments:
+        count = len(segment.text.split())
+        if segment.word_starts is not None and len(segment.word_starts) == count:
+            times += segment.word_starts
+        else:
+            step = segment.duration / count if spread and count else 0.0
+            times += [segment.start + step * n for n in range(count)]
+    return times
+
+
+def _pauses(transcript: Transcript) -> list[float] | None:
+    """The pause after each token, in units of the lecture's median time between words:
+    the time to the next word's start beyond what a word of its length takes at the
+    median pace (seconds per letter). None unless most words carry their own time."""
+    segments = transcript.segments
+    timed = sum(len(s.word_starts) for s in segments if s.word_starts is not None)
+    tokens = [token for segment in segments for token in segment.text.split()]
+    if len(tokens) < 2 or timed < TIMED_SHARE * len(tokens):
+        return None
+    times = word_times(transcript)
+    intervals = [max(0.0, b - a) for a, b in itertools.pairwise(times)]
+    letters = [len(_plain(token)) + 1 for token in tokens]
+    pace = _median([gap / size for gap, size in zip(intervals, letters, strict=False)])
+    unit = _median(intervals)
+    if unit <= 0:
+        return None
+    return [max(0.0, gap - pace * size) / unit
+            for gap, size in zip(intervals, letters, strict=False)] + [0.0]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
 
 
 def _written(spoken: str, language: str) -> str:
@@ -240,6 +298,7 @@ class _SpokenCues:
     pause: float
     silence: list[float]  # after each caption
     aligned: bool  # the captions' breaks fall where sentences end
+    pauses: list[float] | None  # after each token, where words are timed (_pauses)
 
 
 def _spoken_cues(transcript: Transcript) -> _SpokenCues:
@@ -270,14 +329,16 @@ def _spoken_cues(transcript: Transcript) -> _SpokenCues:
                        SPOKEN_OPENERS.get(language, empty) | CLAUSE_OPENERS,
                        CLAUSE_STARTS.get(language, empty), SUBJECT_PRONOUNS.get(language, empty),
                        sounds_of(language), pause, silence,
-                       aligned)
+                       aligned, _pauses(transcript))
 
 
 def _boundary_score(cues: _SpokenCues, previous: str, word: str, run: int,
-                    caption_break: bool, gap: float) -> float:
+                    caption_break: bool, gap: float, pause: float | None) -> float:
     """How strongly speech marks a sentence boundary before `word`, after a run of `run`
     words: 0 where grammar forbids one (after "the", before "of"), else the sum of the
-    signs. SPLIT_SCORE or more cuts there."""
+    signs. SPLIT_SCORE or more cuts there. `pause`: the pause between the two words
+    (_pauses), None where words are not timed and `gap`, the silence after a caption,
+    stands for it."""
     if run < MIN_SPOKEN_WORDS:
         return 0.0
     if (previous in cues.never_ends or word in cues.never_starts) and run < HARD_MAX_WORDS:
@@ -287,6 +348,10 @@ def _boundary_score(cues: _SpokenCues, previous: str, word: str, run: int,
         score += 1.5 if cues.aligned else 0.5
         if gap > cues.pause:
             score += 1.5
+    if pause is not None and pause >= PAUSE_UNITS:
+        score += LONG_PAUSE_WEIGHT if pause >= LONG_PAUSE_UNITS else PAUSE_WEIGHT
+    elif pause is not None and pause < NO_PAUSE_UNITS:
+        score -= NO_PAUSE_PENALTY
     if is_sound(word, cues.sounds):
         score += 1.5
     elif word in cues.openers:
@@ -314,13 +379,15 @@ def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
     def counted(tokens: list[tuple[str, int]]) -> int:
         return sum(1 for token, _ in tokens if not is_sound(_plain(token), cues.sounds))
 
-    for token, number in _tokens(transcript):
+    for position, (token, number) in enumerate(_tokens(transcript)):
         current = groups[-1]
         word = _plain(token)
         if current:
             previous, previous_number = _plain(current[-1][0]), current[-1][1]
             gap = cues.silence[previous_number]
-            score = _boundary_score(cues, previous, word, run, number != previous_number, gap)
+            pause = cues.pauses[position - 1] if cues.pauses is not None else None
+            score = _boundary_score(cues, previous, word, run, number != previous_number, gap,
+                                    pause)
             if score >= SPLIT_SCORE or run >= HARD_MAX_WORDS:
                 groups.append([])
                 current, run, candidates = groups[-1], 0, []
