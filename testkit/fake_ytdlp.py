@@ -484,7 +484,7 @@ def from_transcript_api_video(video: Any) -> FakeVideo:
     tracks = [] if not video.captions else [
         FakeTrack(t.language, t.name, kind="asr" if t.generated else "",
                   translatable=t.translatable,
-                  json3={"wireMagic": "pb3", "events": [
+                  json3=t.json3 if t.json3 is not None else {"wireMagic": "pb3", "events": [
                       {"tStartMs": int(start * 1000), "dDurationMs": int(duration * 1000),
                        "segs": [{"utf8": text}]} for start, duration, text in t.segments]})
         for t in video.tracks]
