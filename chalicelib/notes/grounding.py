@@ -77,7 +77,7 @@ def _aligned(window: list[str], blocks: Sequence[difflib.Match]) -> list[str]:
 
 @dataclass(frozen=True)
 class Found:
-    start: float  # where the quote starts (the start of its segment)
+    start: float  # where the quote starts (its first word's time, else its segment's)
     word: int  # index of its first word in the transcript's words
     exact: bool
     end: int = -1  # index after its last word (-1: only its first word is known)
@@ -94,11 +94,15 @@ class TranscriptText:
         self.written: list[str] = []  # the transcript's tokens, split at white space
         self._written_of: list[int] = []  # the token each folded word is from
         for segment in transcript.segments:
-            for token in segment.text.split():
+            # A word-timed cue (automatic captions) times each token, so a quote that
+            # starts mid-cue links to its own first word, not to the cue's start.
+            timed = segment.word_starts or []
+            for position, token in enumerate(segment.text.split()):
+                start = timed[position] if timed else segment.start
                 # The same words as words(segment.text): no word spans white space.
                 for word in words(token):
                     self.words.append(word)
-                    self.starts.append(segment.start)
+                    self.starts.append(start)
                     self._written_of.append(len(self.written))
                 self.written.append(token)
         # Automatic captions have no punctuation: there, the transcript's first and

@@ -47,6 +47,22 @@ def test_a_repeated_quote_takes_the_occurrence_nearest_the_cited_line():
     assert text.find("the second law says entropy never decreases", near=190.0).start == 200.0
 
 
+def test_a_quote_starting_mid_cue_takes_its_first_words_time_when_words_are_timed():
+    # Automatic captions time every word (json3 tOffsetMs): a quote that starts in the
+    # middle of a 6-second cue links to its own first word, not to the cue's start.
+    cue = Segment("so the worst years were 1347 to 1351", 30.0, 6.0,
+                  word_starts=[30.0, 30.4, 30.8, 31.2, 33.1, 33.5, 34.0, 34.6, 35.2])
+    timed = Transcript(video_id="qbGround001", title="The Black Death", channel="c",
+                       duration_seconds=40, language="en", is_generated=True,
+                       segments=[Segment("okay so today we talk about plague", 20.0, 10.0),
+                                 cue])
+    found = grounding.TranscriptText(timed).find("were 1347 to 1351")
+    assert found is not None and found.start == 33.1
+    # Untimed cues keep their cue's start.
+    found = grounding.TranscriptText(timed).find("today we talk about plague")
+    assert found is not None and found.start == 20.0
+
+
 def test_ground_sets_times_from_quotes_counts_verified_and_ignores_model_times():
     draft = {
         "title": "t", "summary": "s",
