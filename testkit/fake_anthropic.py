@@ -5,7 +5,9 @@ in a text block, usage with cache counts), writing a draft from the transcript
 lines it was sent, so its timestamps are real. Tests can queue failures (a 429,
 a 529) or replace the answer (an out-of-range timestamp; with_unsupported_claims:
 items quoting a true passage whose text adds a number or a "not"), and read every
-request it received.
+request it received. A question about a student's lectures (POST /ask) is answered
+with sentences citing its numbered passages by quotes copied from them (ask_answer;
+with_invented_citation adds citations that must fail).
 """
 from __future__ import annotations
 
@@ -77,13 +79,55 @@ def sent_lines(request: dict) -> list[tuple[int, int | None, str]]:
 
 def is_synthesis(request: dict) -> bool:
     """A request for the synthesis of part drafts (its schema has no sections)."""
-    return "sections" not in request["output_config"]["format"]["schema"]["properties"]
+    properties = request["output_config"]["format"]["schema"]["properties"]
+    return "sections" not in properties and "sentences" not in properties
+
+
+def is_ask(request: dict) -> bool:
+    """A question about the student's lectures (POST /ask): its schema asks for
+    sentences with citations."""
+    return "sentences" in request["output_config"]["format"]["schema"]["properties"]
+
+
+PASSAGE_RE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+
+
+def sent_passages(request: dict) -> dict[int, str]:
+    """{n: text} of the numbered passages an /ask request sent."""
+    return {int(n): text for n, text in PASSAGE_RE.findall(request["messages"][0]["content"])}
+
+
+def ask_answer(request: dict) -> dict:
+    """What a careful model answers: two sentences, each saying what one of the first
+    two passages says and citing it with a quote copied from it (its first ten words
+    of a sentence with at least six)."""
+    sentences = []
+    for n, text in sorted(sent_passages(request).items())[:2]:
+        said = next((part for part in re.split(r"(?<=[.!?])\s+", text)
+                     if len(part.split()) >= 6), text)
+        quote = " ".join(said.split()[:10])
+        sentences.append({"text": f"The lecture says: {quote}.",
+                          "citations": [{"n": n, "quote": quote}]})
+    return {"covered": bool(sentences), "sentences": sentences}
+
+
+def with_invented_citation(answer: dict) -> dict:
+    """One more sentence citing passage 1 with a quote no lecture says, and one citing a
+    passage that was never sent: both must be dropped."""
+    answer["sentences"].append({"text": "Quantum oscillators have evenly spaced levels.",
+                                "citations": [{"n": 1, "quote": INVENTED_QUOTE}]})
+    answer["sentences"].append({"text": "This is cited to a passage that does not exist.",
+                                "citations": [{"n": 99, "quote": "no such passage was sent"}]})
+    return answer
 
 
 def default_answer(request: dict) -> dict:
     """A draft (or the synthesis of part drafts) built from what was sent: a bullet for
     every second transcript line (at most about 25, the last line included), so the
-    answer grows with the input and covers it to its end."""
+    answer grows with the input and covers it to its end. A question (is_ask) gets
+    ask_answer."""
+    if is_ask(request):
+        return ask_answer(request)
     user = request["messages"][0]["content"]
     schema = request["output_config"]["format"]["schema"]
     if "sections" not in schema["properties"]:

@@ -151,3 +151,44 @@ def update_profile(user_id: str, *, name: str | None = None,
         ExpressionAttributeValues=db.values(**vals),
         ConditionExpression="attribute_exists(user_id)", ReturnValues="ALL_NEW")
     return profile(cast(User, db.from_item(response["Attributes"])))
+
+
+# --- questions (POST /ask, docs/DESIGN.md section 13) -------------------------------
+
+def count_ask(user_id: str, day: str, limit: int) -> bool:
+    """Count one question of the student's `day`; False (counting nothing) when `limit`
+    are counted already. Each step is conditional, so concurrent questions can never
+    pass the limit together: today's count goes up only while below it, and a count
+    of another day restarts at one only while it is of another day."""
+    if limit < 1:
+        return False
+    table, key = config.users_table(), db.to_item({"user_id": user_id})
+    for _ in range(3):
+        for update, condition, values in (
+                ("ADD ask_count :one", "ask_day = :day AND ask_count < :limit",
+                 db.values(one=1, day=day, limit=limit)),
+                ("SET ask_day = :day, ask_count = :one",
+                 "attribute_not_exists(ask_day) OR ask_day <> :day",
+                 db.values(one=1, day=day))):
+            try:
+                aws.client("dynamodb").update_item(
+                    TableName=table, Key=key, UpdateExpression=update,
+                    ConditionExpression=f"attribute_exists(user_id) AND ({condition})",
+                    ExpressionAttributeValues=values)
+            except Exception as exc:  # the other case holds, or the limit is reached
+                if not aws.is_error(exc, aws.CONDITION_FAILED):
+                    raise
+                continue
+            return True
+    return False
+
+
+def add_ask_usage(user_id: str, usage: dict[str, int]) -> None:
+    """The model tokens of a student's questions, added up on their record (a question
+    costs no credit; what it costs us is known per student)."""
+    aws.client("dynamodb").update_item(
+        TableName=config.users_table(), Key=db.to_item({"user_id": user_id}),
+        UpdateExpression="ADD ask_input_tokens :i, ask_output_tokens :o, ask_calls :c",
+        ConditionExpression="attribute_exists(user_id)",
+        ExpressionAttributeValues=db.values(i=int(usage.get("input_tokens", 0)),
+                                            o=int(usage.get("output_tokens", 0)), c=1))

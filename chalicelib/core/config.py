@@ -100,6 +100,21 @@ def signup_credits() -> int:
     return value
 
 
+DEFAULT_ASK_DAILY_LIMIT = 50
+
+
+def ask_daily_limit() -> int:
+    """Questions (POST /ask) a student may ask per day (docs/DESIGN.md section 13)."""
+    raw = env("ASK_DAILY_LIMIT", str(DEFAULT_ASK_DAILY_LIMIT))
+    try:
+        value = int(raw or DEFAULT_ASK_DAILY_LIMIT)
+    except ValueError as exc:
+        raise ConfigError(f"ASK_DAILY_LIMIT must be a whole number, not {raw!r}") from exc
+    if value < 0:
+        raise ConfigError("ASK_DAILY_LIMIT must not be negative")
+    return value
+
+
 def allowed_origins() -> tuple[str, ...]:
     raw = env("ALLOWED_ORIGINS", "http://localhost:3000") or ""
     return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())

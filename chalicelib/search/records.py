@@ -1,5 +1,6 @@
-"""An entry of a student's search index (`index/{user_id}/` in S3; docs/DESIGN.md
-section 13): a verified item or a passage of whole sentences, with its start."""
+"""What crosses modules in search (docs/DESIGN.md sections 4 and 13): an entry of a
+student's index (`index/{user_id}/` in S3), a verified item or a passage of whole
+sentences with its start; a hit of GET /search; the answer of POST /ask."""
 from __future__ import annotations
 
 from typing import Literal, TypedDict
@@ -16,3 +17,24 @@ class IndexEntry(TypedDict):
     quote: str
     start_seconds: float
     url: str  # the video at start_seconds
+
+
+class Hit(IndexEntry):
+    score: float
+
+
+class Citation(TypedDict):
+    n: int
+    note_id: str
+    title: str
+    quote: str
+    start_seconds: float
+    url: str
+
+
+class Answer(TypedDict):
+    answer: str  # Markdown; every sentence ends with its [n] markers
+    citations: list[Citation]
+    covered: bool
+    verified: str  # "n/m": citations whose quote was found in their transcript
+    generator: str
