@@ -33,6 +33,7 @@ OUTPUT_ENVIRONMENT = {
     "NotesTableName": "NOTES_TABLE",
     "CreditTransactionsTableName": "TRANSACTIONS_TABLE",
     "CardsTableName": "CARDS_TABLE",
+    "CoursesTableName": "COURSES_TABLE",
     "NotesBucketName": "NOTES_BUCKET",
     "VideoQueueUrl": "VIDEO_QUEUE_URL",
     "UserPoolId": "USER_POOL_ID",

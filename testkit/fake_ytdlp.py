@@ -17,6 +17,9 @@ The fake answers the way YouTube does (shapes taken from real responses, trimmed
   GET  /embed/ID              embed page with ytcfg (the extractor's age-gate retry)
   POST /youtubei/v1/player    player response for the client named in the body
   POST /youtubei/v1/next      initial data
+  GET  /playlist?list=ID      a playlist's page (ytInitialData: playlistVideoListRenderer,
+                              100 entries, a continuation; unavailable videos hidden)
+  POST /youtubei/v1/browse    the playlist with its unavailable videos, or a next page
   GET  /api/timedtext?...     the track's json3 or vtt, by lang / kind / fmt / tlang
 Anything else is answered 404 and recorded in `unexpected`.
 """
@@ -95,11 +98,26 @@ class SeenRequest:
     timeout: float
 
 
+@dataclass
+class FakePlaylist:
+    """A playlist: (video id, title, seconds) in order; a title "[Private video]" or
+    "[Deleted video]" is an entry YouTube keeps in place of a video gone private or
+    deleted (no duration, not playable; hidden on the web page until yt-dlp asks for
+    unavailable videos)."""
+    playlist_id: str
+    title: str = "Introduction to Algorithms"
+    channel: str = "MIT OpenCourseWare"
+    entries: list[tuple[str, str, int | None]] = field(default_factory=list)
+    page_size: int = 100  # YouTube's: 100 videos a page, then continuations
+    private: bool = False
+
+
 class FakeYouTube:
     """The fake's state: videos, injected failures, and the requests it saw."""
 
     def __init__(self) -> None:
         self.videos: dict[str, FakeVideo] = {}
+        self.playlists: dict[str, FakePlaylist] = {}
         self.requests: list[SeenRequest] = []
         self.unexpected: list[str] = []
         # path prefix -> HTTP status, "timeout", or an exception to raise instead
@@ -144,6 +162,12 @@ class FakeYouTube:
         if parts.path == "/youtubei/v1/player" and request.method == "POST":
             return _json(request, self.player_response(
                 self.videos.get(body.get("videoId", "")), body.get("videoId", ""), client))
+        if parts.path == "/playlist" and request.method == "GET":
+            return _html(request, self.playlist_page(query.get("list", "")))
+        if parts.path == "/youtubei/v1/browse" and request.method == "POST":
+            return _json(request, self.browse(body))
+        if parts.path == "/youtubei/v1/navigation/resolve_url" and request.method == "POST":
+            raise _http_error(request, 404)  # what YouTube answers for a missing playlist
         if parts.path == "/youtubei/v1/next" and request.method == "POST":
             return _json(request, self.initial_data(self.videos.get(body.get("videoId", ""))))
         if parts.path == "/api/timedtext" and request.method == "GET":
@@ -187,6 +211,107 @@ class FakeYouTube:
             "<script nonce=\"fake\">var ytInitialData = "
             f"{_script_json(self.initial_data(video))};</script>"
             "</body></html>")
+
+    # --- playlists (shapes of real /playlist pages and /youtubei/v1/browse answers) ---
+
+    def playlist_page(self, list_id: str) -> str:
+        return ("<!DOCTYPE html><html lang=\"en\"><head><title>YouTube</title></head><body>"
+                f"<script nonce=\"fake\">ytcfg.set({_script_json(self.ytcfg())});</script>"
+                "<script nonce=\"fake\">var ytInitialData = "
+                f"{_script_json(self.playlist_data(list_id, hidden=True))};</script>"
+                "</body></html>")
+
+    def playlist_data(self, list_id: str, *, hidden: bool) -> dict:
+        """The playlist's ytInitialData (hidden: without its unavailable videos, as the
+        web page shows it), or YouTube's alert when it does not exist or is private."""
+        found = self.playlists.get(list_id)
+        if found is None or found.private:
+            said = "The playlist does not exist." if found is None else \
+                "This playlist is private."
+            return {"responseContext": {"visitorData": VISITOR_DATA},
+                    "alerts": [{"alertWithButtonRenderer": {
+                        "type": "ERROR", "text": {"simpleText": said}}}]}
+        entries = [entry for entry in found.entries
+                   if not (hidden and entry[1].startswith("["))]
+        gone = len(found.entries) - len(entries)
+        data: dict[str, Any] = {
+            "responseContext": {"visitorData": VISITOR_DATA},
+            "contents": {"twoColumnBrowseResultsRenderer": {"tabs": [{"tabRenderer": {
+                "selected": True, "content": {"sectionListRenderer": {"contents": [
+                    {"itemSectionRenderer": {"contents": [{"playlistVideoListRenderer": {
+                        "contents": self._playlist_items(found, entries, 0),
+                        "playlistId": list_id, "isEditable": False, "canReorder": False,
+                        "targetId": "pl-video-list"}}]}}]}}}}]}},
+            "metadata": {"playlistMetadataRenderer": {
+                "title": found.title, "description": "",
+                "androidAppindexingLink": f"android-app://com.google.android.youtube/http/"
+                                          f"www.youtube.com/playlist?list={list_id}"}},
+            "header": {"playlistHeaderRenderer": {
+                "playlistId": list_id, "title": {"simpleText": found.title},
+                "numVideosText": {"runs": [{"text": str(len(found.entries))},
+                                           {"text": " videos"}]},
+                "ownerText": {"runs": [{"text": found.channel, "navigationEndpoint": {
+                    "browseEndpoint": {"browseId": "UCEBb1b_L6zDS3xTUrIALZOw",
+                                       "canonicalBaseUrl": "/@mitocw"}}}]},
+                "privacy": "PUBLIC"}},
+        }
+        if gone and hidden:
+            data["alerts"] = [{"alertWithButtonRenderer": {"type": "INFO", "text": {
+                "simpleText": f"{gone} unavailable video{'s are' if gone > 1 else ' is'} "
+                              "hidden"}}}]
+        return data
+
+    def browse(self, body: dict) -> dict:
+        """POST /youtubei/v1/browse: the playlist again with its unavailable videos
+        (browseId VL{id}, params wgYCCAA=), or the page a continuation token names."""
+        token = body.get("continuation")
+        if isinstance(token, str) and token.startswith("fake-continuation:"):
+            _, list_id, start = token.split(":")
+            found = self.playlists[list_id]
+            items = self._playlist_items(found, found.entries, int(start))
+            return {"responseContext": {"visitorData": VISITOR_DATA},
+                    "onResponseReceivedActions": [{"appendContinuationItemsAction": {
+                        "continuationItems": items, "targetId": "pl-video-list"}}]}
+        browse_id = str(body.get("browseId") or "")
+        return self.playlist_data(browse_id[2:] if browse_id.startswith("VL") else browse_id,
+                                  hidden=False)
+
+    def _playlist_items(self, found: FakePlaylist, entries: list[tuple[str, str, int | None]],
+                        start: int) -> list[dict]:
+        page = entries[start:start + found.page_size]
+        items: list[dict] = []
+        for number, (video_id, title, seconds) in enumerate(page, start=start + 1):
+            renderer: dict[str, Any] = {
+                "videoId": video_id, "index": {"simpleText": str(number)},
+                "title": {"runs": [{"text": title}]},
+                "navigationEndpoint": {
+                    "commandMetadata": {"webCommandMetadata": {
+                        "url": f"/watch?v={video_id}&list={found.playlist_id}&index={number}"}},
+                    "watchEndpoint": {"videoId": video_id, "playlistId": found.playlist_id,
+                                      "index": number - 1}},
+                "isPlayable": seconds is not None,
+            }
+            if seconds is not None:
+                renderer.update({
+                    "shortBylineText": {"runs": [{"text": found.channel, "navigationEndpoint": {
+                        "browseEndpoint": {"browseId": "UCEBb1b_L6zDS3xTUrIALZOw",
+                                           "canonicalBaseUrl": "/@mitocw"}}}]},
+                    "lengthText": {"simpleText": _clock(seconds)},
+                    "lengthSeconds": str(seconds),
+                    "videoInfo": {"runs": [{"text": "1.2M views"}, {"text": " \u2022 "},
+                                           {"text": "9 years ago"}]}})
+            items.append({"playlistVideoRenderer": renderer})
+        if start + found.page_size < len(entries):
+            items.append({"continuationItemRenderer": {
+                "trigger": "CONTINUATION_TRIGGER_ON_ITEM_SHOWN",
+                "continuationEndpoint": {
+                    "commandMetadata": {"webCommandMetadata": {
+                        "sendPost": True, "apiUrl": "/youtubei/v1/browse"}},
+                    "continuationCommand": {
+                        "token": f"fake-continuation:{found.playlist_id}:"
+                                 f"{start + found.page_size}",
+                        "request": "CONTINUATION_REQUEST_TYPE_BROWSE"}}}})
+        return items
 
     def embed_page(self) -> str:
         return ("<!DOCTYPE html><html><body><script>"

@@ -18,6 +18,11 @@ class Lecture(TypedDict):
     video_id: NotRequired[str]
     note_id: NotRequired[str]
     message: NotRequired[str]
+    # What its video was charged (after refunds); a lecture the student already had is
+    # `linked`: the course never paid for it, and never deletes it.
+    credits_charged: NotRequired[int]
+    linked: NotRequired[bool]
+    cards_tagged: NotRequired[bool]
 
 
 class Course(TypedDict):
@@ -33,3 +38,11 @@ class Course(TypedDict):
     created_at: str
     lectures: list[Lecture]
     index_note_id: NotRequired[str]
+    subject: NotRequired[str | None]
+    message: NotRequired[str]
+    updated_at: NotRequired[str]
+    # Optimistic concurrency (chalicelib.courses.course_store.change), the next
+    # scheduled tick (epoch seconds), and since when lectures wait for credits.
+    version: NotRequired[int]
+    tick_at: NotRequired[int]
+    waiting_since: NotRequired[int]

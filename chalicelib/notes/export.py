@@ -13,7 +13,9 @@ or the worker does (`build`, into the export's own key).
 
 The vault: one folder per category, one Markdown file per note named by its
 title (note_store.safe_filename, made unique in the vault), an index note per category
-listing its notes, and a root "Index" note listing the categories. Obsidian
+listing its notes, and a root "Index" note listing the categories. A course's lectures
+and its index note (docs/DESIGN.md section 14: the note record's `course`) make one
+folder of their own, named by the course, instead of their categories'. Obsidian
 resolves [[Name]] by file name, so every link is rewritten to name its file
 ([[File Name|Title]] when they differ); a link to a note that is no longer there
 becomes plain text. Every [[link]] in the vault resolves to a file in it.
@@ -61,6 +63,12 @@ class Entry:
     user_id: str
     stem: str = ""
     folder: str = ""
+    course: str = ""  # the course whose folder holds it ("": its category's)
+
+    @property
+    def group(self) -> str:
+        """What names its folder: its course, or its category."""
+        return self.course or self.category
 
     @property
     def path(self) -> str:
@@ -131,13 +139,14 @@ def _records(user_id: str) -> Iterator[Entry]:
     for record in db.query_items(
             TableName=config.notes_table(), IndexName="UserNotesIndex",
             KeyConditionExpression="#u = :u", ScanIndexForward=True,
-            ProjectionExpression="#i, #t, #c",
+            ProjectionExpression="#i, #t, #c, #k",
             ExpressionAttributeNames={"#u": "user_id", "#i": "note_id", "#t": "title",
-                                      "#c": "category"},
+                                      "#c": "category", "#k": "course"},
             ExpressionAttributeValues=db.values(u=user_id)):
         if record:
             yield Entry(record["note_id"], record.get("title") or "Untitled",
-                        record.get("category") or "General", user_id)
+                        record.get("category") or "General", user_id,
+                        course=str(record.get("course") or ""))
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -152,16 +161,16 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def plan(entries: list[Entry]) -> dict[str, dict[str, Any]]:
     """Give every note a file name unique in the vault and a folder; returns the
-    category index notes ({category: {"stem", "folder"}})."""
+    index notes of the folders ({category or course: {"stem", "folder"}})."""
     stems: set[str] = {ROOT_INDEX.casefold()}
     folders: dict[str, str] = {}
     taken_folders: set[str] = set()
     for entry in entries:
-        if entry.category not in folders:
-            folders[entry.category] = _unique(
-                note_store.safe_filename(entry.category, "")[:80].strip(" .") or "General",
+        if entry.group not in folders:
+            folders[entry.group] = _unique(
+                note_store.safe_filename(entry.group, "")[:80].strip(" .") or "General",
                 taken_folders)
-        entry.folder = folders[entry.category]
+        entry.folder = folders[entry.group]
     for entry in entries:
         entry.stem = _unique(note_store.safe_filename(entry.title, ""), stems)
     indexes = {}
@@ -219,14 +228,14 @@ def write_vault(path: str, entries: list[Entry]) -> dict[str, Any]:
             vault.writestr(entry.path, resolver.rewrite(content))
             del content
         for category, index in indexes.items():
-            members = [e for e in entries if e.category == category]
+            members = [e for e in entries if e.group == category]
             lines = [f"# {safe_text.inline(category)}", "", f"{len(members)} note"
                      f"{'' if len(members) == 1 else 's'}.", ""]
             lines += [f"- {_link(e.stem, e.title)}" for e in
                       sorted(members, key=lambda e: e.title.casefold())]
             vault.writestr(f"{VAULT_ROOT}/{index['folder']}/{index['stem']}.md",
                            "\n".join(lines) + "\n")
-        lines = ["# Study Buddy", "", "Every category of your notes:", ""]
+        lines = ["# Study Buddy", "", "Every category and course of your notes:", ""]
         lines += [f"- {_link(index['stem'], category)}" for category, index in indexes.items()]
         if not indexes:
             lines.append("No notes yet.")

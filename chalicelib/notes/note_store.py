@@ -212,6 +212,8 @@ def save_note(
     }
     if attempt:
         record["pending_attempt"] = attempt
+    if previous is not None and previous.get("course"):  # a note rewritten stays in its course
+        record["course"] = str(previous["course"])
     put, changes = _put_as_read(record, previous)
     counted = count_update(user_id, changes)
     try:
@@ -260,6 +262,23 @@ def _put_as_read(record: Note, previous: dict[str, Any] | None
         put["ExpressionAttributeValues"] = db.values(previous=before)
         changes[before] = changes.get(before, 0) - 1
     return put, changes
+
+
+def set_course(user_id: str, note_id: str, course: str) -> bool:
+    """The note goes into the course's folder of the vault export (`course`: its title),
+    unless another course holds it already (the first course keeps it). False when the
+    note is gone, another user's, or in another course."""
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=config.notes_table(), Key=db.to_item({"note_id": note_id}),
+            UpdateExpression="SET course = :c",
+            ConditionExpression="user_id = :u AND (attribute_not_exists(course) OR course = :c)",
+            ExpressionAttributeValues=db.values(u=user_id, c=course))
+    except Exception as exc:
+        if aws.is_error(exc, aws.CONDITION_FAILED):
+            return False
+        raise
+    return True
 
 
 MAX_BACKLINKS = 20  # an older note keeps its newest 20 links back (bounded record and file)

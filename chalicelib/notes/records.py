@@ -33,3 +33,6 @@ class Note(TypedDict):
     updated_at: str
     embedding: NotRequired[bytes | None]
     pending_attempt: NotRequired[str]  # the attempt whose staged files are not promoted yet
+    # The course whose folder holds the note in the vault export (its title; the first
+    # course that holds the lecture: chalicelib.courses.index_note sets it).
+    course: NotRequired[str]

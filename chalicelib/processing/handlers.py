@@ -24,6 +24,9 @@ import logging
 import time
 
 from chalicelib.core import config, observability, work_queue
+from chalicelib.courses import jobs as course_jobs
+from chalicelib.courses import messages as course_messages
+from chalicelib.courses import progress as course_progress
 from chalicelib.notes import export_jobs
 from chalicelib.processing import job
 from chalicelib.videos import lifecycle, video_store
@@ -67,6 +70,8 @@ def handle_message(body: str, receipt_handle: str | None = None, receive_count: 
     (chalicelib.notes.export_jobs). Returns what happened, for logs and tests."""
     if export_jobs.is_job(body):
         return export_jobs.handle_message(body, receipt_handle, receive_count)
+    if course_messages.is_job(body):  # listing a playlist, a course's tick
+        return course_jobs.handle_message(body)
     observability.configure()
     parsed = job.parse_job(body)
     if parsed is None:
@@ -89,6 +94,9 @@ def _handle(parsed: job.Job, receipt_handle: str | None, receive_count: int) -> 
         raise
     log.info("job for video %s: %s", parsed.video_id, outcome)
     if outcome == "completed":
+        settled = video_store.load(parsed.video_id, parsed.user_id)
+        if settled is not None:  # a course's lecture: its course goes on
+            course_progress.video_settled(settled)
         observability.metric("VideosProcessed", 1)
         observability.metric("ProcessingSeconds", round(time.monotonic() - started, 3),
                              unit="Seconds")
@@ -99,6 +107,8 @@ def handle_dead_letter(body: str) -> str:
     """SQS gave up on this job: fail the video and refund it (once), unless another
     attempt holds it live (a duplicate delivery or cleanup's requeue is running it);
     conditioned on the attempt as read, so a claim taken meanwhile is never failed."""
+    if course_messages.is_job(body):
+        return course_jobs.handle_dead_letter(body)
     parsed = job.parse_job(body)
     if parsed is None:
         return "dropped"

@@ -268,6 +268,31 @@ def sync_note(user_id: str, note_id: str, wanted: Sequence[Card], attempts: int 
     return 0, 0  # pragma: no cover - the loop returns or raises
 
 
+def tag_course(user_id: str, note_id: str, course_id: str) -> int:
+    """The note's cards join a course (docs/DESIGN.md section 12: `course_id`, reviewed
+    alone through CourseDueIndex): each card without a course gets this one, with the
+    course's card count, in transactions conditioned on the card still having none
+    (a card is in one course: the first that holds its note). Returns cards tagged."""
+    untagged = [card for card in note_cards(user_id, note_id) if not card.get("course_id")]
+    tagged = 0
+    for start in range(0, len(untagged), MAX_TRANSACTION - 1):
+        chunk = untagged[start:start + MAX_TRANSACTION - 1]
+        items = [{"Update": {
+            "TableName": table(), "Key": _key(user_id, card["card_id"]),
+            "UpdateExpression": "SET course_id = :c, user_course = :uc",
+            "ConditionExpression": "attribute_exists(due_key) AND attribute_not_exists(course_id)",
+            "ExpressionAttributeValues": db.values(c=course_id, uc=f"{user_id}#{course_id}")}}
+            for card in chunk]
+        try:
+            db.transact([*items, _counts_update(user_id, {_suffix("c", course_id): len(chunk)})])
+        except Exception as exc:  # a card was deleted or tagged meanwhile: the next call
+            if not aws.is_error(exc, aws.TRANSACTION_CANCELLED):
+                raise
+            continue
+        tagged += len(chunk)
+    return tagged
+
+
 def delete_note(user_id: str, note_id: str) -> int:
     """Delete the note's cards and their review logs. Returns the cards deleted."""
     return sync_note(user_id, note_id, [])[1]

@@ -10,6 +10,12 @@ The demo user also gets a demo note of REVIEW_SAMPLE (the offline writer's, grou
 saved by the app's own code, without a video) and its cards (docs/DESIGN.md section
 12), REVIEWED_CARDS of them reviewed days ago so they are due now and the rest new:
 the Review page has work at once. Running it again changes nothing.
+
+A sample course (docs/DESIGN.md section 14): the playlist SAMPLE_PLAYLIST, listed
+from the seeded lectures plus one private video, is written where the local stage reads
+playlists instead of YouTube (`playlists/{id}.json`, the flat info dict yt-dlp gives),
+so POST /courses with https://www.youtube.com/playlist?list=PLsbSampleCourse01 works
+offline; the demo user has it as a course, ready to start.
 """
 from __future__ import annotations
 
@@ -33,6 +39,9 @@ DEMO_NAME = "Demo Student"
 REVIEW_SAMPLE = "sbBiology01"
 DEMO_NOTE_ID = f"demo-{REVIEW_SAMPLE}"
 REVIEWED_CARDS = 3
+SAMPLE_PLAYLIST = "PLsbSampleCourse01"
+SAMPLE_PLAYLIST_TITLE = "Study Buddy Sample Course"
+SAMPLE_COURSE_ORDER = ("sbPhysics01", "sbBiology01", "sbHistory01")
 
 
 def samples() -> list[dict]:
@@ -66,7 +75,46 @@ def seed(outputs: dict) -> list[str]:
     user = cognito.admin_get_user(UserPoolId=outputs["UserPoolId"], Username=DEMO_EMAIL)
     sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
     seed_reviews(outputs, sub)
+    s3.put_object(Bucket=outputs["NotesBucketName"], Key=f"playlists/{SAMPLE_PLAYLIST}.json",
+                  Body=json.dumps(sample_playlist()).encode(), ContentType="application/json")
+    seed_course(outputs, sub)
     return ids
+
+
+def sample_playlist() -> dict:
+    """The sample playlist as yt-dlp's flat extraction gives it (`extract_flat`): the
+    seeded lectures in order, and a private video YouTube keeps in its place."""
+    by_id = {sample["video_id"]: sample for sample in samples()}
+    entries = [{"_type": "url", "ie_key": "Youtube", "id": video_id,
+                "url": f"https://www.youtube.com/watch?v={video_id}",
+                "title": by_id[video_id]["title"],
+                "duration": by_id[video_id]["duration_seconds"],
+                "channel": by_id[video_id]["channel"]} for video_id in SAMPLE_COURSE_ORDER]
+    entries.insert(2, {"_type": "url", "ie_key": "Youtube", "id": "sbPrivate01",
+                       "url": "https://www.youtube.com/watch?v=sbPrivate01",
+                       "title": "[Private video]", "duration": None, "channel": None})
+    return {"_type": "playlist", "id": SAMPLE_PLAYLIST, "title": SAMPLE_PLAYLIST_TITLE,
+            "channel": "Study Buddy Samples", "webpage_url":
+            f"https://www.youtube.com/playlist?list={SAMPLE_PLAYLIST}",
+            "playlist_count": len(entries), "entries": entries}
+
+
+def seed_course(outputs: dict, user_id: str) -> str:
+    """The demo user's sample course, listed and ready (starting it is the student's
+    choice: it spends credits). Made once: returns its id."""
+    with _app_environment(outputs):
+        from chalicelib.courses import course_store, playlist, runner
+
+        source = playlist.source_url(SAMPLE_PLAYLIST)
+        courses, _ = course_store.list_page(user_id, limit=100, last_key=None)
+        found = next((c for c in courses if c.get("source_url") == source), None)
+        if found is not None:
+            return str(found["course_id"])
+        course = runner.new_course(user_id, title=SAMPLE_PLAYLIST, source_url=source,
+                                   subject=None, lectures=[], status="listing")
+        runner.listed(course["course_id"], user_id,
+                      playlist.from_info(sample_playlist(), SAMPLE_PLAYLIST))
+        return course["course_id"]
 
 
 @contextlib.contextmanager
@@ -156,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Demo user: {DEMO_EMAIL} / {DEMO_PASSWORD} (review cards due: GET /reviews/due)")
     for video_id in ids:
         print(f"Sample lecture: https://www.youtube.com/watch?v={video_id}")
+    print(f"Sample course: https://www.youtube.com/playlist?list={SAMPLE_PLAYLIST}")
     return 0
 
 

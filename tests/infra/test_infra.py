@@ -33,7 +33,7 @@ OUTPUT_KEYS = {
     "Stage", "Region", "AllowedOrigins", "UserPoolProviderUrl", "UsersTableArn",
     "VideosTableArn", "NotesTableArn", "CreditTransactionsTableArn", "NotesBucketArn",
     "VideoQueueName", "DeadLetterQueueName", "DeployStateBucketName",
-    "CardsTableName", "CardsTableArn",
+    "CardsTableName", "CardsTableArn", "CoursesTableName", "CoursesTableArn",
 }
 # Outputs of resources the emulator does not provision (skipped locally).
 AWS_ONLY_OUTPUT_KEYS = {

@@ -123,6 +123,7 @@ TABLES = {
     "NotesTable": {"VideoNotesIndex", "UserNotesIndex", "UserCategoryIndex", "UserTitleIndex"},
     "CreditTransactionsTable": {"UserTransactionsIndex", "TransactionTypeIndex"},
     "CardsTable": {"DueIndex", "SubjectDueIndex", "CourseDueIndex"},
+    "CoursesTable": {"UserCoursesIndex"},
 }
 
 

@@ -1,0 +1,181 @@
+"""The courses table (docs/DESIGN.md sections 5 and 14): the only module that writes it.
+
+One item per course, its lectures in order inside it (at most MAX_LECTURES, so an item
+stays far below DynamoDB's 400 KB), and a `version` that every write is conditioned
+on: a change is read, applied and written back only if nobody wrote in between
+(`change` retries on a conflict), so two workers advancing one course, or a start
+racing a delete, never lose each other's writes.
+
+Beside the courses, small items without user_id (no index sees them, no list shows
+them):
+- `pace#{minute}`: how many lecture fetches the service started in that minute
+  (chalicelib.courses.pace), expiring by the table's TTL;
+- `lecture#{user_id}#{youtube_video_id}`: the courses of this user that hold the
+  lecture, so a video finishing (whichever of the user's submissions of it: a
+  re-upload of captions too) finds its courses with one read.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+from chalicelib.core import aws, config, db
+from chalicelib.core.errors import ConflictError, NotFoundError
+from chalicelib.courses.records import Course
+
+MAX_LECTURES = 200
+CHANGE_ATTEMPTS = 20
+INDEX = "UserCoursesIndex"
+SUMMARY_FIELDS = ("course_id", "title", "source_url", "status", "lecture_count",
+                  "completed_count", "credits_estimate", "credits_charged", "created_at",
+                  "index_note_id")
+
+
+class Gone(Exception):
+    """The course was deleted while it was being changed."""
+
+
+def table() -> str:
+    return config.required("COURSES_TABLE")
+
+
+def _valid_id(course_id: object) -> bool:
+    return isinstance(course_id, str) and 0 < len(course_id) <= 64 and \
+        all(c.isalnum() or c in "-_" for c in course_id)
+
+
+# --- reads -------------------------------------------------------------------------------
+
+def load(course_id: str, user_id: str) -> Course | None:
+    """The course (read consistently) if it exists and is this user's."""
+    if not _valid_id(course_id):
+        return None
+    item = db.get(table(), {"course_id": course_id}, consistent=True)
+    if item is None or item.get("user_id") != user_id or "lectures" not in item:
+        return None
+    return cast(Course, item)
+
+
+def owned(user_id: str, course_id: str) -> Course:
+    """The course if it is this user's; 404 exactly as if it did not exist otherwise."""
+    course = load(course_id, user_id)
+    if course is None:
+        raise NotFoundError("Course not found")
+    return course
+
+
+def list_page(user_id: str, *, limit: int,
+              last_key: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the user's courses, newest first: their summaries (the index
+    projects no lectures, so a page reads what it shows)."""
+    return db.query_page(table=table(), index=INDEX, key_name="user_id", key_value=user_id,
+                         user_id=user_id, scope="courses", limit=limit, last_key=last_key)
+
+
+def courses_of_lecture(user_id: str, youtube_video_id: str) -> list[str]:
+    item = db.get(table(), {"course_id": _lecture_key(user_id, youtube_video_id)})
+    return sorted(item.get("courses") or ()) if item else []
+
+
+# --- writes ------------------------------------------------------------------------------
+
+def create(course: Course) -> Course:
+    """Write a new course (its id is fresh)."""
+    item = {**course, "version": 1}
+    aws.client("dynamodb").put_item(TableName=table(), Item=db.to_item(item),
+                                    ConditionExpression="attribute_not_exists(course_id)")
+    return cast(Course, item)
+
+
+def change(course_id: str, user_id: str,
+           mutate: Callable[[Course], Course | None]) -> Course:
+    """Apply `mutate` to the course as it is now and write the result, only if nobody
+    wrote in between; read again and retry otherwise. `mutate` returns None for no
+    change (then nothing is written). Gone when the course does not exist (deleted)."""
+    for _ in range(CHANGE_ATTEMPTS):
+        current = load(course_id, user_id)
+        if current is None:
+            raise Gone(course_id)
+        changed = mutate(cast(Course, dict(current, lectures=[dict(lecture) for lecture in
+                                                                current["lectures"]])))
+        if changed is None:
+            return current
+        version = int(current.get("version") or 0)
+        item = {**changed, "version": version + 1}
+        try:
+            aws.client("dynamodb").put_item(
+                TableName=table(), Item=db.to_item(item),
+                ConditionExpression="version = :seen",
+                ExpressionAttributeValues=db.values(seen=version))
+        except Exception as exc:
+            if aws.is_error(exc, aws.CONDITION_FAILED):
+                continue
+            raise
+        return cast(Course, item)
+    raise ConflictError("The course is changing right now; try again")
+
+
+def delete(course_id: str, user_id: str) -> Course:
+    """Delete the course item (as read, so a concurrent change is read again).
+    Returns the course as it was deleted; NotFoundError when it is not this user's."""
+    for _ in range(CHANGE_ATTEMPTS):
+        current = owned(user_id, course_id)
+        try:
+            aws.client("dynamodb").delete_item(
+                TableName=table(), Key=db.to_item({"course_id": course_id}),
+                ConditionExpression="version = :seen",
+                ExpressionAttributeValues=db.values(
+                    seen=int(current.get("version") or 0)))
+        except Exception as exc:
+            if aws.is_error(exc, aws.CONDITION_FAILED):
+                continue
+            raise
+        for lecture in current["lectures"]:
+            _unmark(user_id, lecture["youtube_video_id"], course_id)
+        return current
+    raise ConflictError("The course is changing right now; try again")
+
+
+def _lecture_key(user_id: str, youtube_video_id: str) -> str:
+    return f"lecture#{user_id}#{youtube_video_id}"
+
+
+def mark_lecture(user_id: str, youtube_video_id: str, course_id: str) -> None:
+    """The lecture's marker names the course (before its video is submitted, so a
+    video that finishes at once still finds its course)."""
+    aws.client("dynamodb").update_item(
+        TableName=table(), Key=db.to_item({"course_id": _lecture_key(user_id,
+                                                                     youtube_video_id)}),
+        UpdateExpression="ADD courses :c",
+        ExpressionAttributeValues={":c": {"SS": [course_id]}})
+
+
+def _unmark(user_id: str, youtube_video_id: str, course_id: str) -> None:
+    aws.client("dynamodb").update_item(
+        TableName=table(), Key=db.to_item({"course_id": _lecture_key(user_id,
+                                                                     youtube_video_id)}),
+        UpdateExpression="DELETE courses :c",
+        ExpressionAttributeValues={":c": {"SS": [course_id]}})
+
+
+# --- the service's pace -----------------------------------------------------------------
+
+def take_pace_token(minute: int, limit: int) -> bool:
+    """One of `limit` fetch starts of this minute (epoch minute), if any is left."""
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=table(), Key=db.to_item({"course_id": f"pace#{minute}"}),
+            UpdateExpression="SET expires_at = :expires ADD taken :one",
+            ConditionExpression="attribute_not_exists(taken) OR taken < :limit",
+            ExpressionAttributeValues=db.values(expires=minute * 60 + 3600, one=1,
+                                                limit=limit))
+    except Exception as exc:
+        if aws.is_error(exc, aws.CONDITION_FAILED):
+            return False
+        raise
+    return True
+
+
+def now_minute() -> int:
+    return int(time.time() // 60)

@@ -1,0 +1,154 @@
+"""Courses through the API (docs/DESIGN.md sections 4 and 14): playlist links, listing in
+the worker with the real yt-dlp, the estimate before any charge, ownership, paging."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.core.errors import BadRequestError
+from chalicelib.courses import playlist
+from tests.conftest import balance, call, ledger_total, register
+from tests.courses.conftest import course_of, grant, listed_course, start, work
+
+LIST = "PLUl4u3cNGP61Oq3tWYp6V_F-5jb5L2iHb"
+
+
+@pytest.mark.parametrize("link", [
+    f"https://www.youtube.com/playlist?list={LIST}",
+    f"https://m.youtube.com/playlist?list={LIST}&feature=share",
+    f"https://music.youtube.com/playlist?list={LIST}",
+    f"https://www.youtube.com/watch?v=dQw4w9WgXcQ&list={LIST}&index=3",
+    f"https://youtu.be/dQw4w9WgXcQ?list={LIST}",
+    f"youtube.com/playlist?list={LIST}",
+    LIST,
+])
+def test_playlist_link_forms_give_the_list_id(link: str) -> None:
+    assert playlist.parse_list_id(link) == LIST
+
+
+@pytest.mark.parametrize("link", [
+    "https://evil.example/playlist?list=" + LIST,
+    "https://www.youtube.com.evil.example/playlist?list=" + LIST,
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    f"https://www.youtube.com/playlist?list={LIST}&list=PLother0000000000",
+    "https://www.youtube.com/playlist?list=<script>",
+    f"https://user@www.youtube.com/playlist?list={LIST}",
+    f"https://www.youtube.com:8443/playlist?list={LIST}",
+    f"ftp://www.youtube.com/playlist?list={LIST}",
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=RDdQw4w9WgXcQ",
+    "", "x" * 3000,
+])
+def test_bad_or_foreign_playlist_links_are_refused(link: str) -> None:
+    with pytest.raises(BadRequestError):
+        playlist.parse_list_id(link)
+
+
+def test_a_bad_link_is_a_400_that_says_what_to_send(client, user) -> None:
+    response = call(client, "POST", "/courses", token=user["id_token"],
+                    body={"url": "https://vimeo.com/12345"})
+    assert response.status_code == 400
+    assert "playlist" in response.json_body["Message"]
+    mix = call(client, "POST", "/courses", token=user["id_token"],
+               body={"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=RDdQw4w9WgXcQ"})
+    assert mix.status_code == 400 and "Mix" in mix.json_body["Message"]
+    both = call(client, "POST", "/courses", token=user["id_token"],
+                body={"url": LIST, "title": "x", "videos": ["dQw4w9WgXcQ"]})
+    assert both.status_code == 400
+    bad_video = call(client, "POST", "/courses", token=user["id_token"],
+                     body={"title": "Mine", "videos": ["dQw4w9WgXcQ", "not a link"]})
+    assert bad_video.status_code == 400 and "videos[2]" in bad_video.json_body["Message"]
+
+
+def test_a_playlist_is_listed_in_the_worker_with_skipped_entries(client, stack, user,
+                                                                 youtube) -> None:
+    ids = youtube.playlist("PLcourse00000000000001", 5,
+                           unavailable={2: "[Private video]", 4: "[Deleted video]"})
+    course = listed_course(client, stack, user, "PLcourse00000000000001")
+    assert course["status"] == "ready"
+    assert course["title"] == "Introduction to Algorithms"
+    assert course["source_url"] == "https://www.youtube.com/playlist?list=PLcourse00000000000001"
+    assert [lecture["youtube_video_id"] for lecture in course["lectures"]] == ids
+    statuses = [(lecture["position"], lecture["status"]) for lecture in course["lectures"]]
+    assert statuses == [(1, "pending"), (2, "skipped"), (3, "pending"), (4, "skipped"),
+                        (5, "pending")]
+    assert course["lectures"][1]["message"] == "This video is private"
+    assert course["lectures"][3]["message"] == "This video was deleted"
+    assert course["lectures"][0]["duration_seconds"] == 1200
+    assert course["lecture_count"] == 5 and course["credits_estimate"] == 3
+    assert course["credits_charged"] == 0
+    # Only the list id travelled: yt-dlp asked YouTube for the playlist page we built.
+    assert youtube.ytdlp.requests[0].url == \
+        "https://www.youtube.com/playlist?list=PLcourse00000000000001"
+    assert youtube.ytdlp.unexpected == []
+    assert ledger_total(client, user) == (3, 3)  # nothing charged by listing
+
+
+def test_at_most_200_lectures_are_listed(client, stack, user, youtube) -> None:
+    youtube.playlist("PLcourse00000000000250", 250, minutes=1)
+    course = listed_course(client, stack, user, "PLcourse00000000000250")
+    assert course["status"] == "ready" and course["lecture_count"] == 200
+    assert "first 200" in course["message"]
+    assert course["lectures"][-1]["position"] == 200
+
+
+def test_a_missing_playlist_fails_with_a_message(client, stack, user, youtube) -> None:
+    course = listed_course(client, stack, user, "PLnosuchplaylist000001")
+    assert course["status"] == "failed"
+    assert "does not exist" in course["message"]
+    assert start(client, user, course["course_id"]).status_code == 409
+
+
+def test_a_list_of_links_is_ready_at_once(client, user) -> None:
+    response = call(client, "POST", "/courses", token=user["id_token"], body={
+        "title": "My <b>picks</b>", "subject": "Physics",
+        "videos": ["https://youtu.be/dQw4w9WgXcQ", "https://www.youtube.com/watch?v=9bZkp7q19f0",
+                   "dQw4w9WgXcQ"]})
+    assert response.status_code == 202, response.body
+    course = response.json_body
+    assert course["status"] == "ready" and course["lecture_count"] == 2  # repeats once
+    assert course["credits_estimate"] == 2 and course["subject"] == "Physics"
+    assert [lecture["status"] for lecture in course["lectures"]] == ["pending", "pending"]
+
+
+def test_another_users_course_is_404_and_lists_are_paged(client, user, other_user) -> None:
+    made = [call(client, "POST", "/courses", token=user["id_token"],
+                 body={"title": f"Course {n}", "videos": ["dQw4w9WgXcQ"]}).json_body
+            for n in range(3)]
+    theirs = made[0]["course_id"]
+    for method, path in (("GET", f"/courses/{theirs}"), ("DELETE", f"/courses/{theirs}"),
+                         ("POST", f"/courses/{theirs}/start")):
+        assert call(client, method, path, token=other_user["id_token"]).status_code == 404
+    assert call(client, "GET", "/courses/not-an-id!", token=user["id_token"]).status_code == 404
+    first = call(client, "GET", "/courses?limit=2", token=user["id_token"]).json_body
+    assert first["count"] == 2 and first["last_key"]
+    assert "lectures" not in first["courses"][0]
+    rest = call(client, "GET", f"/courses?limit=2&last_key={first['last_key']}",
+                token=user["id_token"]).json_body
+    shown = [c["course_id"] for c in first["courses"] + rest["courses"]]
+    assert shown == [c["course_id"] for c in reversed(made)]  # newest first
+    stolen = call(client, "GET", f"/courses?limit=2&last_key={first['last_key']}",
+                  token=other_user["id_token"])
+    assert stolen.status_code == 400
+    assert call(client, "GET", "/courses", token=other_user["id_token"]).json_body["count"] == 0
+
+
+def test_start_is_402_without_credits_and_409_twice(client, stack, user, youtube,
+                                                    monkeypatch) -> None:
+    # Short lectures (1 credit each): the test is about starting, and the queue it
+    # leaves is drained at its end.
+    youtube.playlist("PLcourse00000000000003", 3, minutes=5)
+    monkeypatch.setenv("SIGNUP_CREDITS", "0")
+    poor = register(client)
+    course = listed_course(client, stack, poor, "PLcourse00000000000003")
+    assert course["credits_estimate"] == 3
+    refused = start(client, poor, course["course_id"])
+    assert refused.status_code == 402 and "1 credit" in refused.json_body["Message"]
+    assert course_of(client, poor, course["course_id"])["status"] == "ready"
+    assert balance(client, poor) == 0
+
+    grant(client, user, 10)
+    course = listed_course(client, stack, user, "PLcourse00000000000003")
+    started = start(client, user, course["course_id"])
+    assert started.status_code == 202, started.body
+    assert started.json_body["status"] == "running"
+    assert start(client, user, course["course_id"]).status_code == 409
+    work(stack)
