@@ -18,7 +18,8 @@ from chalicelib.http.threadsafe import ThreadSafeChalice
 # starts"). The TYPE_CHECKING block names the same modules for readers and IDEs.
 if TYPE_CHECKING:
     from chalicelib.accounts import tokens, users
-    from chalicelib.api import auth, credits, notes, profile, reviews, videos
+    from chalicelib.api import auth, courses, credits, notes, profile, reviews, videos
+    from chalicelib.api import search as lectures_search
     from chalicelib.core import config, db, guard, observability
     from chalicelib.http import cors, openapi, validation
     from chalicelib.payments import sandbox, webhook
@@ -29,11 +30,13 @@ else:  # one name per line, each the module the block above imports under that n
     tokens = lazy("accounts.tokens")
     users = lazy("accounts.users")
     auth = lazy("api.auth")
+    courses = lazy("api.courses")
     credits = lazy("api.credits")
     notes = lazy("api.notes")
     profile = lazy("api.profile")
     reviews = lazy("api.reviews")
     videos = lazy("api.videos")
+    lectures_search = lazy("api.search")
     config = lazy("core.config")
     db = lazy("core.db")
     guard = lazy("core.guard")
@@ -246,6 +249,51 @@ def export_reviews() -> dict:
 def review_card(card_id: str) -> dict:
     user_id = _user_id()
     return reviews.review(user_id, card_id, _body())
+
+
+# --- search and questions across a student's lectures ----------------------------
+
+@app.route("/search", authorizer=authorizer)
+def search_lectures() -> dict:
+    user_id = _user_id()
+    return lectures_search.search(user_id, _request().query_params)
+
+
+@app.route("/ask", methods=["POST"], authorizer=authorizer)
+def ask_lectures() -> dict:
+    user_id = _user_id()
+    return dict(lectures_search.ask(user_id, _body()))
+
+
+# --- courses -------------------------------------------------------------------
+
+@app.route("/courses", methods=["POST"], authorizer=authorizer)
+def create_course() -> Response:
+    user_id = _user_id()
+    return Response(body=courses.create(user_id, _body()), status_code=202)
+
+
+@app.route("/courses", authorizer=authorizer)
+def list_courses() -> dict:
+    user_id = _user_id()
+    return courses.list_courses(user_id, _request().query_params)
+
+
+@app.route("/courses/{course_id}", authorizer=authorizer)
+def get_course(course_id: str) -> dict:
+    return courses.get_course(_user_id(), course_id)
+
+
+@app.route("/courses/{course_id}", methods=["DELETE"], authorizer=authorizer)
+def delete_course(course_id: str) -> Response:
+    user_id = _user_id()
+    courses.delete(user_id, course_id, _request().query_params)
+    return Response(body="", status_code=204)
+
+
+@app.route("/courses/{course_id}/start", methods=["POST"], authorizer=authorizer)
+def start_course(course_id: str) -> Response:
+    return Response(body=courses.start(_user_id(), course_id), status_code=202)
 
 
 # --- credits -------------------------------------------------------------------

@@ -50,11 +50,13 @@ def main() -> int:
 
     from bench import (
         captions,
+        courses,
         export,
         fallback,
         knowledge,
         notes,
         processing,
+        retrieval,
         reviews,
         sentences,
         upload_spend,
@@ -70,6 +72,8 @@ def main() -> int:
     lines += captions.report(captions.run())
     lines += export.report(export.run(stack, env))
     lines += reviews.report(reviews.run(stack, env))
+    lines += courses.report(courses.run(stack, env))
+    lines += retrieval.report(retrieval.run(stack, env))
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     lines += [""] + notes.report(notes.run_offline(), notes.run_claude())

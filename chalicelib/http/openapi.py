@@ -134,6 +134,46 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                         "streak_days": INT},
                        ("due_today", "new_today", "reviewed_today", "cards", "retention_30d",
                         "streak_days")),
+    # docs/DESIGN.md section 13: a hit of GET /search, the answer of POST /ask.
+    "Hit": obj({"note_id": STR, "title": STR, "category": STR, "text": STR, "quote": STR,
+                "start_seconds": {"type": "number", "minimum": 0},
+                "url": {"type": "string", "description": "The video at start_seconds"},
+                "score": {"type": "number"}, "kind": {"enum": ["item", "passage"]}},
+               ("note_id", "title", "category", "text", "quote", "start_seconds", "url",
+                "score", "kind")),
+    "SearchResults": obj({"results": {"type": "array", "items": ref("Hit")}, "count": INT},
+                         ("results", "count")),
+    "Answer": obj({
+        "answer": {"type": "string", "description": "Markdown; every sentence ends with "
+                   "its [n] markers"},
+        "citations": {"type": "array", "items": obj(
+            {"n": INT, "note_id": STR, "title": STR, "quote": STR,
+             "start_seconds": {"type": "number", "minimum": 0}, "url": STR},
+            ("n", "note_id", "title", "quote", "start_seconds", "url"))},
+        "covered": {"type": "boolean", "description": "false: the student's lectures do "
+                    "not cover the question (no model was asked)"},
+        "verified": {"type": "string", "pattern": "^[0-9]+/[0-9]+$", "description":
+                     "Citations whose quote was found in their transcript, of all"},
+        "generator": STR},
+        ("answer", "citations", "covered", "verified", "generator")),
+    # docs/DESIGN.md section 14: a course and its lectures in order.
+    "Lecture": obj({"position": INT, "youtube_video_id": STR, "title": STR,
+                    "duration_seconds": NULLABLE_INT, "status": {"enum": [
+                        "pending", "queued", "processing", "completed", "failed",
+                        "needs_credits", "needs_upload", "skipped"]},
+                    "video_id": STR, "note_id": STR, "message": STR, "credits_charged": INT},
+                   ("position", "youtube_video_id", "title", "duration_seconds", "status")),
+    "Course": obj({"course_id": STR, "title": STR, "source_url": STR, "status": {"enum": [
+        "listing", "ready", "running", "completed", "failed"]}, "message": STR,
+        "subject": STR, "lecture_count": INT, "completed_count": INT,
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "duration_seconds": INT, "credits_estimate": INT, "credits_charged": INT,
+        "created_at": TIME, "updated_at": TIME, "index_note_id": STR,
+        "lectures": {"type": "array", "items": ref("Lecture")}},
+        ("course_id", "title", "source_url", "status", "lecture_count", "completed_count",
+         "credits_estimate", "credits_charged", "created_at")),
+    "CourseList": obj({"courses": {"type": "array", "items": ref("Course")}, "count": INT,
+                       "last_key": CURSOR}, ("courses", "count", "last_key")),
     "Checkout": obj({"checkout_url": STR, "session_id": STR}, ("checkout_url", "session_id")),
     "Purchase": obj({"client_secret": STR, "payment_intent_id": STR, "amount": INT,
                      "credits": INT, "package": STR},
@@ -190,6 +230,18 @@ BODIES = {
     "/credits/purchase": strict({"package": {"enum": ["basic", "standard", "premium"]}},
                                 ("package",)),
     "/webhooks/stripe": {"type": "object", "description": "A Stripe event, signed"},
+    "/courses": strict({
+        "url": {"type": "string", "maxLength": 2048, "description": "A playlist link "
+                "(/playlist?list=, watch?v=..&list=.., youtu.be/..?list=) or a list id"},
+        "title": {"type": "string", "maxLength": 200},
+        "videos": {"type": "array", "minItems": 1, "maxItems": 200,
+                   "items": {"type": "string", "maxLength": 2048}},
+        "subject": {"type": "string", "maxLength": 100}}),
+    "/ask": strict({"question": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "subject": {"type": "string", "maxLength": 100},
+                    "course_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                    "note_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}},
+                   ("question",)),
     "/reviews/{card_id}": strict({
         "rating": {"type": "integer", "minimum": 1, "maximum": 4,
                    "description": "1 again, 2 hard, 3 good, 4 easy"},
@@ -264,6 +316,31 @@ OPERATIONS: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/reviews/stats"): ("Your review statistics", 200, "ReviewStats", (), SCOPE),
     ("GET", "/reviews/export"): ("Your cards' scheduling and every review, as CSV files in "
                                  "a zip", 200, "ReviewExport", (), []),
+    ("GET", "/search"): ("Search your lectures by meaning and words; every hit opens the "
+                         "video at its second", 200, "SearchResults", (404,), [
+                             {"name": "q", "in": "query", "required": True, "schema": {
+                                 "type": "string", "minLength": 1, "maxLength": 500}},
+                             {"name": "limit", "in": "query", "schema": {
+                                 "type": "integer", "minimum": 1, "maximum": 50,
+                                 "default": 10}},
+                             *SCOPE, {"name": "note_id", "in": "query", "schema": {
+                                 "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}]),
+    ("POST", "/courses"): ("Make a course of a playlist (listed by the worker) or of a "
+                           "list of video links; nothing is charged", 202, "Course", (), []),
+    ("GET", "/courses"): ("Your courses, newest first (no lectures)", 200, "CourseList", (),
+                          [LIMIT, LAST_KEY]),
+    ("GET", "/courses/{course_id}"): ("One course: each lecture's status, progress, credits",
+                                      200, "Course", (404,), [_path_param("course_id")]),
+    ("POST", "/courses/{course_id}/start"): (
+        "Start a course: lectures become videos in order, paced", 202, "Course",
+        (402, 404, 409), [_path_param("course_id")]),
+    ("DELETE", "/courses/{course_id}"): (
+        "Delete a course: lectures not started are dropped; notes stay unless keep_notes="
+        "false", 204, None, (404, 409), [_path_param("course_id"), {
+            "name": "keep_notes", "in": "query", "schema": {"type": "boolean",
+                                                            "default": True}}]),
+    ("POST", "/ask"): ("Ask a question of your lectures: a cited, checked answer, or "
+                       "covered: false", 200, "Answer", (404, 429), []),
     ("GET", "/credits"): ("Your balance and the credit packages", 200, "Credits", (), []),
     ("GET", "/credits/history"): ("Your credit ledger, newest first", 200, "TransactionList",
                                   (), [LIMIT, LAST_KEY]),
@@ -327,7 +404,7 @@ def _operation(method: str, path: str) -> dict[str, Any]:
     if method in ("POST", "PUT"):
         operation["requestBody"] = {"required": path in ("/videos", "/credits/checkout",
                                                          "/credits/purchase",
-                                                         "/reviews/{card_id}")
+                                                         "/reviews/{card_id}", "/ask")
                                     or path.startswith("/auth/") or path == "/webhooks/stripe",
                                     "content": {"application/json": {
                                         "schema": BODIES.get(path, {"type": "object"})}}}

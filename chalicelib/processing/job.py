@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.accounts import users
 from chalicelib.core import aws, db
+from chalicelib.courses import progress as course_progress
 from chalicelib.knowledge import embeddings, filing, library, tagging
 from chalicelib.knowledge.library import RelatedNote
 from chalicelib.ledger import charges, movements
@@ -24,6 +25,7 @@ from chalicelib.notes import drafts, generators, markdown, note_store, wikilinks
 from chalicelib.processing import cost_bound, failure_memory
 from chalicelib.reviews import card_store
 from chalicelib.reviews import cards as review_cards
+from chalicelib.search import index as search_index
 from chalicelib.videos import lifecycle, video_store
 from chalicelib.videos.records import Video
 from chalicelib.youtube import cache_scope, transcript_cache, transcripts
@@ -139,6 +141,7 @@ def after_failure(record: Video, *, remember: bool = False) -> None:
     if remember and record.get("failure_key"):
         failure_memory.remember(record["failure_key"], "processing_failed",
                                 "the model's notes failed on every attempt")
+    course_progress.video_settled(record)  # a course's lecture: its course goes on
 
 
 def _run(record: Video) -> str:
@@ -179,6 +182,7 @@ def _run(record: Video) -> str:
     make_cards(record["user_id"], record["video_id"], title=filed.title,
                subject=filed.category, youtube_video_id=record["youtube_video_id"],
                draft=generated.draft, include_questions=options.include_questions)
+    index_for_search(record, filed.title, filed.category, transcript, generated.draft)
     return "completed"
 
 
@@ -301,6 +305,20 @@ def make_cards(user_id: str, note_id: str, *, title: str, subject: str,
     added, removed = card_store.sync_note(user_id, note_id, wanted)
     log.info("note %s: %d cards (%d added, %d removed)", note_id, len(wanted), added,
              removed)
+
+
+def index_for_search(record: Video, title: str, category: str, transcript: Transcript,
+                     draft: dict[str, Any]) -> None:
+    """The saved note's verified items and transcript passages in the student's search
+    index (docs/DESIGN.md section 13), replacing what a previous save left. The note
+    is saved: a failure here is logged, not retried."""
+    try:
+        count = search_index.index_note(
+            record["user_id"], note_id=record["video_id"], title=title, category=category,
+            youtube_video_id=record["youtube_video_id"], transcript=transcript, draft=draft)
+        log.info("note %s: %d search entries", record["video_id"], count)
+    except Exception as exc:  # noqa: BLE001 - best effort, never fails the saved note
+        log.warning("search index of note %s not written: %s", record["video_id"], exc)
 
 
 def repair_cards(record: Video) -> None:

@@ -24,6 +24,7 @@ from chalicelib.core.errors import (
 from chalicelib.ledger import movements, pricing
 from chalicelib.notes import note_store
 from chalicelib.reviews import card_store
+from chalicelib.search import index as search_index
 from chalicelib.videos import job_queue, lifecycle, video_store
 from chalicelib.videos.records import Video
 from chalicelib.youtube import cache_scope, links, uploads
@@ -71,6 +72,10 @@ class Submission:
     languages: list[str] | None = None
     upload: Transcript | None = None  # uploaded captions, parsed, with the title sent
     reprocess: bool = False
+    # A course's lecture is paced by the course (chalicelib.courses.pace: service-wide,
+    # per minute) instead of the per-user limits, which would hold a paid 150-lecture
+    # course for two days; its credits still bound what it costs.
+    limited: bool = True
 
 
 def submit(user_id: str, submission: Submission) -> dict[str, Any]:
@@ -91,7 +96,7 @@ def submit(user_id: str, submission: Submission) -> dict[str, Any]:
         record["upload_digest"] = cache_scope.digest(upload)
         if upload.title:  # the student's title shows while the video waits
             record["title"] = upload.title
-    applied = _create(record, reprocess=submission.reprocess)
+    applied = _create(record, reprocess=submission.reprocess, limited=submission.limited)
     try:
         if upload is not None:  # stored before the job can look for it
             uploads.save(user_id, video_id, upload)
@@ -106,7 +111,7 @@ def submit(user_id: str, submission: Submission) -> dict[str, Any]:
     return {**video_store.public_video(record), "credits_remaining": applied.balance_after}
 
 
-def _create(record: Video, *, reprocess: bool) -> movements.Applied:
+def _create(record: Video, *, reprocess: bool, limited: bool = True) -> movements.Applied:
     """Create the video unless the user already has it (409), within the submission
     limits (429) and the balance (402). The check is read first (so a user out of
     credits still hears 409) and enforced again by the transaction's conditions, so
@@ -118,7 +123,7 @@ def _create(record: Video, *, reprocess: bool) -> movements.Applied:
             raise AlreadySubmitted(existing["video_id"])
         try:
             return lifecycle.create(record, replaces=named, reprocess=reprocess,
-                                    limits=submission_limits())
+                                    limits=submission_limits() if limited else ())
         except lifecycle.SubmissionChanged:
             continue  # a concurrent submit of this video: read what it left
         except lifecycle.LimitReached as exc:
@@ -136,11 +141,12 @@ def get_video(user_id: str, video_id: str) -> dict[str, Any]:
 
 
 def delete(user_id: str, video_id: str, reason: str = "deleted") -> None:
-    """Delete a video, its notes, their cards and files; refund it if it was still
-    active. The cards go first (a worker's note is named by its video), so a card is
-    never left behind by a note that is gone."""
+    """Delete a video, its notes, their cards, search entries and files; refund it if it
+    was still active. The cards and entries go first (a worker's note is named by its
+    video), so none is left behind by a note that is gone."""
     def remove_files(record: Video) -> None:
         card_store.delete_note(user_id, video_id)
+        search_index.remove_note(user_id, video_id)  # a worker's note is named by its video
         note_store.delete_for_video(user_id, video_id)
         uploads.delete(user_id, video_id)
 
