@@ -180,8 +180,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     web_port = free_port()
     origin = f"http://127.0.0.1:{web_port}"
     state_dir = tmp_path_factory.mktemp("browser-stack")
+    # Courses' pace toward YouTube is tested in tests/courses; here it would only wait.
     stack = Stack(state_dir, env={"ALLOWED_ORIGINS": origin,
-                                  "SIGNUP_CREDITS": str(SIGNUP_CREDITS)}).start()
+                                  "SIGNUP_CREDITS": str(SIGNUP_CREDITS),
+                                  "COURSE_FETCHES_PER_MINUTE": "600"}).start()
     web = None
     try:
         seeded = subprocess.run([sys.executable, "-m", "infra.local.seed", "--state-dir", str(state_dir)],

@@ -1,11 +1,14 @@
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Api, DueCards, NoteSummary, SessionReason } from "./api";
 import { AppContext, AppContextValue } from "./context";
+import { AskPage } from "./pages/Ask";
 import { AuthScreen } from "./pages/Auth";
+import { CoursePage, CoursesPage } from "./pages/Courses";
 import { CreditsPage } from "./pages/Credits";
 import { LibraryPage } from "./pages/Library";
 import { NotePage } from "./pages/NoteView";
 import { ReviewPage } from "./pages/Review";
+import { SearchBox, SearchPage } from "./pages/Search";
 import { SettingsPage } from "./pages/Settings";
 import { SubmitPage } from "./pages/Submit";
 import { VideoPage } from "./pages/VideoProgress";
@@ -130,10 +133,14 @@ export function App({ api }: { api: Api }) {
   else if (path === "/library") page = <LibraryPage category={search.get("category") ?? ""} />;
   else if (path === "/credits") page = <CreditsPage checkout={search.get("checkout")} />;
   else if (path === "/settings") page = <SettingsPage />;
-  else if (path === "/review" || path === "/review/") page = <ReviewPage />;
+  else if (path === "/review" || path === "/review/") page = <ReviewPage key={search.get("course_id") ?? ""} courseId={search.get("course_id") ?? ""} />;
+  else if (path === "/courses" || path === "/courses/") page = <CoursesPage />;
+  else if ((params = match("/courses/:id", path))) page = <CoursePage key={params.id} courseId={params.id} />;
+  else if (path === "/search") page = <SearchPage query={search.get("q") ?? ""} />;
+  else if (path === "/ask") page = <AskPage key={search.get("q") ?? ""} initial={search.get("q") ?? ""} />;
   else page = <NotFound />;
 
-  const nav: [string, string][] = [["/", "Submit"], ["/library", "Library"], ["/review", "Review"], ["/credits", "Credits"], ["/settings", "Export & settings"]];
+  const nav: [string, string][] = [["/", "Submit"], ["/library", "Library"], ["/review", "Review"], ["/courses", "Courses"], ["/ask", "Ask"], ["/credits", "Credits"], ["/settings", "Export & settings"]];
   const current = (to: string) => (to === "/" ? path === "/" || path.startsWith("/videos/") : path.startsWith(to) || (to === "/library" && path.startsWith("/notes/")));
 
   return (
@@ -163,6 +170,7 @@ export function App({ api }: { api: Api }) {
                   ))}
                 </ul>
               </nav>
+              <SearchBox initial={path === "/search" ? search.get("q") ?? "" : ""} />
               <p className="who">
                 <Link to="/credits" data-testid="header-credits">{credits === null ? "…" : plural(credits, "credit")}</Link>
                 <button type="button" className="link" onClick={() => api.signOut()}>Sign out</button>

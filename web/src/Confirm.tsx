@@ -11,12 +11,16 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCanc
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   // What had the focus before the dialog (read while rendering, before anything moves it).
   const opener = useRef(document.activeElement);
   useEffect(() => {
     const dialog = ref.current;
     const before = opener.current;
     if (dialog && !dialog.open) dialog.showModal();
+    // showModal focuses the first control, which may be one in the body (a checkbox):
+    // Cancel, the safe choice, starts with the focus.
+    cancel.current?.focus();
     return () => {
       dialog?.close();
       // Still on the page (a cancel, a failed delete): focus it again. A page that then
@@ -31,7 +35,7 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCanc
       <h2 id="confirm-title">{title}</h2>
       <div>{children}</div>
       <p className="actions">
-        <button type="button" className="secondary" onClick={onCancel} autoFocus>Cancel</button>
+        <button type="button" className="secondary" onClick={onCancel} ref={cancel} autoFocus>Cancel</button>
         <button type="button" className="danger" onClick={onConfirm}>{confirmLabel}</button>
       </p>
     </dialog>

@@ -297,3 +297,72 @@ export interface ReviewStats {
   retention_30d: number | null;
   streak_days: number;
 }
+
+/** A hit of GET /search (docs/DESIGN.md section 13). */
+export interface SearchHit {
+  note_id: string;
+  title: string;
+  category: string;
+  text: string;
+  quote: string;
+  start_seconds: number;
+  url: string;
+  score: number;
+  kind: "item" | "passage";
+}
+
+/** POST /ask */
+export interface AskCitation {
+  n: number;
+  note_id: string;
+  title: string;
+  quote: string;
+  start_seconds: number;
+  url: string;
+}
+
+export interface AskAnswer {
+  answer: string;
+  citations: AskCitation[];
+  covered: boolean;
+  verified: string;
+  generator: string;
+}
+
+// --- courses (docs/DESIGN.md sections 4 and 14) -----------------------------------
+
+export type LectureStatus = "pending" | "queued" | "processing" | "completed" | "failed"
+  | "needs_credits" | "needs_upload" | "skipped";
+
+export interface Lecture {
+  position: number;
+  youtube_video_id: string;
+  title: string;
+  duration_seconds: number | null;
+  status: LectureStatus;
+  video_id?: string;
+  note_id?: string;
+  message?: string;
+  credits_charged?: number;
+}
+
+/** GET /courses/{id} (GET /courses lists them without lectures). */
+export interface Course {
+  course_id: string;
+  title: string;
+  source_url: string;
+  status: "listing" | "ready" | "running" | "completed" | "failed";
+  lecture_count: number;
+  completed_count: number;
+  credits_estimate: number;
+  credits_charged: number;
+  created_at: string;
+  updated_at?: string;
+  subject?: string;
+  message?: string;
+  index_note_id?: string;
+  lectures?: Lecture[];
+  /** The share of lectures settled (completed, failed or skipped), 0-100. */
+  progress?: number;
+  duration_seconds?: number;
+}

@@ -106,9 +106,11 @@ interface Attempt {
 
 type Phase = "loading" | "reviewing" | "finished" | "failed";
 
-export function ReviewPage() {
+/** courseId: only that course's cards (GET /reviews/due?course_id=; "Review this course"). */
+export function ReviewPage({ courseId = "" }: { courseId?: string }) {
   const { api, refreshDue } = useApp();
-  useTitle("Review");
+  const [courseTitle, setCourseTitle] = useState<string | null>(null);
+  useTitle(courseId ? `Review: ${courseTitle ?? "a course"}` : "Review");
   const [phase, setPhase] = useState<Phase>("loading");
   const [queue, setQueue] = useState<Card[]>([]);
   const [total, setTotal] = useState(0);
@@ -150,7 +152,7 @@ export function ReviewPage() {
   const load = useCallback(async (done: number) => {
     setPhase((now) => (now === "reviewing" ? now : "loading"));
     try {
-      const answer = await api.request<DueCards>("GET", "/reviews/due", { query: { limit: PAGE_SIZE } });
+      const answer = await api.request<DueCards>("GET", "/reviews/due", { query: { limit: PAGE_SIZE, course_id: courseId || undefined } });
       const now = Date.now();
       const fresh = answer.cards.filter((c) => (dueAfter.current.get(c.card_id) ?? 0) <= now);
       if (!fresh.length) {
@@ -171,11 +173,18 @@ export function ReviewPage() {
       setError(caught);
       setPhase("failed");
     }
-  }, [api, present]);
+  }, [api, present, courseId]);
 
   useEffect(() => {
     void load(0);
   }, [load]);
+
+  useEffect(() => {
+    if (!courseId) return;
+    api.request<{ title: string }>("GET", `/courses/${encodeURIComponent(courseId)}`)
+      .then((course) => setCourseTitle(course.title))
+      .catch(() => setCourseTitle(null)); // the due list says what went wrong
+  }, [api, courseId]);
 
   // Focus follows the card: its front, then its answer, then the summary.
   useEffect(() => {
@@ -306,6 +315,12 @@ export function ReviewPage() {
   return (
     <section className="review" aria-labelledby="review-title">
       <h1 id="review-title" tabIndex={-1}>Review</h1>
+      {courseId ? (
+        <p className="crumbs" data-testid="review-scope">
+          Cards of the course {courseTitle ? <Link to={`/courses/${encodeURIComponent(courseId)}`}>{courseTitle}</Link> : "you chose"} only
+          {" · "}<Link to="/review">Review all your cards</Link>
+        </p>
+      ) : null}
       <p className="sr-only" aria-live="polite" data-testid="review-announce">{announce}</p>
       {notice ? <p className="notice" role="status" data-testid="review-notice">{notice}</p> : null}
       <ErrorMessage error={error} />

@@ -1,0 +1,94 @@
+// Search across every lecture (GET /search): meaning and words together; each hit
+// opens the video at its second. Hits are shown as text only (React escapes them).
+import { FormEvent, useEffect, useState } from "react";
+import type { SearchHit } from "../api";
+import { useApp } from "../context";
+import { ErrorMessage } from "../errors";
+import { Link, navigate, useTitle } from "../router";
+import { formatDuration, plural } from "../util";
+
+export const MAX_QUERY = 500;
+const YOUTUBE = /^https:\/\/www\.youtube\.com\/watch\?v=[\w-]{11}&t=\d+s$/;
+
+/** The link to a moment of a video, or null for anything that is not one. */
+export function videoLink(url: string): string | null {
+  return YOUTUBE.test(url) ? url : null;
+}
+
+/** The search box of the page header: it opens the Search page with the query. */
+export function SearchBox({ initial }: { initial: string }) {
+  const [query, setQuery] = useState(initial);
+  useEffect(() => setQuery(initial), [initial]);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const q = query.trim();
+    if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
+  };
+  return (
+    <form role="search" className="search-box" onSubmit={submit}>
+      <label htmlFor="header-search" className="sr-only">Search your lectures</label>
+      <input id="header-search" type="search" value={query} maxLength={MAX_QUERY}
+        placeholder="Search your lectures" onChange={(e) => setQuery(e.target.value)} />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+export function SearchPage({ query }: { query: string }) {
+  const { api } = useApp();
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useTitle(query ? `Search: ${query}` : "Search");
+
+  useEffect(() => {
+    let current = true;
+    setHits(null);
+    setError(null);
+    if (!query.trim()) return;
+    api.request<{ results: SearchHit[] }>("GET", "/search", { query: { q: query, limit: 20 } })
+      .then((answer) => current && setHits(answer.results))
+      .catch((caught) => current && setError(caught));
+    return () => {
+      current = false;
+    };
+  }, [api, query]);
+
+  return (
+    <>
+      <h1 tabIndex={-1}>Search your lectures</h1>
+      {!query.trim() ? <p>Type a term or a question in the search box above.</p> : null}
+      <ErrorMessage error={error} />
+      {query.trim() && hits === null && !error ? <p role="status">Searching…</p> : null}
+      {hits !== null ? (
+        <>
+          <p role="status" data-testid="search-count">
+            {hits.length ? `${plural(hits.length, "result")} for “${query}”` : `Nothing in your lectures matches “${query}”.`}
+          </p>
+          <ol className="hits" data-testid="search-results">
+            {hits.map((hit, i) => <HitItem key={`${hit.note_id}-${i}`} hit={hit} />)}
+          </ol>
+          {hits.length ? <p><Link to={`/ask?q=${encodeURIComponent(query)}`}>Ask this as a question</Link></p> : null}
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function HitItem({ hit }: { hit: SearchHit }) {
+  const link = videoLink(hit.url);
+  const at = formatDuration(hit.start_seconds);
+  return (
+    <li className="hit" data-testid="search-hit">
+      <p className="hit-title">
+        <Link to={`/notes/${encodeURIComponent(hit.note_id)}`}>{hit.title}</Link>
+        <span className="muted"> · {hit.category}</span>
+      </p>
+      <blockquote>{hit.quote}</blockquote>
+      {link ? (
+        <a href={link} target="_blank" rel="noopener noreferrer" data-testid="hit-video">
+          Watch at {at}<span className="sr-only"> in {hit.title} (opens YouTube)</span>
+        </a>
+      ) : null}
+    </li>
+  );
+}
