@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib.courses import course_store, messages, playlist, runner
+from chalicelib.courses import course_store, messages, pace, playlist, runner
 from chalicelib.courses.messages import Job
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,15 @@ def _list(job: Job) -> str:
         return "dropped: not listing"
     list_id = course["source_url"].rsplit("list=", 1)[-1]
     try:
-        listing = playlist.list_playlist(list_id)
+        listing = playlist.seeded_listing(list_id)
+        if listing is None:
+            # A listing is a few requests to YouTube, like a lecture's fetch: it takes
+            # the same service-wide pace, so many courses created at once never burst.
+            if not pace.take():
+                messages.send_list(job.course_id, job.user_id,
+                                   delay_seconds=pace.seconds_to_next_minute())
+                return "waiting for the pace"
+            listing = playlist.list_playlist(list_id)
     except playlist.ListingFailed as exc:
         runner.listing_failed(job.course_id, job.user_id, str(exc))
         return "failed"

@@ -25,9 +25,9 @@ class Job:
     user_id: str
 
 
-def send_list(course_id: str, user_id: str) -> None:
+def send_list(course_id: str, user_id: str, delay_seconds: int = 0) -> None:
     work_queue.send({"kind": KIND, "action": "list", "course_id": course_id,
-                     "user_id": user_id})
+                     "user_id": user_id}, min(MAX_DELAY_SECONDS, max(0, delay_seconds)))
 
 
 def send_tick(course_id: str, user_id: str, delay_seconds: int) -> None:

@@ -123,13 +123,19 @@ def clean_title(value: Any, fallback: str) -> str:
 # --- listing -------------------------------------------------------------------------
 
 def list_playlist(list_id: str) -> Listing:
-    """The playlist's entries in order (at most MAX_LECTURES). ListingFailed when
-    YouTube says it does not exist or is private, or cannot be reached."""
-    if config.is_local():
-        seeded = _seeded(list_id)
-        if seeded is not None:
-            return from_info(seeded, list_id)
+    """The playlist's entries in order (at most MAX_LECTURES), from YouTube.
+    ListingFailed when YouTube says it does not exist or is private, or cannot be
+    reached."""
     return from_info(_extract(list_id), list_id)
+
+
+def seeded_listing(list_id: str) -> Listing | None:
+    """The local stage's seeded listing (`make seed`) of this playlist, if any: it
+    costs YouTube nothing."""
+    if not config.is_local():
+        return None
+    seeded = _seeded(list_id)
+    return from_info(seeded, list_id) if seeded is not None else None
 
 
 def _seeded(list_id: str) -> dict[str, Any] | None:

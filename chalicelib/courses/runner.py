@@ -316,6 +316,13 @@ def _submit(course: Course, lecture: Lecture) -> Course:
     def record(current: Course) -> Course | None:
         target = next(item for item in current["lectures"] if item["position"] == position)
         if target["status"] != "pending":
+            if created is not None and target.get("linked") and \
+                    target.get("video_id") == created:
+                # A concurrent advance found the video this one made and recorded it
+                # first as already owned: it was paid for by this course.
+                target.pop("linked")
+                target["credits_charged"] = int(outcome["video"].get("credits_charged") or 0)
+                return summarised(current)
             return None  # another advance took it meanwhile (and linked the same video)
         if outcome.get("status") == "needs_credits":
             for item in current["lectures"]:

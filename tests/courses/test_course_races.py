@@ -68,6 +68,45 @@ def test_many_workers_advancing_one_course_submit_each_lecture_once(client, stac
     assert ledger_total(client, user) == (15, 15)
 
 
+def test_a_lecture_paid_by_the_course_is_never_recorded_as_linked(client, stack, user,
+                                                                  youtube, monkeypatch):
+    """Two advances pick the same lecture: one creates (and charges) its video, the other
+    finds that video already submitted and records first, as an owned lecture would be
+    ("linked", 0 credits). The course's own charge must still show, and a delete must
+    still reach it."""
+    from chalicelib.courses import course_store
+    from chalicelib.videos import submissions
+
+    grant(client, user, 20)
+    youtube.playlist("PLrace000000000000009", 4)
+    course = listed_course(client, stack, user, "PLrace000000000000009")
+    real_submit = submissions.submit
+
+    def slower_to_return(*args, **kwargs):  # the real submit; its SQS send is slow
+        submitted = real_submit(*args, **kwargs)
+        time.sleep(0.3)
+        return submitted
+
+    monkeypatch.setattr(submissions, "submit", slower_to_return)
+
+    def running(stored):  # what start does before its own advance
+        stored["status"] = "running"
+        return stored
+
+    course_store.change(course["course_id"], user["user_id"], running)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: runner.advance(course["course_id"], user["user_id"]),
+                      range(2)))
+    stored = course_store.load(course["course_id"], user["user_id"])
+    assert not any(lecture.get("linked") for lecture in stored["lectures"]), \
+        stored["lectures"]
+    work(stack)
+    done = course_of(client, user, course["course_id"])
+    assert done["status"] == "completed", done
+    assert done["credits_charged"] == 4
+    charged_once(client, user)
+
+
 def test_a_purchase_racing_the_lectures_waiting_for_credits(client, stack, user, youtube,
                                                             monkeypatch):
     monkeypatch.setenv("COURSE_CREDIT_CHECK_SECONDS", "1")

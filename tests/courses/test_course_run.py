@@ -125,6 +125,28 @@ def test_the_pace_holds_lectures_to_the_next_minute(client, stack, user, youtube
     assert pace.per_minute() == int(taken) + 2
 
 
+def test_a_listing_waits_for_the_pace_like_a_lecture(client, stack, user, youtube,
+                                                     monkeypatch):
+    """A playlist's listing is requests to YouTube too: with the minute's pace spent,
+    many courses created at once list nothing until the next minute."""
+    youtube.playlist("PLrun0000000000000009", 3, minutes=5)
+    for _ in range(3):  # a minute boundary in between would refill the pace
+        minute = course_store.now_minute()
+        taken = (db.get(course_store.table(), {"course_id": f"pace#{minute}"},
+                        consistent=True) or {}).get("taken", 0)
+        monkeypatch.setenv("COURSE_FETCHES_PER_MINUTE", str(max(1, int(taken))))
+        pace.take()  # the minute's last token, if one was left
+        created = call(client, "POST", "/courses", token=user["id_token"], body={
+            "url": "https://www.youtube.com/playlist?list=PLrun0000000000000009"})
+        assert created.status_code == 202, created.body
+        work(stack)
+        if course_store.now_minute() == minute:
+            break
+    course = course_of(client, user, created.json_body["course_id"])
+    assert course["status"] == "listing"
+    assert youtube.ytdlp.requests == []  # YouTube was not asked
+
+
 def _all_messages(stack) -> list[dict]:
     return queued_jobs(stack)
 
