@@ -10,7 +10,7 @@ claim record in the ledger remembers after the account is gone.
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from chalicelib.accounts import emails
 from chalicelib.accounts.records import User
@@ -153,28 +153,33 @@ def update_profile(user_id: str, *, name: str | None = None,
     return profile(cast(User, db.from_item(response["Attributes"])))
 
 
-# --- questions (POST /ask, docs/DESIGN.md section 13) -------------------------------
+# --- daily counts (POST /ask and POST /courses) -------------------------------------
 
-def count_ask(user_id: str, day: str, limit: int) -> bool:
-    """Count one question of the student's `day`; False (counting nothing) when `limit`
-    are counted already. Each step is conditional, so concurrent questions can never
-    pass the limit together: today's count goes up only while below it, and a count
-    of another day restarts at one only while it is of another day."""
+DailyCounter = Literal["ask", "course"]
+
+
+def count_daily(user_id: str, counter: DailyCounter, day: str, limit: int) -> bool:
+    """Count one question (`ask`) or course (`course`) of the student's `day`; False
+    (counting nothing) when `limit` are counted already. Each step is conditional, so
+    concurrent requests can never pass the limit together: today's count goes up only
+    while below it, and a count of another day restarts at one only while it is of
+    another day."""
     if limit < 1:
         return False
     table, key = config.users_table(), db.to_item({"user_id": user_id})
+    names = {"#day": f"{counter}_day", "#count": f"{counter}_count"}
     for _ in range(3):
         for update, condition, values in (
-                ("ADD ask_count :one", "ask_day = :day AND ask_count < :limit",
+                ("ADD #count :one", "#day = :day AND #count < :limit",
                  db.values(one=1, day=day, limit=limit)),
-                ("SET ask_day = :day, ask_count = :one",
-                 "attribute_not_exists(ask_day) OR ask_day <> :day",
+                ("SET #day = :day, #count = :one",
+                 "attribute_not_exists(#day) OR #day <> :day",
                  db.values(one=1, day=day))):
             try:
                 aws.client("dynamodb").update_item(
                     TableName=table, Key=key, UpdateExpression=update,
                     ConditionExpression=f"attribute_exists(user_id) AND ({condition})",
-                    ExpressionAttributeValues=values)
+                    ExpressionAttributeNames=names, ExpressionAttributeValues=values)
             except Exception as exc:  # the other case holds, or the limit is reached
                 if not aws.is_error(exc, aws.CONDITION_FAILED):
                     raise

@@ -101,17 +101,28 @@ def signup_credits() -> int:
 
 
 DEFAULT_ASK_DAILY_LIMIT = 50
+DEFAULT_COURSES_DAILY_LIMIT = 20
 
 
 def ask_daily_limit() -> int:
     """Questions (POST /ask) a student may ask per day (docs/DESIGN.md section 13)."""
-    raw = env("ASK_DAILY_LIMIT", str(DEFAULT_ASK_DAILY_LIMIT))
+    return _daily_limit("ASK_DAILY_LIMIT", DEFAULT_ASK_DAILY_LIMIT)
+
+
+def courses_daily_limit() -> int:
+    """Courses (POST /courses) a student may create per day (docs/DESIGN.md section
+    14): each playlist is listed from the service's address."""
+    return _daily_limit("COURSES_DAILY_LIMIT", DEFAULT_COURSES_DAILY_LIMIT)
+
+
+def _daily_limit(name: str, default: int) -> int:
+    raw = env(name, str(default))
     try:
-        value = int(raw or DEFAULT_ASK_DAILY_LIMIT)
+        value = int(raw or default)
     except ValueError as exc:
-        raise ConfigError(f"ASK_DAILY_LIMIT must be a whole number, not {raw!r}") from exc
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
     if value < 0:
-        raise ConfigError("ASK_DAILY_LIMIT must not be negative")
+        raise ConfigError(f"{name} must not be negative")
     return value
 
 

@@ -24,12 +24,14 @@ import time
 import uuid
 from typing import Any
 
+from chalicelib.accounts import users
 from chalicelib.core import config, db
 from chalicelib.core.errors import (
     BadRequestError,
     ConflictError,
     PaymentRequired,
     ServiceUnavailableError,
+    TooManyRequestsError,
 )
 from chalicelib.courses import course_store, index_note, messages, pace
 from chalicelib.courses.course_store import Gone
@@ -76,6 +78,13 @@ def lecture_credits(lecture: Lecture) -> int:
 
 def new_course(user_id: str, *, title: str, source_url: str, subject: str | None,
                lectures: list[Lecture], status: str) -> Course:
+    """A new course (429 past the student's daily number: each playlist is listed from
+    the service's address, and the service-wide pace is shared by every student)."""
+    limit = config.courses_daily_limit()
+    if not users.count_daily(user_id, "course", db.now_iso()[:10], limit):
+        raise TooManyRequestsError(
+            f"You can create at most {limit} courses a day. Start or delete the ones "
+            "you have, or try again tomorrow.")
     now = db.now_iso()
     course: Course = {
         "course_id": uuid.uuid4().hex, "user_id": user_id, "title": title,

@@ -326,7 +326,8 @@ OPERATIONS: dict[tuple[str, str], tuple[Any, ...]] = {
                              *SCOPE, {"name": "note_id", "in": "query", "schema": {
                                  "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}]),
     ("POST", "/courses"): ("Make a course of a playlist (listed by the worker) or of a "
-                           "list of video links; nothing is charged", 202, "Course", (), []),
+                           "list of video links; nothing is charged", 202, "Course", (429,),
+                           []),
     ("GET", "/courses"): ("Your courses, newest first (no lectures)", 200, "CourseList", (),
                           [LIMIT, LAST_KEY]),
     ("GET", "/courses/{course_id}"): ("One course: each lecture's status, progress, credits",

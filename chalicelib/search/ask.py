@@ -104,8 +104,9 @@ class Passage:
 
 
 def ask(user_id: str, question: str, filters: ranking.Filters) -> Answer:
-    if not users.count_ask(user_id, datetime.datetime.now(datetime.UTC).date().isoformat(),
-                           config.ask_daily_limit()):
+    if not users.count_daily(user_id, "ask",
+                             datetime.datetime.now(datetime.UTC).date().isoformat(),
+                             config.ask_daily_limit()):
         raise TooManyRequestsError(
             f"You can ask at most {config.ask_daily_limit()} questions a day; "
             "search still works. Ask again tomorrow.")

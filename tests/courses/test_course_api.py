@@ -152,3 +152,21 @@ def test_start_is_402_without_credits_and_409_twice(client, stack, user, youtube
     assert started.json_body["status"] == "running"
     assert start(client, user, course["course_id"]).status_code == 409
     work(stack)
+
+
+def test_a_student_creates_at_most_the_daily_number_of_courses(client, user, other_user,
+                                                                monkeypatch) -> None:
+    # Each playlist is listed from the service's address, under a pace every student
+    # shares: one student cannot create courses without end.
+    monkeypatch.setenv("COURSES_DAILY_LIMIT", "2")
+
+    def create(who: dict):
+        return call(client, "POST", "/courses", token=who["id_token"],
+                    body={"url": "https://www.youtube.com/playlist?list=PLdaily000000000001"})
+
+    assert [create(user).status_code for _ in range(2)] == [202, 202]
+    refused = create(user)
+    assert refused.status_code == 429
+    assert "at most 2 courses a day" in refused.json_body["Message"]
+    assert call(client, "GET", "/courses", token=user["id_token"]).json_body["count"] == 2
+    assert create(other_user).status_code == 202  # a count of its own

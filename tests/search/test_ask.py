@@ -169,7 +169,7 @@ def test_the_daily_limit_holds_under_concurrent_questions(client, user, library,
     assert call(client, "GET", "/user", token=user["id_token"]).status_code == 200
     # Six questions at once on a day with three left: three are counted.
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
-        codes = list(pool.map(lambda _: users.count_ask(user["user_id"], "2000-01-01", 3),
+        codes = list(pool.map(lambda _: users.count_daily(user["user_id"], "ask", "2000-01-01", 3),
                               range(6)))
     assert codes.count(True) == 3
     # The count is per day: the API counts today's, and refuses the fourth.
