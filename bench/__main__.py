@@ -73,7 +73,7 @@ def main() -> int:
     lines += export.report(export.run(stack, env))
     lines += reviews.report(reviews.run(stack, env))
     lines += courses.report(courses.run(stack, env))
-    lines += retrieval.report(retrieval.run(stack, env))
+    lines += retrieval.report(retrieval.run_isolated())
     lines += [""] + _api_report()
     lines += knowledge.report(knowledge.run(stack, env))
     lines += [""] + notes.report(notes.run_offline(), notes.run_claude())
