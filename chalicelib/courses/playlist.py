@@ -23,7 +23,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from chalicelib.core import aws, config
 from chalicelib.core.errors import BadRequestError
@@ -79,21 +79,7 @@ def parse_list_id(link: object) -> str:
         raise BadRequestError(INVALID)
     if "/" not in link and "?" not in link and "." not in link:
         return _checked(link)
-    if "://" not in link:
-        if not re.match(r"^(?:www\.|m\.|music\.)?youtu(?:\.be|be\.com)/", link, re.I):
-            raise BadRequestError(INVALID)
-        link = "https://" + link
-    try:
-        parts = urlsplit(link)
-        port = parts.port
-    except ValueError as exc:
-        raise BadRequestError(INVALID) from exc
-    host = (parts.hostname or "").lower()
-    if parts.scheme.lower() not in ("http", "https") or port is not None \
-            or parts.username is not None or parts.password is not None \
-            or "@" in parts.netloc:
-        raise BadRequestError(INVALID)
-    segments = [segment for segment in parts.path.split("/") if segment]
+    host, segments, parts = links.youtube_url(link, INVALID)
     named = (host in links.WATCH_HOSTS and segments in (["playlist"], ["watch"])) or \
         (host in links.SHORT_HOSTS and len(segments) == 1)
     ids = parse_qs(parts.query).get("list", []) if named else []

@@ -6,7 +6,7 @@ so a link cannot point the service at another host (no SSRF).
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from chalicelib.core.errors import BadRequestError
 
@@ -25,6 +25,27 @@ def canonical_url(video_id: str) -> str:
     return f"https://www.youtube.com/watch?v={video_id}"
 
 
+def youtube_url(link: str, invalid: str) -> tuple[str, list[str], SplitResult]:
+    """A link's host (lower case), path segments and parts, once it is a plain http(s)
+    link with no port or user (a scheme-less link must start with a YouTube host);
+    BadRequestError(invalid) otherwise. Which host and path name what is the caller's."""
+    if "://" not in link:
+        if not re.match(r"^(?:www\.|m\.|music\.)?youtu(?:\.be|be\.com)/", link, re.I):
+            raise BadRequestError(invalid)
+        link = "https://" + link
+    try:
+        parts = urlsplit(link)
+        port = parts.port
+    except ValueError as exc:
+        raise BadRequestError(invalid) from exc
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https") or port is not None \
+            or parts.username is not None or parts.password is not None \
+            or "@" in parts.netloc:
+        raise BadRequestError(invalid)
+    return host, [segment for segment in parts.path.split("/") if segment], parts
+
+
 def parse_video_id(link: object) -> str:
     """The video id a link names; BadRequestError for anything else."""
     if not isinstance(link, str):
@@ -34,21 +55,7 @@ def parse_video_id(link: object) -> str:
         raise BadRequestError(INVALID)
     if VIDEO_ID_RE.match(link):
         return link
-    if "://" not in link:
-        if not re.match(r"^(?:www\.|m\.|music\.)?youtu(?:\.be|be\.com)/", link, re.I):
-            raise BadRequestError(INVALID)
-        link = "https://" + link
-    try:
-        parts = urlsplit(link)
-        port = parts.port
-    except ValueError as exc:
-        raise BadRequestError(INVALID) from exc
-    host = (parts.hostname or "").lower()
-    if parts.scheme.lower() not in ("http", "https") or port is not None \
-            or parts.username is not None or parts.password is not None \
-            or "@" in parts.netloc:
-        raise BadRequestError(INVALID)
-    segments = [segment for segment in parts.path.split("/") if segment]
+    host, segments, parts = youtube_url(link, INVALID)
     candidate = None
     if host in WATCH_HOSTS:
         if segments == ["watch"]:
