@@ -176,13 +176,17 @@ def _run(record: Video) -> str:
     related = filed.user_library.related(filed.vector)
     step(record, "saving")
     content = _content(record, transcript, options, generated, filed, related)
+    # The search entries are embedded before the save (the slow part), so the note is
+    # searchable one S3 write after it shows as completed, not seconds later.
+    search_entries = search_document(record, filed.title, filed.category, transcript,
+                                     generated.draft)
     _save(record, options, generated, filed, related, content, billing)
+    index_for_search(record, search_entries)
     _link_back(record["user_id"], {"note_id": record["video_id"], "title": filed.title},
                related)
     make_cards(record["user_id"], record["video_id"], title=filed.title,
                subject=filed.category, youtube_video_id=record["youtube_video_id"],
                draft=generated.draft, include_questions=options.include_questions)
-    index_for_search(record, filed.title, filed.category, transcript, generated.draft)
     return "completed"
 
 
@@ -307,16 +311,28 @@ def make_cards(user_id: str, note_id: str, *, title: str, subject: str,
              removed)
 
 
-def index_for_search(record: Video, title: str, category: str, transcript: Transcript,
-                     draft: dict[str, Any]) -> None:
-    """The saved note's verified items and transcript passages in the student's search
-    index (docs/DESIGN.md section 13), replacing what a previous save left. The note
-    is saved: a failure here is logged, not retried."""
+def search_document(record: Video, title: str, category: str, transcript: Transcript,
+                    draft: dict[str, Any]) -> dict[str, Any] | None:
+    """The note's search entries (docs/DESIGN.md section 13): its verified items and
+    transcript passages, embedded. None when they could not be built: the note is
+    saved all the same, without search entries (logged)."""
     try:
-        count = search_index.index_note(
-            record["user_id"], note_id=record["video_id"], title=title, category=category,
+        return search_index.note_document(
+            note_id=record["video_id"], title=title, category=category,
             youtube_video_id=record["youtube_video_id"], transcript=transcript, draft=draft)
-        log.info("note %s: %d search entries", record["video_id"], count)
+    except Exception as exc:  # noqa: BLE001 - best effort, never fails the note
+        log.warning("search entries of note %s not built: %s", record["video_id"], exc)
+        return None
+
+
+def index_for_search(record: Video, document: dict[str, Any] | None) -> None:
+    """The saved note's entries in the student's search index, replacing what a
+    previous save left. The note is saved: a failure here is logged, not retried."""
+    if document is None:
+        return
+    try:
+        search_index.write_note(record["user_id"], document)
+        log.info("note %s: %d search entries", record["video_id"], len(document["entries"]))
     except Exception as exc:  # noqa: BLE001 - best effort, never fails the saved note
         log.warning("search index of note %s not written: %s", record["video_id"], exc)
 
