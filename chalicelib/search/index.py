@@ -192,6 +192,15 @@ class NoteBlock:
     postings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     etag: str = ""
 
+    @property
+    def length_seconds(self) -> float:
+        """How far into the lecture its last passage's last sentence starts."""
+        last = 0.0
+        for entry in self.entries:
+            if entry["kind"] == "passage" and entry["sentences"]:
+                last = max(last, float(entry["sentences"][-1][0]))
+        return last
+
     def url(self, second: float) -> str:
         return f"{canonical_url(self.note['youtube_video_id'])}&t={int(second)}s"
 

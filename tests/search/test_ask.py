@@ -71,6 +71,28 @@ def test_a_question_whose_words_no_one_passage_holds_is_not_covered(client, user
     assert answer["covered"] is False and claude.requests == []
 
 
+def test_a_question_no_sentence_answers_is_not_covered(client, user, library, claude):
+    # The photosynthesis lecture says "Gleichung" and is close as a whole (a German
+    # question near a German lecture), but none of its sentences is about cellular
+    # respiration's equation: no passage's sentence comes close enough.
+    answer = ask(client, user, "Was ist die Gleichung der Zellatmung?").json_body
+    assert answer["covered"] is False and claude.requests == []
+    # Its own subject's equation is covered.
+    answer = ask(client, user, "Was ist die Gleichung der Photosynthese?").json_body
+    assert answer["covered"] is True
+
+
+def test_the_quote_is_not_the_lectures_plan(client, user, monkeypatch):
+    # The lecture's opening names the Black Death in a question's words ("so first of
+    # all what was the black death"); how it arrived is said at 4:00 (and in the recap).
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    note_id = index_lecture(user["user_id"], "hist_black_death_auto")
+    answer = ask(client, user, "How did the Black Death first arrive in Europe?").json_body
+    first = answer["citations"][0]
+    assert first["note_id"] == note_id
+    assert min(abs(first["start_seconds"] - second) for second in (240, 824)) <= 30, first
+
+
 def test_the_quote_is_the_sentence_closest_in_meaning(client, user, library, monkeypatch):
     # The passage sharing most words opens on a sentence about carbon atoms in general;
     # the one that says how many atoms twelve grams of carbon-12 hold comes later.
