@@ -74,14 +74,20 @@ def concept_index(notes: list[tuple[Lecture, dict[str, Any]]]) -> list[dict[str,
     return sorted(first.values(), key=lambda item: item["term"].casefold())
 
 
+def _have_notes(course: Course) -> str:
+    """"3 of 4 lectures have notes.", not counting the entries YouTube does not serve."""
+    skipped = sum(1 for lecture in course["lectures"] if lecture["status"] == "skipped")
+    said = f"{course['completed_count']} of {course['lecture_count'] - skipped} lectures have notes"
+    return f"{said} ({skipped} skipped: private or deleted)." if skipped else f"{said}."
+
+
 def render(course: Course, notes: list[tuple[Lecture, dict[str, Any]]],
            concepts: list[dict[str, Any]]) -> str:
     titles = {lecture["position"]: note["title"] for lecture, note in notes}
     lines = ["---", f"title: {safe_text.yaml_string(course['title'])}",
              f"course_id: {course['course_id']}", f"source: {course['source_url']}",
              "tags: [course]", "---", "", f"# {safe_text.inline(course['title'])}", "",
-             f"{course['completed_count']} of {course['lecture_count']} lectures have notes.",
-             "", "## Lectures", ""]
+             _have_notes(course), "", "## Lectures", ""]
     for lecture in course["lectures"]:
         shown = _link(titles[lecture["position"]]) if lecture["position"] in titles else \
             f"{safe_text.inline(lecture['title'])} ({lecture['status'].replace('_', ' ')})"

@@ -164,6 +164,7 @@ def test_paste_estimate_start_follow_open_the_index_and_review_the_course(page, 
     page.get_by_role("link", name="Open the index note").click()
     expect(heading).to_have_text("Heat and Disorder (course index)")
     index = page.locator(".markdown")
+    expect(index).to_contain_text("3 of 3 lectures have notes (1 skipped: private or deleted).")
     for title in ("Entropy and the Second Law", "Heat Engines and the Carnot Limit"):
         expect(index.locator("a.wikilink", has_text=title).first).to_be_visible()
     index.locator("a.wikilink", has_text="Heat Engines and the Carnot Limit").first.click()
