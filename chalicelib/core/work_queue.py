@@ -17,6 +17,16 @@ def send(body: dict[str, Any], delay_seconds: int = 0) -> str:
     return str(response["MessageId"])
 
 
+def decode(body: Any) -> dict[str, Any] | None:
+    """A message body as sent: its JSON object, or None for anything else (the queue
+    is shared, so each kind of job reads the body and checks its own shape)."""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def retry_later(receipt_handle: str | None, delay_seconds: int) -> None:
     """Make a message that failed transiently visible again after `delay_seconds`."""
     if not receipt_handle:

@@ -7,7 +7,6 @@ This module is the messages' shape only: the runner sends ticks, the API sends
 listings, and chalicelib.courses.jobs handles what arrives."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,21 +34,13 @@ def send_tick(course_id: str, user_id: str, delay_seconds: int) -> None:
                      "user_id": user_id}, min(MAX_DELAY_SECONDS, max(0, delay_seconds)))
 
 
-def _decoded(body: Any) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except (TypeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def is_job(body: Any) -> bool:
-    data = _decoded(body)
+    data = work_queue.decode(body)
     return data is not None and data.get("kind") == KIND
 
 
 def parse_job(body: Any) -> Job | None:
-    data = _decoded(body)
+    data = work_queue.decode(body)
     if data is None or data.get("kind") != KIND or data.get("action") not in ACTIONS:
         return None
     course_id, user_id = data.get("course_id"), data.get("user_id")

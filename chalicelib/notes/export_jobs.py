@@ -192,22 +192,14 @@ class Job:
     export_id: str
 
 
-def _message(body: Any) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except (TypeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def is_job(body: Any) -> bool:
     """Whether a message of the video queue is an export's (`"kind": "export"`)."""
-    data = _message(body)
+    data = work_queue.decode(body)
     return data is not None and data.get("kind") == KIND
 
 
 def parse_job(body: Any) -> Job | None:
-    data = _message(body)
+    data = work_queue.decode(body)
     if data is None or data.get("kind") != KIND:
         return None
     user_id, export_id = data.get("user_id"), data.get("export_id")

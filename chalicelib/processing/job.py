@@ -10,13 +10,12 @@ review cards are made (chalicelib.reviews: ids derived from the note and the ite
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.accounts import users
-from chalicelib.core import aws, db
+from chalicelib.core import aws, db, work_queue
 from chalicelib.courses import progress as course_progress
 from chalicelib.knowledge import embeddings, filing, library, tagging
 from chalicelib.knowledge.library import RelatedNote
@@ -55,11 +54,10 @@ class Job:
 
 
 def parse_job(body: str) -> Job | None:
-    try:
-        data = json.loads(body)
-        return Job(str(data["video_id"]), str(data["user_id"]))
-    except (ValueError, KeyError, TypeError):
+    data = work_queue.decode(body)
+    if data is None or "video_id" not in data or "user_id" not in data:
         return None
+    return Job(str(data["video_id"]), str(data["user_id"]))
 
 
 def step(record: Video, name: str, removes: tuple[str, ...] = (), **fields: Any) -> None:
