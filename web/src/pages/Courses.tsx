@@ -6,13 +6,12 @@ import { ApiError, Course, Lecture, LectureStatus } from "../api";
 import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
+import { usePolling } from "../polling";
 import { Link, navigate, useTitle } from "../router";
 import { clearDraft, loadDraft, saveDraft } from "../session";
 import { formatDate, formatDuration, plural, readFlash, setFlash } from "../util";
 
 const PAGE_SIZE = 20;
-const FIRST_DELAY_MS = 800;
-const MAX_DELAY_MS = 8000;
 const MAX_TITLE_LENGTH = 200;
 
 const LINKS_MISSING = "Paste a playlist link first (youtube.com/playlist?list=…), or several video links, one a line.";
@@ -239,49 +238,26 @@ export function CoursePage({ courseId }: { courseId: string }) {
   const [dropNotes, setDropNotes] = useState(false);
   // Bumped to poll again at once (after Start).
   const [wake, setWake] = useState(0);
-  const lastSeen = useRef("");
   const charged = useRef<number | null>(null);
   useTitle(course ? course.title : "Course");
 
   const moving = course === null || course.status === "listing" || course.status === "running";
-  useEffect(() => {
-    if (!moving) return;
-    let stopped = false;
-    let timer: number | undefined;
-    let delay = FIRST_DELAY_MS;
-    const poll = async () => {
-      try {
-        const next = await api.request<Course>("GET", coursePath(courseId));
-        if (stopped) return;
-        setCourse(next);
-        setError(null);
-        const seen = JSON.stringify([next.status, next.lectures?.map((l) => [l.status, l.message])]);
-        // Back off while nothing changes; look again soon after a change.
-        delay = seen === lastSeen.current ? Math.min(delay * 1.6, MAX_DELAY_MS) : FIRST_DELAY_MS;
-        lastSeen.current = seen;
-        if (charged.current !== next.credits_charged) {
-          charged.current = next.credits_charged;
-          void refreshCredits();
-        }
-        if (next.status !== "listing" && next.status !== "running") {
-          if (next.status === "completed") invalidateNotes();
-          return;
-        }
-      } catch (caught) {
-        if (stopped) return;
-        setError(caught);
-        if (caught instanceof ApiError && (caught.status === 404 || caught.status === 401)) return;
-        delay = Math.min(delay * 2, MAX_DELAY_MS);
+  // A course that settles stops the polling; Start (wake) begins it again.
+  usePolling(moving, {
+    load: () => api.request<Course>("GET", coursePath(courseId)),
+    fingerprint: (next) => JSON.stringify([next.status, next.lectures?.map((l) => [l.status, l.message])]),
+    take: (next) => {
+      setCourse(next);
+      if (charged.current !== next.credits_charged) {
+        charged.current = next.credits_charged;
+        void refreshCredits();
       }
-      timer = window.setTimeout(poll, document.hidden ? MAX_DELAY_MS : delay);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
-    // A course that settles stops the polling; Start (wake) begins it again.
-  }, [api, courseId, moving, wake, refreshCredits, invalidateNotes]);
+      if (next.status === "listing" || next.status === "running") return false;
+      if (next.status === "completed") invalidateNotes();
+      return true;
+    },
+    setError,
+  }, [api, courseId, wake]);
 
   const start = async () => {
     setStarting(true);

@@ -1,14 +1,12 @@
 // One video's progress: polled with backoff until it settles.
-import { useEffect, useRef, useState } from "react";
-import { ApiError, Transaction, Video } from "../api";
+import { useEffect, useState } from "react";
+import { Transaction, Video } from "../api";
 import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
+import { usePolling } from "../polling";
 import { Link, navigate, useTitle } from "../router";
 import { formatDuration, plural, setFlash } from "../util";
-
-const FIRST_DELAY_MS = 800;
-const MAX_DELAY_MS = 8000;
 
 export function VideoPage({ videoId }: { videoId: string }) {
   const { api, refreshCredits, invalidateNotes } = useApp();
@@ -17,42 +15,20 @@ export function VideoPage({ videoId }: { videoId: string }) {
   const [refund, setRefund] = useState<number | null>(null);
   const [confirming, setConfirming] = useState(false);
   const settled = video?.status === "completed" || video?.status === "failed";
-  const lastSeen = useRef("");
   useTitle(video?.title ?? (video ? `Video ${video.youtube_video_id}` : "Video"));
 
-  useEffect(() => {
-    let stopped = false;
-    let timer: number | undefined;
-    let delay = FIRST_DELAY_MS;
-    const poll = async () => {
-      try {
-        const next = await api.request<Video>("GET", `/videos/${encodeURIComponent(videoId)}`);
-        if (stopped) return;
-        setVideo(next);
-        setError(null);
-        const seen = `${next.status}:${next.progress}:${next.status_message}`;
-        // Back off while nothing changes; look again soon after a change.
-        delay = seen === lastSeen.current ? Math.min(delay * 1.6, MAX_DELAY_MS) : FIRST_DELAY_MS;
-        lastSeen.current = seen;
-        if (next.status === "completed" || next.status === "failed") {
-          invalidateNotes();
-          void refreshCredits();
-          return;
-        }
-      } catch (caught) {
-        if (stopped) return;
-        setError(caught);
-        if (caught instanceof ApiError && (caught.status === 404 || caught.status === 401)) return;
-        delay = Math.min(delay * 2, MAX_DELAY_MS);
-      }
-      timer = window.setTimeout(poll, document.hidden ? MAX_DELAY_MS : delay);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
-  }, [api, videoId, invalidateNotes, refreshCredits]);
+  usePolling(true, {
+    load: () => api.request<Video>("GET", `/videos/${encodeURIComponent(videoId)}`),
+    fingerprint: (next) => `${next.status}:${next.progress}:${next.status_message}`,
+    take: (next) => {
+      setVideo(next);
+      if (next.status !== "completed" && next.status !== "failed") return false;
+      invalidateNotes();
+      void refreshCredits();
+      return true;
+    },
+    setError,
+  }, [api, videoId]);
 
   useEffect(() => {
     if (video?.status !== "failed") return;
