@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chalicelib.notes.offline import boundaries
 from chalicelib.notes.offline.words import (
     ABBREVIATIONS,
     CLAUSE_OPENERS,
@@ -75,6 +76,9 @@ NO_PAUSE_UNITS, NO_PAUSE_PENALTY = 0.3, 1.0
 # Word times are used where most of the captions' words carry their own.
 TIMED_SHARE = 0.5
 ALIGNED_BLOCKED = 0.05  # breaks after "the" or before "of" in sentence-aligned captions
+# English speech: what the words around a gap say (chalicelib.notes.offline.boundaries,
+# log-odds beyond the prior), weighed against the other signs.
+WORDS_WEIGHT = 0.5
 
 
 @dataclass
@@ -299,6 +303,9 @@ class _SpokenCues:
     silence: list[float]  # after each caption
     aligned: bool  # the captions' breaks fall where sentences end
     pauses: list[float] | None  # after each token, where words are timed (_pauses)
+    # After each token, what the words say (English only; not where the captions are
+    # cut at sentence ends: their breaks are the better evidence).
+    said: list[float] | None
 
 
 def _spoken_cues(transcript: Transcript) -> _SpokenCues:
@@ -329,16 +336,28 @@ def _spoken_cues(transcript: Transcript) -> _SpokenCues:
                        SPOKEN_OPENERS.get(language, empty) | CLAUSE_OPENERS,
                        CLAUSE_STARTS.get(language, empty), SUBJECT_PRONOUNS.get(language, empty),
                        sounds_of(language), pause, silence,
-                       aligned, _pauses(transcript))
+                       aligned, _pauses(transcript),
+                       None if aligned else _said(transcript, language))
+
+
+def _said(transcript: Transcript, language: str) -> list[float] | None:
+    """After each token, the boundary model's log-odds that a sentence ends there
+    (English: the language it was trained on); None in other languages."""
+    if language != "en" or WORDS_WEIGHT == 0:
+        return None
+    model = boundaries.model()
+    words = [boundaries.word_of(token) for token, _ in _tokens(transcript)]
+    return [model.log_odds(words, position) for position in range(len(words))]
 
 
 def _boundary_score(cues: _SpokenCues, previous: str, word: str, run: int,
-                    caption_break: bool, gap: float, pause: float | None) -> float:
+                    caption_break: bool, gap: float, pause: float | None,
+                    said: float | None = None) -> float:
     """How strongly speech marks a sentence boundary before `word`, after a run of `run`
     words: 0 where grammar forbids one (after "the", before "of"), else the sum of the
     signs. SPLIT_SCORE or more cuts there. `pause`: the pause between the two words
     (_pauses), None where words are not timed and `gap`, the silence after a caption,
-    stands for it."""
+    stands for it. `said`: what the words around the gap say (_said), where known."""
     if run < MIN_SPOKEN_WORDS:
         return 0.0
     if (previous in cues.never_ends or word in cues.never_starts) and run < HARD_MAX_WORDS:
@@ -360,6 +379,8 @@ def _boundary_score(cues: _SpokenCues, previous: str, word: str, run: int,
         score += 1.0
     elif word in cues.clause_starts:
         score += 0.5
+    if said is not None:
+        score += WORDS_WEIGHT * said
     return score
 
 
@@ -386,8 +407,9 @@ def _spoken_groups(transcript: Transcript) -> list[list[tuple[str, int]]]:
             previous, previous_number = _plain(current[-1][0]), current[-1][1]
             gap = cues.silence[previous_number]
             pause = cues.pauses[position - 1] if cues.pauses is not None else None
+            said = cues.said[position - 1] if cues.said is not None else None
             score = _boundary_score(cues, previous, word, run, number != previous_number, gap,
-                                    pause)
+                                    pause, said)
             if score >= SPLIT_SCORE or run >= HARD_MAX_WORDS:
                 groups.append([])
                 current, run, candidates = groups[-1], 0, []
