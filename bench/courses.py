@@ -28,6 +28,7 @@ from chalicelib.api import courses as course_requests
 from chalicelib.core import aws, db
 from chalicelib.courses import course_store, runner
 from chalicelib.ledger import ids, movements
+from infra.local.worker import drain as drain_queue
 from infra.local.worker import poll_once
 from testkit import fake_ytdlp
 from testkit.fake_youtube import FakeYouTube
@@ -58,18 +59,6 @@ def _user() -> str:
     movements.apply(movements.Movement(ids.adjustment(user_id, "bench"), user_id, 1000,
                                        "adjustment", {"reason": "bench"}))
     return user_id
-
-
-def _drain(queue_url: str) -> None:
-    sqs = aws.client("sqs")
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=0).get("Messages", [])
-        if not messages:
-            return
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-            for i, m in enumerate(messages)])
 
 
 def _run_until(stack: dict, done: Any) -> None:
@@ -116,7 +105,7 @@ def run_course(stack: dict, env: Any) -> dict[str, Any]:
         entries.append((video.video_id, video.title, video.length_seconds))
     seen.playlists[list_id] = fake_ytdlp.FakePlaylist(list_id, entries=entries)
     user_id = _user()
-    _drain(stack["VideoQueueUrl"])
+    drain_queue(aws.client("sqs"), stack["VideoQueueUrl"])
     try:
         started = time.perf_counter()
         course_id = course_requests.create(
@@ -188,7 +177,7 @@ def run_page(stack: dict, env: Any) -> list[dict[str, Any]]:
                      "item_kb": len(json.dumps(item, default=str)) / 1024,
                      "body_kb": len(json.dumps(page)) / 1024})
     runner.delete(user_id, course_id, keep_notes=False)
-    _drain(stack["VideoQueueUrl"])
+    drain_queue(aws.client("sqs"), stack["VideoQueueUrl"])
     return rows
 
 

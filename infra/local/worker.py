@@ -60,6 +60,18 @@ def describe(exc: BaseException, limit: int = 300) -> str:
     return one(exc) + (f" (cause: {one(cause)})" if cause is not None else "")
 
 
+def drain(sqs: Any, queue_url: str) -> None:
+    """Throw away every visible message (SQS allows one purge a minute): tests and
+    benchmarks start from an empty queue."""
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                       VisibilityTimeout=0).get("Messages", [])
+        if not messages:
+            return
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+
 def poll_once(sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any],
               wait_seconds: int = 0, name: str = "worker") -> int:
     """Receive at most one message, run the handler, delete it if the handler returned.

@@ -12,6 +12,7 @@ from app import dead_letter, process_video
 from chalicelib.core import aws, config, db
 from chalicelib.processing import cleanup
 from chalicelib.youtube import chapters, transcript_api
+from infra.local.worker import drain as drain_queue
 from infra.local.worker import poll_once
 from testkit.fake_anthropic import OVERLOADED, RATE_LIMITED, FakeAnthropic
 from testkit.fake_youtube import FakeVideo, FakeYouTube, Track
@@ -39,15 +40,8 @@ def youtube(monkeypatch, stack) -> FakeYouTube:
 
 
 def drain(queue_url: str) -> None:
-    """Throw away every visible message (SQS allows one purge a minute)."""
-    sqs = aws.client("sqs")
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=0).get("Messages", [])
-        if not messages:
-            return
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+    """Throw away every visible message (infra.local.worker.drain)."""
+    drain_queue(aws.client("sqs"), queue_url)
 
 
 @pytest.fixture
