@@ -61,7 +61,9 @@ def create(user_id: str, body: Any) -> dict[str, Any]:
             raise BadRequestError("Send either 'url' (a playlist link) or 'title' with "
                                   "'videos' (a list of video links), not both")
         list_id = playlist.parse_list_id(body["url"])
-        course = runner.new_course(user_id, title=list_id, source_url=playlist.source_url(list_id),
+        # Named by what it is until the worker reads its title from YouTube.
+        course = runner.new_course(user_id, title=f"YouTube playlist {list_id}",
+                                   source_url=playlist.source_url(list_id),
                                    subject=subject, lectures=[], status="listing")
         messages.send_list(course["course_id"], user_id)
         return public_course(course)

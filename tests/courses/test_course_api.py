@@ -94,6 +94,8 @@ def test_a_missing_playlist_fails_with_a_message(client, stack, user, youtube) -
     course = listed_course(client, stack, user, "PLnosuchplaylist000001")
     assert course["status"] == "failed"
     assert "does not exist" in course["message"]
+    # Never listed: it keeps the name it had while waiting.
+    assert course["title"] == "YouTube playlist PLnosuchplaylist000001"
     assert start(client, user, course["course_id"]).status_code == 409
 
 
