@@ -11,7 +11,8 @@ lectures, every sentence cited to the second of the video and checked.
    passages numbered and fenced as untrusted data, and the question fenced too; it
    answers sentences, each citing passages by number with a verbatim quote. Without a
    model (no key: the local default) the answer is extractive: of each of the best
-   passages, its sentence closest in meaning to the question, quoted.
+   passages, its sentence closest in meaning to the question, quoted (the one after
+   it where that sentence is the lecturer's own question).
 4. Every citation's quote is looked up in its note's transcript by the notes' own
    grounding (chalicelib.notes.grounding: exact, else close with the same facts) and
    the sentence must agree with it (claims.claim_agrees: no number or negation the
@@ -207,8 +208,23 @@ def closest_sentences(question: str, passages: list[Passage]
         if id(passage) not in best or ranked > best[id(passage)][0]:
             best[id(passage)] = (ranked, Passage(passage.block, passage.entry,
                                                  float(start), str(text)))
-    closest = [passage for _, passage in sorted(best.values(), key=lambda pair: -pair[0])]
+    closest = [_answering(passage)
+               for _, passage in sorted(best.values(), key=lambda pair: -pair[0])]
     return closest, float(cosines.max())
+
+
+def _answering(chosen: Passage) -> Passage:
+    """A lecturer's own question ("How does the market reach equilibrium?") is close in
+    meaning to a student's, but it is not the answer: the sentence after it is quoted
+    (within its passage), where the lecturer answers it."""
+    sentences = chosen.entry["sentences"]
+    if not chosen.quote.rstrip(" \"'”»)").endswith("?"):
+        return chosen
+    for number, (start, text) in enumerate(sentences[:-1]):
+        if float(start) == chosen.start and text == chosen.quote:
+            following_start, following = sentences[number + 1]
+            return Passage(chosen.block, chosen.entry, float(following_start), str(following))
+    return chosen
 
 
 def _in_opening(block: search_index.NoteBlock, second: float) -> bool:

@@ -82,6 +82,18 @@ def test_a_question_no_sentence_answers_is_not_covered(client, user, library, cl
     assert answer["covered"] is True
 
 
+def test_a_lecturers_own_question_is_not_quoted_as_the_answer(client, user, monkeypatch):
+    # The supply-and-demand lecture asks "¿Cómo llega el mercado al equilibrio?" and
+    # answers it in the next sentence: that sentence is the quote.
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    index_lecture(user["user_id"], "es_oferta_demanda")
+    answer = ask(client, user, "¿Cómo llega el mercado al equilibrio?").json_body
+    assert answer["covered"] is True
+    quotes = [citation["quote"] for citation in answer["citations"]]
+    assert quotes and not any(quote.rstrip().endswith("?") for quote in quotes), quotes
+    cited_correctly(answer)
+
+
 def test_the_quote_is_not_the_lectures_plan(client, user, monkeypatch):
     # The lecture's opening names the Black Death in a question's words ("so first of
     # all what was the black death"); how it arrived is said at 4:00 (and in the recap).
