@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -53,15 +53,30 @@ def settle(page: Any) -> None:
     page.wait_for_load_state("networkidle")
 
 
+class AxeWalk:
+    """The pages a test walks, each checked by axe-core once it has settled (and by
+    `also`, where given); `assert_clean` names every page that had violations."""
+
+    def __init__(self, page: Any, also: Callable[[Any], None] | None = None) -> None:
+        self.page, self.also = page, also
+        self.found: dict[str, list[str]] = {}
+
+    def check(self, name: str) -> None:
+        settle(self.page)
+        violations = axe_violations(self.page)
+        if violations:
+            self.found[name] = violations
+        if self.also is not None:
+            self.also(self.page)
+
+    def assert_clean(self) -> None:
+        assert self.found == {}, json.dumps(self.found, indent=1)
+
+
 def test_axe_finds_nothing_on_any_page_at_either_width(axe_page, site, reader) -> None:
     page = axe_page
-    found: dict[str, list[str]] = {}
-
-    def check(name: str) -> None:
-        settle(page)
-        violations = axe_violations(page)
-        if violations:
-            found[name] = violations
+    walk = AxeWalk(page)
+    check = walk.check
 
     page.goto("/")
     page.get_by_role("heading", name="Sign in").wait_for()
@@ -107,18 +122,13 @@ def test_axe_finds_nothing_on_any_page_at_either_width(axe_page, site, reader) -
     page.keyboard.press("Space")
     page.get_by_role("group", name="How well did you remember it?").wait_for()
     check("review, answer shown")
-    assert found == {}, json.dumps(found, indent=1)
+    walk.assert_clean()
 
 
 def test_axe_finds_nothing_on_the_review_page_when_nothing_is_due_and_at_the_end(axe_page, site) -> None:
     page = axe_page
-    found: dict[str, list[str]] = {}
-
-    def check(name: str) -> None:
-        settle(page)
-        violations = axe_violations(page)
-        if violations:
-            found[name] = violations
+    walk = AxeWalk(page)
+    check = walk.check
 
     user = site.register("Axe Reviewer")
     sign_in(page, user, "/review")
@@ -138,7 +148,7 @@ def test_axe_finds_nothing_on_the_review_page_when_nothing_is_due_and_at_the_end
         page.get_by_role("button", name=re.compile(r"^Easy")).click()
     page.get_by_role("heading", name="Session complete").wait_for()
     check("review, session summary")
-    assert found == {}, json.dumps(found, indent=1)
+    walk.assert_clean()
 
 
 def contrast(first: str, second: str) -> float:

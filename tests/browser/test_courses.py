@@ -23,7 +23,7 @@ import pytest
 
 from testkit.live_stack import PROJECT_DIR
 from tests.browser.conftest import ENGINES, expect, lecture, open_page, sign_in
-from tests.browser.test_accessibility import AXE, WIDTHS, axe_violations, settle
+from tests.browser.test_accessibility import AXE, WIDTHS, AxeWalk
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -326,14 +326,8 @@ def axe_page(request: pytest.FixtureRequest, browser: Any, site: Any) -> Iterato
 
 def test_axe_finds_nothing_on_the_courses_pages_at_either_width(axe_page, site, mixed_course) -> None:
     page = axe_page
-    found: dict[str, list[str]] = {}
-
-    def check(name: str) -> None:
-        settle(page)
-        violations = axe_violations(page)
-        if violations:
-            found[name] = violations
-        no_horizontal_overflow(page)
+    walk = AxeWalk(page, also=no_horizontal_overflow)
+    check = walk.check
 
     course = mixed_course["course"]
     sign_in(page, mixed_course, "/courses")
@@ -356,4 +350,4 @@ def test_axe_finds_nothing_on_the_courses_pages_at_either_width(axe_page, site, 
     page.goto(f"/courses/{made.json()['course_id']}")
     page.get_by_test_id("estimate").wait_for()
     check("course estimate")
-    assert found == {}, json.dumps(found, indent=1)
+    walk.assert_clean()

@@ -5,14 +5,13 @@ the video at their second; an uncovered question says so; nothing a lecture says
 ever read as HTML."""
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.browser.conftest import expect, lecture, sign_in
-from tests.browser.test_accessibility import axe_page, axe_violations, settle  # noqa: F401
+from tests.browser.test_accessibility import AxeWalk, axe_page  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -111,13 +110,8 @@ def test_axe_finds_nothing_on_search_and_ask_at_either_width(axe_page, site, rea
     """axe-core's WCAG 2.1 A and AA rules (as tests/browser/test_accessibility.py runs
     them) at 1280 and 375 px: hits, nothing found, the Ask form, an answer, a refusal."""
     page = axe_page
-    found: dict[str, list[str]] = {}
-
-    def check(name: str) -> None:
-        settle(page)
-        violations = axe_violations(page)
-        if violations:
-            found[name] = violations
+    walk = AxeWalk(page)
+    check = walk.check
 
     sign_in(page, reader, "/search?q=Carnot engine")
     page.get_by_test_id("search-hit").first.wait_for()
@@ -135,4 +129,4 @@ def test_axe_finds_nothing_on_search_and_ask_at_either_width(axe_page, site, rea
     page.get_by_role("button", name="Ask", exact=True).click()
     page.get_by_test_id("not-covered").wait_for()
     check("ask, not covered")
-    assert found == {}, json.dumps(found, indent=1)
+    walk.assert_clean()
