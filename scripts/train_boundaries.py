@@ -14,6 +14,7 @@ quantised to int8.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import sys
@@ -61,8 +62,6 @@ def examples(chosen: list[str]) -> list[tuple[list[int], int]]:
 
 
 def train(data: list[tuple[list[int], int]]) -> tuple[list[float], float, float]:
-    import math
-
     prior = sum(label for _, label in data) / len(data)
     weights = [0.0] * boundaries.BUCKETS
     bias = math.log(prior / (1 - prior))

@@ -26,6 +26,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import aws, config
@@ -192,9 +193,10 @@ class NoteBlock:
     postings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     etag: str = ""
 
-    @property
+    @cached_property
     def length_seconds(self) -> float:
-        """How far into the lecture its last passage's last sentence starts."""
+        """How far into the lecture its last passage's last sentence starts (read once
+        per block: an answer asks it of every sentence it weighs)."""
         last = 0.0
         for entry in self.entries:
             if entry["kind"] == "passage" and entry["sentences"]:
