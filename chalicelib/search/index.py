@@ -170,16 +170,6 @@ def has_note(user_id: str, note_id: str) -> bool:
     return True
 
 
-def index_note(user_id: str, *, note_id: str, title: str, category: str,
-               youtube_video_id: str, transcript: Transcript, draft: dict[str, Any]) -> int:
-    """Build and store a saved note's entries; returns how many."""
-    document = note_document(note_id=note_id, title=title, category=category,
-                             youtube_video_id=youtube_video_id, transcript=transcript,
-                             draft=draft)
-    write_note(user_id, document)
-    return len(document["entries"])
-
-
 # --- in memory ---------------------------------------------------------------------
 
 @dataclass

@@ -47,9 +47,10 @@ def index_lecture(user_id: str, name: str, *, note_id: str | None = None,
         return str(document["note"]["note_id"])
     transcript, _, subject = corpus(name)
     note_id = note_id or transcript.video_id
-    search_index.index_note(user_id, note_id=note_id, title=transcript.title,
-                            category=subject, youtube_video_id=transcript.video_id,
-                            transcript=transcript, draft=json.loads(json.dumps(draft)))
+    search_index.write_note(user_id, search_index.note_document(
+        note_id=note_id, title=transcript.title, category=subject,
+        youtube_video_id=transcript.video_id, transcript=transcript,
+        draft=json.loads(json.dumps(draft))))
     return note_id
 
 
