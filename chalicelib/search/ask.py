@@ -65,6 +65,12 @@ MIN_SENTENCE_COSINE = 0.47
 OPENING_SHARE = 0.05
 OPENING_MIN_SECONDS = 300.0
 OPENING_PENALTY = 0.1
+# A sentence of fewer than SHORT_WORDS words ranks SHORT_PENALTY lower as a quote: it
+# announces or points ("Here's why people like reliabilism.", "Let me run it.") and
+# scores close on the asked-about word alone. Tuning half: first citations within 30 s
+# 68/80 without, 69/80 with.
+SHORT_WORDS = 6
+SHORT_PENALTY = 0.1
 MAX_OUTPUT_TOKENS = 1500
 MAX_SENTENCES = 12
 MAX_SENTENCE_CHARS = 600
@@ -193,7 +199,9 @@ def closest_sentences(question: str, passages: list[Passage]
     the highest cosine of any of their sentences (the coverage test's). A
     sentence of a lecture's opening ranks OPENING_PENALTY lower: there the lecturer
     announces what the lecture will explain ("first, we'll look at what knowledge
-    is"), in the words of a question about it, and explains it later."""
+    is"), in the words of a question about it, and explains it later. A sentence of
+    fewer than SHORT_WORDS words ranks SHORT_PENALTY lower: it names the term and little
+    else."""
     from chalicelib.knowledge import embeddings
 
     sentences = [(passage, sentence) for passage in passages[:EXTRACTIVE_PASSAGES]
@@ -204,7 +212,8 @@ def closest_sentences(question: str, passages: list[Passage]
     cosines = vectors[1:] @ vectors[0]
     best: dict[int, tuple[float, Passage]] = {}
     for (passage, (start, text)), cosine in zip(sentences, cosines.tolist(), strict=True):
-        ranked = cosine - (OPENING_PENALTY if _in_opening(passage.block, start) else 0.0)
+        ranked = cosine - (OPENING_PENALTY if _in_opening(passage.block, start) else 0.0) \
+            - (SHORT_PENALTY if len(str(text).split()) < SHORT_WORDS else 0.0)
         if id(passage) not in best or ranked > best[id(passage)][0]:
             best[id(passage)] = (ranked, Passage(passage.block, passage.entry,
                                                  float(start), str(text)))

@@ -105,6 +105,30 @@ def test_the_quote_is_not_the_lectures_plan(client, user, monkeypatch):
     assert min(abs(first["start_seconds"] - second) for second in (240, 824)) <= 30, first
 
 
+def test_a_short_sentence_naming_the_term_is_not_the_quote():
+    # The epistemology lecture's own sentences: the five-word pointer names the term
+    # and scores closest on it alone; the definition after it is the answer.
+    import numpy as np
+
+    from chalicelib.search import index as search_index
+
+    sentences = [
+        [2940.7, "The most famous externalist view is reliabilism, associated especially "
+                 "with Alvin Goldman."],
+        [2947.4, "Reliabilism says that a belief is justified if it was produced by a "
+                 "reliable process, a process that tends to produce true beliefs."],
+        [2984.8, "Here's why people like reliabilism."],
+    ]
+    passage = {"kind": "passage", "start": 2940.7, "sentences": sentences}
+    block = search_index.NoteBlock(
+        note={"note_id": "n", "title": "Epistemology", "youtube_video_id": "qbPhilEpi01"},
+        entries=[passage], vectors=np.zeros((1, 384), dtype=np.float32), texts=[""],
+        postings=(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)))
+    closest, _ = asking.closest_sentences(
+        "What is reliabilism?", [asking.Passage(block, passage, 2940.7, "")])
+    assert closest[0].start == 2947.4, closest[0].quote
+
+
 def test_the_quote_is_the_sentence_closest_in_meaning(client, user, library, monkeypatch):
     # The passage sharing most words opens on a sentence about carbon atoms in general;
     # the one that says how many atoms twelve grams of carbon-12 hold comes later.
