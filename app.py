@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.api import search as lectures_search
     from chalicelib.core import config, db, guard, observability
     from chalicelib.http import cors, openapi, validation
-    from chalicelib.payments import sandbox, webhook
+    from chalicelib.payments import sandbox
     from chalicelib.processing import cleanup as stuck_jobs
     from chalicelib.processing import handlers
     from chalicelib.videos import submissions
@@ -45,7 +45,6 @@ else:  # one name per line, each the module the block above imports under that n
     openapi = lazy("http.openapi")
     validation = lazy("http.validation")
     sandbox = lazy("payments.sandbox")
-    webhook = lazy("payments.webhook")
     stuck_jobs = lazy("processing.cleanup")
     handlers = lazy("processing.handlers")
     submissions = lazy("videos.submissions")
@@ -328,7 +327,7 @@ def credits_purchase() -> Response:
 @app.route("/webhooks/stripe", methods=["POST"])
 def stripe_webhook() -> dict:
     request = _request()
-    return webhook.handle_webhook(request.raw_body, request.headers.get("stripe-signature"))
+    return credits.stripe_event(request.raw_body, request.headers.get("stripe-signature"))
 
 
 # The local payments sandbox (chalicelib/payments/sandbox.py): 404 outside it.
@@ -341,8 +340,7 @@ def sandbox_checkout_page(session_id: str) -> Response:
            content_types=["application/x-www-form-urlencoded", "application/json",
                           "text/plain", "multipart/form-data"])
 def sandbox_checkout_pay(session_id: str) -> Response:
-    session, event, signature = sandbox.signed_payment(session_id)
-    webhook.handle_webhook(event, signature)  # verified and credited as Stripe's would be
+    session = credits.sandbox_pay(session_id)  # verified and credited as Stripe's would be
     return Response(body=sandbox.paid_page(session), headers=sandbox.PAGE_HEADERS)
 
 

@@ -1,5 +1,7 @@
 """GET /credits, GET /credits/history, POST /credits/checkout and /credits/purchase:
-the requests (chalicelib.ledger keeps the credits, chalicelib.payments talks to Stripe).
+the requests (chalicelib.ledger keeps the credits, chalicelib.payments talks to Stripe);
+and the Stripe webhook and the local sandbox's pay button, after which a student's
+courses waiting for credits go on at once (chalicelib.courses.progress).
 
 A Checkout return URL is checked here: only ever on one of our own frontend origins,
 or the endpoint would be an open redirect through stripe.com.
@@ -17,6 +19,7 @@ from chalicelib.http import validation
 from chalicelib.ledger import history, packages
 from chalicelib.ledger.packages import PACKAGES, Package
 from chalicelib.payments import checkout as payments
+from chalicelib.payments import sandbox, webhook
 
 MAX_RETURN_URL_LENGTH = 2048
 DEFAULT_SUCCESS_PATH = "/credits?checkout=success&session_id={CHECKOUT_SESSION_ID}"
@@ -31,6 +34,26 @@ def transactions(user_id: str, params: dict[str, str] | None) -> dict[str, Any]:
     return paging.listed(
         "transactions", params, public=history.public_transaction,
         fetch=lambda page: history.page(user_id, limit=page.limit, last_key=page.last_key))
+
+
+def stripe_event(raw_body: bytes | None, signature: str | None) -> dict[str, Any]:
+    """POST /webhooks/stripe: one signed Stripe event acted on."""
+    _credited(webhook.handle_webhook(raw_body, signature))
+    return {"received": True}
+
+
+def sandbox_pay(session_id: str) -> sandbox.Session:
+    """The sandbox's pay button: the signed event Stripe would send, acted on as one."""
+    session, event, signature = sandbox.signed_payment(session_id)
+    _credited(webhook.handle_webhook(event, signature))
+    return session
+
+
+def _credited(handled: webhook.Handled) -> None:
+    if handled.credited_user_id:
+        from chalicelib.courses import progress  # only when a purchase was credited
+
+        progress.credits_arrived(handled.credited_user_id)
 
 
 def checkout(user_id: str, body: Any) -> dict[str, Any]:

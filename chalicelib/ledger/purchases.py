@@ -30,6 +30,14 @@ class Payment:
     event_type: str
 
 
+@dataclass(frozen=True)
+class Credit:
+    """What crediting a payment did: `text` for the log, and `credited` when it granted
+    credits now (not a repeated delivery, not a refusal)."""
+    text: str
+    credited: bool = False
+
+
 def not_credited(payment: Payment, reason: str) -> str:
     """Record a paid payment that cannot be credited, for the operator; returns the
     outcome for the log."""
@@ -41,22 +49,22 @@ def not_credited(payment: Payment, reason: str) -> str:
     return f"not credited ({reason}): recorded for the operator"
 
 
-def credit_purchase(payment: Payment) -> str:
+def credit_purchase(payment: Payment) -> Credit:
     """Grant the package's credits for a paid payment, once. Returns what happened."""
     package = PACKAGES.get(str(payment.package_id))
     payment_id = payment.payment_id
     if package is None:
         log.error("stripe payment %s names no package of ours (%r): not credited",
                   payment_id, payment.package_id)
-        return not_credited(payment, "unknown package")
+        return Credit(not_credited(payment, "unknown package"))
     if str(payment.currency).lower() != package.currency:
         log.error("stripe payment %s was paid in %r, package %s costs %s: not credited",
                   payment_id, payment.currency, package.id, package.currency)
-        return not_credited(payment, "another currency")
+        return Credit(not_credited(payment, "another currency"))
     if payment.amount_paid != package.amount:
         log.error("stripe payment %s paid %r but package %s costs %s: not credited",
                   payment_id, payment.amount_paid, package.id, package.amount)
-        return not_credited(payment, "amount mismatch")
+        return Credit(not_credited(payment, "amount mismatch"))
     details = {
         "reason": f"Bought the {package.id} package",
         "package": package.id,
@@ -76,8 +84,9 @@ def credit_purchase(payment: Payment) -> str:
     except movements.AccountMissing:
         log.error("stripe payment %s is for user %s, who has no account: not credited",
                   payment_id, payment.user_id)
-        return not_credited(payment, "no such user")
+        return Credit(not_credited(payment, "no such user"))
     if applied.duplicate:
-        return f"already credited ({movement.transaction_id})"
+        return Credit(f"already credited ({movement.transaction_id})")
     observability.metric("CreditsSold", package.credits, Package=package.id)
-    return f"credited {package.credits} to {payment.user_id} ({movement.transaction_id})"
+    return Credit(f"credited {package.credits} to {payment.user_id} "
+                  f"({movement.transaction_id})", credited=True)

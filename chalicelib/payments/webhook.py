@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, cast
 
 from chalicelib.core.errors import BadRequestError, ConflictError
@@ -69,13 +70,21 @@ def verify_event(raw_body: bytes | None, signature: str | None) -> dict[str, Any
     return cast(dict[str, Any], event)
 
 
-def handle_webhook(raw_body: bytes | None, signature: str | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Handled:
+    """What one event did, for the caller: the user a purchase credited now, if any
+    (chalicelib.api.credits sends their courses waiting for credits on)."""
+    credited_user_id: str | None = None
+
+
+def handle_webhook(raw_body: bytes | None, signature: str | None) -> Handled:
     """Verify and act on one Stripe event. Anything we do not act on is acknowledged."""
     event = verify_event(raw_body, signature)
     kind = event["type"]
     obj = event["data"]["object"]
+    credited_user_id = None
     if kind in CREDIT_EVENTS:
-        outcome = _credit_purchase(event, obj)
+        outcome, credited_user_id = _credit_purchase(event, obj)
     elif kind == REFUND_EVENT:
         outcome = _reverse_refund(event, obj)
     elif kind in REFUND_UPDATE_EVENTS:
@@ -85,7 +94,7 @@ def handle_webhook(raw_body: bytes | None, signature: str | None) -> dict[str, A
     else:
         outcome = "ignored (event type not handled)"
     log.info("stripe event %s (%s): %s", event.get("id"), kind, outcome)
-    return {"received": True}
+    return Handled(credited_user_id)
 
 
 def _id_of(value: Any) -> str | None:
@@ -95,11 +104,12 @@ def _id_of(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _credit_purchase(event: dict[str, Any], obj: dict[str, Any]) -> str:
+def _credit_purchase(event: dict[str, Any], obj: dict[str, Any]) -> tuple[str, str | None]:
+    """(what happened, the user credited now if any)."""
     kind = event["type"]
     if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
         # Delayed payment methods: async_payment_succeeded follows when the money is in.
-        return f"not credited yet (payment_status {obj.get('payment_status')!r})"
+        return f"not credited yet (payment_status {obj.get('payment_status')!r})", None
     if kind.startswith("checkout.session."):
         payment_id = _id_of(obj.get("payment_intent"))
         paid, currency = obj.get("amount_total"), obj.get("currency")
@@ -111,7 +121,7 @@ def _credit_purchase(event: dict[str, Any], obj: dict[str, Any]) -> str:
     metadata = obj.get("metadata") or {}
     user_id = metadata.get("user_id")
     if payment_id is None or not isinstance(user_id, str) or not user_id:
-        return "ignored (not one of our credit purchases)"
+        return "ignored (not one of our credit purchases)", None
     payment = purchases.Payment(
         payment_id=payment_id, user_id=user_id, package_id=metadata.get("package"),
         amount_paid=paid, currency=currency, checkout_session_id=session_id,
@@ -121,8 +131,9 @@ def _credit_purchase(event: dict[str, Any], obj: dict[str, Any]) -> str:
             str(metadata.get("package")) in PACKAGES:
         log.error("stripe payment %s: client_reference_id %r is not metadata user %r: "
                   "not credited", payment_id, reference, user_id)
-        return purchases.not_credited(payment, "user mismatch")
-    return purchases.credit_purchase(payment)
+        return purchases.not_credited(payment, "user mismatch"), None
+    credit = purchases.credit_purchase(payment)
+    return credit.text, (user_id if credit.credited else None)
 
 
 def _reverse_refund(event: dict[str, Any], charge: dict[str, Any]) -> str:

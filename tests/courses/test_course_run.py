@@ -5,6 +5,7 @@ course's cards and its review."""
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 
@@ -159,17 +160,25 @@ def _all_messages(stack) -> list[dict]:
     return queued_jobs(stack)
 
 
-def test_out_of_credits_waits_and_goes_on_after_credits_arrive(client, stack, user, youtube,
-                                                               monkeypatch):
-    monkeypatch.setenv("COURSE_CREDIT_CHECK_SECONDS", "1")
-    youtube.playlist("PLrun0000000000000004", 5)
-    course = listed_course(client, stack, user, "PLrun0000000000000004")  # 3 credits
+def waiting_for_credits(client, stack, user, youtube, list_id: str) -> dict:
+    """A started five-lecture course whose last two lectures wait for credits (a new
+    student's 3 credits pay the first three)."""
+    youtube.playlist(list_id, 5)
+    course = listed_course(client, stack, user, list_id)
     start(client, user, course["course_id"])
     work(stack)
     waiting = course_of(client, user, course["course_id"])
     assert [lecture["status"] for lecture in waiting["lectures"]] == \
         ["completed"] * 3 + ["needs_credits"] * 2
     assert waiting["status"] == "running"
+    return waiting
+
+
+def test_out_of_credits_waits_and_goes_on_after_credits_arrive(client, stack, user, youtube,
+                                                               monkeypatch):
+    monkeypatch.setenv("COURSE_CREDIT_CHECK_SECONDS", "1")
+    waiting = waiting_for_credits(client, stack, user, youtube, "PLrun0000000000000004")
+    course = waiting
     assert "credits" in waiting["lectures"][3]["message"]
     assert ledger_total(client, user) == (0, 0)
     grant(client, user, 2)  # as `make credits` or a purchase would
@@ -178,6 +187,35 @@ def test_out_of_credits_waits_and_goes_on_after_credits_arrive(client, stack, us
     done = course_of(client, user, course["course_id"])
     assert done["status"] == "completed", done
     assert done["credits_charged"] == 5 and ledger_total(client, user) == (0, 0)
+
+
+def test_a_purchase_sends_the_waiting_lectures_on_at_once(client, stack, user, youtube,
+                                                          monkeypatch):
+    # The credit check is 5 minutes away (the default): the purchase itself, through
+    # the real signed webhook, starts the lectures that waited for credits.
+    import stripe
+
+    from testkit import fake_stripe
+
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_test_courses")
+    course = waiting_for_credits(client, stack, user, youtube, "PLrun0000000000000010")
+    paid = json.dumps(fake_stripe.event("checkout.session.completed", {
+        "id": "cs_test_courses01", "object": "checkout.session", "mode": "payment",
+        "status": "complete", "payment_status": "paid", "amount_total": 999,
+        "currency": "usd", "client_reference_id": user["user_id"],
+        "payment_intent": "pi_test_courses01",
+        "metadata": {"user_id": user["user_id"], "package": "basic", "credits": "10"}}))
+    delivered = call(client, "POST", "/webhooks/stripe", body=paid, headers={
+        "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+            paid, "whsec_test_courses")})
+    assert delivered.status_code == 200, delivered.body
+    moving = course_of(client, user, course["course_id"])
+    assert [lecture["status"] for lecture in moving["lectures"]][3:] == ["queued"] * 2, \
+        moving["lectures"]
+    work(stack)
+    done = course_of(client, user, course["course_id"])
+    assert done["status"] == "completed", done
+    assert done["credits_charged"] == 5 and ledger_total(client, user) == (8, 8)  # 10 bought
 
 
 def test_a_lecture_youtube_refuses_waits_for_the_students_upload(client, stack, user,
