@@ -135,7 +135,7 @@ export function ReviewPage({ courseId = "" }: { courseId?: string }) {
   const front = useRef<HTMLDivElement>(null);
   const back = useRef<HTMLDivElement>(null);
   const summary = useRef<HTMLHeadingElement>(null);
-  const focusNext = useRef<"front" | "back" | "summary" | null>(null);
+  const focusNext = useRef<"front" | "back" | null>(null);
 
   const card = queue[0] ?? null;
   const reviewed = tally[1] + tally[2] + tally[3] + tally[4];
@@ -158,7 +158,6 @@ export function ReviewPage({ courseId = "" }: { courseId?: string }) {
       if (!fresh.length) {
         setQueue([]);
         setPhase("finished");
-        focusNext.current = "summary";
         return;
       }
       const available = Math.max(fresh.length, answer.due_count + answer.new_count - (answer.cards.length - fresh.length));
@@ -186,14 +185,20 @@ export function ReviewPage({ courseId = "" }: { courseId?: string }) {
       .catch(() => setCourseTitle(null)); // the due list says what went wrong
   }, [api, courseId]);
 
-  // Focus follows the card: its front, then its answer, then the summary.
+  // Focus follows the card: its front, then its answer.
   useEffect(() => {
     const target = focusNext.current;
     if (!target) return;
     focusNext.current = null;
-    const element = target === "front" ? front.current : target === "back" ? back.current : summary.current;
-    element?.focus({ preventScroll: false });
+    (target === "front" ? front.current : back.current)?.focus({ preventScroll: false });
   });
+
+  // Then the summary (or "Nothing due"), once the session has finished: keyed on the
+  // phase itself, so the heading is focused in the render that shows it, whichever
+  // request answered last.
+  useEffect(() => {
+    if (phase === "finished") summary.current?.focus({ preventScroll: false });
+  }, [phase]);
 
   const reveal = useCallback(() => {
     if (!card || revealed) return;
