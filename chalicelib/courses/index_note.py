@@ -103,9 +103,24 @@ def render(course: Course, notes: list[tuple[Lecture, dict[str, Any]]],
     return "\n".join(lines) + "\n"
 
 
+# Two workers can finish a course at once (its last two lectures settling together):
+# both write the same note, and the second's write, conditioned on the note as it read
+# it, fails. It writes again over the first's (the same content).
+WRITE_TRIES = 3
+
+
 def write(course: Course) -> str | None:
     """Save the index note and tag the course's cards; the note id, or None when it
-    could not be written (logged: the course completes all the same)."""
+    could not be written in WRITE_TRIES tries (logged: the course completes all the
+    same)."""
+    for attempt in range(1, WRITE_TRIES + 1):
+        note_id = _write_once(course, last=attempt == WRITE_TRIES)
+        if note_id:
+            return note_id
+    return None
+
+
+def _write_once(course: Course, *, last: bool) -> str | None:
     try:
         notes = lecture_notes(course)
         for _lecture, note in notes:
@@ -122,5 +137,9 @@ def write(course: Course) -> str | None:
         log.info("course %s: index note written at %s", course["course_id"], db.now_iso())
         return note_id
     except Exception:  # noqa: BLE001 - the lectures' notes stand without the index
-        log.exception("course %s: index note not written", course["course_id"])
+        if last:
+            log.exception("course %s: index note not written", course["course_id"])
+        else:
+            log.info("course %s: index note write lost a race; trying again",
+                     course["course_id"], exc_info=True)
         return None

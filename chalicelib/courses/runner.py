@@ -394,6 +394,10 @@ def _finish(course: Course) -> Course:
     note_id = index_note.write(course)
 
     def completed(current: Course) -> Course | None:
+        if current["status"] == "completed" and note_id and not current.get("index_note_id"):
+            # Another worker completed it first, without the note it failed to write.
+            current["index_note_id"] = note_id
+            return summarised(current)
         if current["status"] != "running" or not _settled(current):
             return None
         current["status"] = "completed"

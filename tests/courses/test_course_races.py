@@ -107,6 +107,53 @@ def test_a_lecture_paid_by_the_course_is_never_recorded_as_linked(client, stack,
     charged_once(client, user)
 
 
+def test_two_workers_finishing_a_course_at_once_leave_its_index_note(client, stack, user,
+                                                                     youtube, monkeypatch,
+                                                                     caplog):
+    """The last two lectures settle together: both advances finish the course and write
+    its index note at once. The second write fails (the note changed since it read it);
+    it must write again, or a course could complete without its index note."""
+    import logging
+
+    from chalicelib.courses import course_store
+    from chalicelib.notes import note_store
+
+    grant(client, user, 10)
+    youtube.playlist("PLrace000000000000010", 2)
+    course = listed_course(client, stack, user, "PLrace000000000000010")
+    start(client, user, course["course_id"])
+    work(stack)
+    first = course_of(client, user, course["course_id"])
+    assert first["status"] == "completed"
+    # Its index note's item gone, as before the course was first finished.
+    aws.client("dynamodb").delete_item(TableName=config.notes_table(),
+                                       Key={"note_id": {"S": first["index_note_id"]}})
+
+    def settled_but_running(stored):  # as both advances find it, before any index note
+        stored["status"] = "running"
+        stored.pop("index_note_id", None)
+        return stored
+
+    course_store.change(course["course_id"], user["user_id"], settled_but_running)
+    real_put_files = note_store._put_files
+
+    def slower_to_write(*args, **kwargs):  # both read the note before either writes it
+        time.sleep(0.3)
+        return real_put_files(*args, **kwargs)
+
+    monkeypatch.setattr(note_store, "_put_files", slower_to_write)
+    with caplog.at_level(logging.INFO, logger="chalicelib.courses.index_note"), \
+            ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: runner.advance(course["course_id"], user["user_id"]),
+                      range(2)))
+    assert [record.getMessage() for record in caplog.records
+            if record.levelno >= logging.ERROR] == []
+    done = course_of(client, user, course["course_id"])
+    assert done["status"] == "completed" and done.get("index_note_id"), done
+    note = call(client, "GET", f"/notes/{done['index_note_id']}", token=user["id_token"])
+    assert note.status_code == 200, note.body
+
+
 def test_a_purchase_racing_the_lectures_waiting_for_credits(client, stack, user, youtube,
                                                             monkeypatch):
     monkeypatch.setenv("COURSE_CREDIT_CHECK_SECONDS", "1")
