@@ -29,7 +29,7 @@ import boto3
 import pytest
 import requests
 
-from testkit.live_stack import PROJECT_DIR, Stack, free_port, port_open
+from testkit.live_stack import PROJECT_DIR, Stack, start_web
 
 try:
     from playwright.sync_api import expect
@@ -177,35 +177,28 @@ ENGINES = lecture("sbEngines01", "Heat Engines and the Carnot Limit", [
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    web_port = free_port()
-    origin = f"http://127.0.0.1:{web_port}"
     state_dir = tmp_path_factory.mktemp("browser-stack")
-    # Courses' pace toward YouTube is tested in tests/courses; here it would only wait.
-    stack = Stack(state_dir, env={"ALLOWED_ORIGINS": origin,
-                                  "SIGNUP_CREDITS": str(SIGNUP_CREDITS),
-                                  "COURSE_FETCHES_PER_MINUTE": "600"}).start()
-    web = None
+    # The web client's server first: the stack allows its origin, so its port is settled.
+    web, web_port = start_web(state_dir / "outputs.json")
+    origin = f"http://127.0.0.1:{web_port}"
+    stack = None
     try:
+        # Courses' pace toward YouTube is tested in tests/courses; here it would only wait.
+        stack = Stack(state_dir, env={"ALLOWED_ORIGINS": origin,
+                                      "SIGNUP_CREDITS": str(SIGNUP_CREDITS),
+                                      "COURSE_FETCHES_PER_MINUTE": "600"}).start()
         seeded = subprocess.run([sys.executable, "-m", "infra.local.seed", "--state-dir", str(state_dir)],
                                 cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
         assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-        web = subprocess.Popen(
-            [sys.executable, str(PROJECT_DIR / "web" / "serve.py"), "--port", str(web_port),
-             "--outputs", str(state_dir / "outputs.json")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 15
-        while not port_open(web_port):
-            assert web.poll() is None and time.monotonic() < deadline, "serve.py did not start"
-            time.sleep(0.05)
         outputs = json.loads((state_dir / "outputs.json").read_text())
         built = Site(api=stack.api, origin=origin, outputs=outputs, stack=stack)
         built.cache_transcript(ENGINES)
         yield built
     finally:
-        if web is not None:
-            web.terminate()
-            web.wait(timeout=10)
-        stack.stop()
+        web.terminate()
+        web.wait(timeout=10)
+        if stack is not None:
+            stack.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,13 @@ import json
 import re
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from testkit.live_stack import PROJECT_DIR, Stack, free_port, port_open
+from testkit.live_stack import PROJECT_DIR, Stack, start_web
 from tests.browser.conftest import Site, expect, open_page, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -29,32 +28,24 @@ SAMPLES = ("sbPhysics01", "sbBiology01", "sbHistory01")  # infra/local/samples, 
 def small_limit_site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The local stack and the web client, as tests/browser/conftest.py's `site`, with
     exports of more than SYNC_MAX_NOTES notes left to the worker."""
-    web_port = free_port()
-    origin = f"http://127.0.0.1:{web_port}"
     state_dir = tmp_path_factory.mktemp("export-jobs-stack")
-    stack = Stack(state_dir, env={"ALLOWED_ORIGINS": origin, "SIGNUP_CREDITS": "10",
-                                  "EXPORT_SYNC_MAX_NOTES": str(SYNC_MAX_NOTES)}).start()
-    web = None
+    web, web_port = start_web(state_dir / "outputs.json")  # first: the stack allows it
+    origin = f"http://127.0.0.1:{web_port}"
+    stack = None
     try:
+        stack = Stack(state_dir, env={"ALLOWED_ORIGINS": origin, "SIGNUP_CREDITS": "10",
+                                      "EXPORT_SYNC_MAX_NOTES": str(SYNC_MAX_NOTES)}).start()
         seeded = subprocess.run([sys.executable, "-m", "infra.local.seed", "--state-dir",
                                  str(state_dir)], cwd=PROJECT_DIR, capture_output=True,
                                 text=True, timeout=60)
         assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-        web = subprocess.Popen(
-            [sys.executable, str(PROJECT_DIR / "web" / "serve.py"), "--port", str(web_port),
-             "--outputs", str(state_dir / "outputs.json")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 15
-        while not port_open(web_port):
-            assert web.poll() is None and time.monotonic() < deadline, "serve.py did not start"
-            time.sleep(0.05)
         outputs = json.loads((state_dir / "outputs.json").read_text())
         yield Site(api=stack.api, origin=origin, outputs=outputs, stack=stack)
     finally:
-        if web is not None:
-            web.terminate()
-            web.wait(timeout=10)
-        stack.stop()
+        web.terminate()
+        web.wait(timeout=10)
+        if stack is not None:
+            stack.stop()
 
 
 @pytest.fixture(scope="module")
