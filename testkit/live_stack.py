@@ -14,8 +14,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 90
 # A port picked free can be taken before it is bound (by a stack another pytest worker
-# starts at the same moment): a stack or a web server that finds its port taken is
-# started again on fresh ports, at most PORT_TRIES times in all.
+# starts at the same moment): the web client's server, started before the stack that
+# allows its origin, is started again on a fresh port, at most PORT_TRIES times in all.
 PORT_TRIES = 3
 
 
@@ -29,10 +29,6 @@ def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-class PortTakenError(AssertionError):
-    """The stack exited at start: a port it was given was taken meanwhile."""
 
 
 def start_web(outputs: Path) -> tuple[subprocess.Popen, int]:
@@ -83,20 +79,6 @@ class Stack:
         self._reader: threading.Thread | None = None
 
     def start(self) -> Stack:
-        """Start the stack; on its first start, again on fresh API and emulator ports
-        when one of them was taken before it bound it (a restart keeps its ports)."""
-        for attempt in range(1, PORT_TRIES + 1):
-            try:
-                return self._start()
-            except PortTakenError:
-                if self.ready_line or attempt == PORT_TRIES:
-                    raise
-                self.lines = []
-                self.api_port, self.aws_port = free_port(), free_port()
-                self.api = f"http://127.0.0.1:{self.api_port}"
-        raise AssertionError("unreachable")
-
-    def _start(self) -> Stack:
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("AWS_", "USERS_", "VIDEOS_", "NOTES_", "TRANSACTIONS_",
                                       "VIDEO_QUEUE", "USER_POOL", "STAGE", "ANTHROPIC_",
@@ -113,9 +95,6 @@ class Stack:
             assert self.process.stdout is not None
             line = self.process.stdout.readline()
             if not line and self.process.poll() is not None:
-                said = "".join(self.lines[-5:])
-                if "is taken" in said or "could not start" in said:
-                    raise PortTakenError(said)
                 raise AssertionError(f"the stack exited with {self.process.returncode}")
             self.lines.append(line)
             if "local stack ready" in line:

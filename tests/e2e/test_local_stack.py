@@ -189,33 +189,3 @@ def test_a_taken_web_port_stops_make_run_with_one_line(tmp_path):
         assert code != 0 and len(ours) == 1, lines
         assert f"port {taken} on 127.0.0.1 is taken" in ours[0] and "WEB_PORT" in ours[0]
         assert not (tmp_path / "state" / "outputs.json").exists()
-
-
-@pytest.mark.slow
-def test_a_port_taken_before_the_stack_binds_it_is_replaced(tmp_path, monkeypatch):
-    """Two pytest workers can pick the same free port: the test harness's stack and web
-    server move to fresh ports instead of failing, or of serving another server's 404s
-    (testkit.live_stack)."""
-    from testkit import live_stack
-
-    stack = Stack(tmp_path / "state")
-    taken = stack.api_port
-    with socket.socket() as holder:  # another process's server, bound meanwhile
-        holder.bind(("127.0.0.1", taken))
-        holder.listen()
-        stack.start()
-        try:
-            assert stack.api_port != taken
-            assert requests.get(f"{stack.api}/openapi.json", timeout=10).status_code == 200
-        finally:
-            stack.stop()
-        picks = iter([taken])
-        monkeypatch.setattr(live_stack, "free_port", lambda: next(picks, None) or free_port())
-        web, port = live_stack.start_web(tmp_path / "state" / "outputs.json")
-        try:
-            assert port != taken
-            assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).headers["Server"] \
-                .startswith("StudyBuddyWeb")
-        finally:
-            web.terminate()
-            web.wait(timeout=10)
