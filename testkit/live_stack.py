@@ -43,10 +43,10 @@ def start_web(outputs: Path) -> tuple[subprocess.Popen, int]:
              "--outputs", str(outputs)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 15
-        while web.poll() is None and time.monotonic() < deadline and not _serves_web(port):
+        while web.poll() is None and time.monotonic() < deadline:
+            if _serves_web(port):
+                return web, port
             time.sleep(0.05)
-        if web.poll() is None and _serves_web(port):
-            return web, port
         web.terminate()
         web.wait(timeout=10)
     raise AssertionError("serve.py did not start")
