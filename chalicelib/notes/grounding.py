@@ -10,7 +10,9 @@ characters, provided its facts agree exactly: every digit sequence, number word 
 negation word (FACT_WORDS, NEGATIONS) of the quote pairs with the same one in the
 matched words, and none is left over, so "1348 to 1352" for "1347 to 1351", "a half"
 for "a third" or an added, dropped or moved "not" is not verified. A quote shorter
-than MIN_QUOTE_WORDS words proves nothing and is not verified. A found item takes its
+than MIN_QUOTE_WORDS words proves nothing and is not verified; one longer than
+MAX_QUOTE_WORDS is not verified either (the bound on the work of a lookup), never
+checked by its start alone, where an invented tail would pass. A found item takes its
 timestamp from the segment where its quote starts; an unfound one has no timestamp and
 is never shown as checked. Where a quote occurs
 more than once, the occurrence nearest the item's hint (the line the generator cited)
@@ -165,9 +167,10 @@ class TranscriptText:
     def find(self, quote: str, near: float | None = None) -> Found | None:
         """Where the quote is said (nearest `near` when said more than once), or None."""
         folded = words(quote)
-        if len(folded) < MIN_QUOTE_WORDS:
+        # Too short to prove anything; too long to check within the work bound, and
+        # checking only its start would let an invented tail pass as said.
+        if not MIN_QUOTE_WORDS <= len(folded) <= MAX_QUOTE_WORDS:
             return None
-        folded = folded[:MAX_QUOTE_WORDS]
         hits = list(self._exact(folded))
         if hits:
             chosen = min(hits, key=lambda i: abs(self.starts[i] - near)) if near is not None \

@@ -139,3 +139,19 @@ def test_a_noisy_quote_with_the_same_numbers_and_negations_is_still_found():
     assert german.find("die Scherung ändert die Flächen nicht, und etwa") is not None
     assert german.find("die Scherung ändert die Flächen, und etwa ein Drittel") is None
     assert german.find("Flächen nicht, und etwa ein Viertel starb") is None
+
+
+def test_a_quote_longer_than_the_bound_is_not_found_even_when_its_start_is_said():
+    # A true 80-word stretch of the lecture with an invented claim after it: checking
+    # the start alone would show the claim as said.
+    said = [f"the {word} of this lecture stays true" for word in
+            ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth")]
+    text = grounding.TranscriptText(transcript(said))
+    true_part = " ".join(" ".join(said).split()[:grounding.MAX_QUOTE_WORDS])
+    assert text.find(true_part) is not None
+    assert text.find(true_part + " and aspirin cures 95 percent of cancers") is None
+    draft = {"key_points": [{"text": "Aspirin cures 95 percent of cancers.", "line": 1,
+                             "quote": true_part + " and aspirin cures 95 percent of cancers"}]}
+    grounded = grounding.ground(draft, transcript(said))
+    assert grounded["key_points"][0]["verified"] is False

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from chalicelib.accounts import users
+from chalicelib.notes import grounding
 from chalicelib.search import ask as asking
 from testkit import fake_anthropic
 from tests.conftest import call
@@ -183,6 +184,28 @@ def test_a_sentence_stating_a_number_its_quote_does_not_is_dropped(client, user,
     answer = ask(client, user, "What is molar mass?").json_body
     assert answer["verified"] == "1/2" and len(answer["citations"]) == 1
     assert fake_anthropic.UNSUPPORTED_AMOUNT not in answer["answer"]
+
+
+def test_a_quote_true_for_its_first_80_words_with_an_invented_tail_is_dropped(
+        client, user, library, claude):
+    def with_tail(request):
+        n, passage = max(((n, text.split()) for n, text
+                          in fake_anthropic.sent_passages(request).items()),
+                         key=lambda pair: len(pair[1]))
+        assert len(passage) >= grounding.MAX_QUOTE_WORDS  # a passage is 30-60 s of speech
+        quote = " ".join(passage[:grounding.MAX_QUOTE_WORDS]) + \
+            " and this drug cures 95 percent of all infections within 2 days"
+        answer = fake_anthropic.default_answer(request)
+        answer["sentences"].append({
+            "text": "This drug cures 95 percent of all infections within 2 days.",
+            "citations": [{"n": n, "quote": quote}]})
+        return answer
+
+    claude.answer = with_tail
+    answer = ask(client, user, "What is molar mass?").json_body
+    assert answer["verified"] == "2/3"
+    assert "95 percent" not in answer["answer"]
+    assert all("cures" not in citation["quote"] for citation in answer["citations"])
 
 
 def test_the_question_cannot_open_the_fence(client, user, library, claude):
