@@ -188,6 +188,21 @@ def count_daily(user_id: str, counter: DailyCounter, day: str, limit: int) -> bo
     return False
 
 
+def uncount_daily(user_id: str, counter: DailyCounter, day: str) -> None:
+    """Give back one count of `day` (what count_daily took for something that was not
+    made); nothing once the day has turned or nothing is counted."""
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=config.users_table(), Key=db.to_item({"user_id": user_id}),
+            UpdateExpression="ADD #count :minus",
+            ConditionExpression="attribute_exists(user_id) AND #day = :day AND #count > :zero",
+            ExpressionAttributeNames={"#day": f"{counter}_day", "#count": f"{counter}_count"},
+            ExpressionAttributeValues=db.values(minus=-1, day=day, zero=0))
+    except Exception as exc:
+        if not aws.is_error(exc, aws.CONDITION_FAILED):
+            raise
+
+
 def add_ask_usage(user_id: str, usage: dict[str, int]) -> None:
     """The model tokens of a student's questions, added up on their record (a question
     costs no credit; what it costs us is known per student)."""

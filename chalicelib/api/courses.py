@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.api import paging
 from chalicelib.core.errors import BadRequestError
-from chalicelib.courses import course_store, messages, playlist, runner
+from chalicelib.courses import course_store, playlist, runner
 from chalicelib.courses.records import Course, Lecture
 from chalicelib.http import validation
 from chalicelib.youtube import links
@@ -61,12 +61,9 @@ def create(user_id: str, body: Any) -> dict[str, Any]:
             raise BadRequestError("Send either 'url' (a playlist link) or 'title' with "
                                   "'videos' (a list of video links), not both")
         list_id = playlist.parse_list_id(body["url"])
-        # Named by what it is until the worker reads its title from YouTube.
-        course = runner.new_course(user_id, title=f"YouTube playlist {list_id}",
-                                   source_url=playlist.source_url(list_id),
-                                   subject=subject, lectures=[], status="listing")
-        messages.send_list(course["course_id"], user_id)
-        return public_course(course)
+        return public_course(runner.new_playlist_course(
+            user_id, list_id=list_id, source_url=playlist.source_url(list_id),
+            subject=subject))
     videos = body.get("videos")
     if not isinstance(videos, list) or not videos:
         raise BadRequestError("Send 'url' (a playlist link), or 'title' and 'videos': a "

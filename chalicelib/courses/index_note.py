@@ -31,6 +31,11 @@ def folder_of(course: Course) -> str:
     return course["title"]
 
 
+def delete(user_id: str, course_id: str) -> None:
+    """Delete the course's index note (saved as the note of a "video" named by it)."""
+    note_store.delete_for_video(user_id, note_id_of(course_id))
+
+
 def _clock(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else \

@@ -81,11 +81,11 @@ def new_course(user_id: str, *, title: str, source_url: str, subject: str | None
     """A new course (429 past the student's daily number: each playlist is listed from
     the service's address, and the service-wide pace is shared by every student)."""
     limit = config.courses_daily_limit()
-    if not users.count_daily(user_id, "course", db.now_iso()[:10], limit):
+    now = db.now_iso()
+    if not users.count_daily(user_id, "course", now[:10], limit):
         raise TooManyRequestsError(
             f"You can create at most {limit} courses a day. Start or delete the ones "
             "you have, or try again tomorrow.")
-    now = db.now_iso()
     course: Course = {
         "course_id": uuid.uuid4().hex, "user_id": user_id, "title": title,
         "source_url": source_url, "status": "listing", "lecture_count": 0,
@@ -94,6 +94,26 @@ def new_course(user_id: str, *, title: str, source_url: str, subject: str | None
     course = summarised(course, lectures)
     course["status"] = "ready" if status == "ready" else "listing"
     return course_store.create(course)
+
+
+def new_playlist_course(user_id: str, *, list_id: str, source_url: str,
+                        subject: str | None) -> Course:
+    """A course to be listed by the worker. If its listing job cannot be queued, the
+    course is taken back with the day's count it spent (503): a course left `listing`
+    would wait for a job that never comes."""
+    # Named by what it is until the worker reads its title from YouTube.
+    course = new_course(user_id, title=f"YouTube playlist {list_id}", source_url=source_url,
+                        subject=subject, lectures=[], status="listing")
+    try:
+        messages.send_list(course["course_id"], user_id)
+    except Exception as exc:  # any failure to queue undoes the course
+        log.error("course %s: listing not queued (%s); taking the course back",
+                  course["course_id"], exc)
+        course_store.delete(course["course_id"], user_id)
+        users.uncount_daily(user_id, "course", course["created_at"][:10])
+        raise ServiceUnavailableError("The playlist could not be queued for reading; no "
+                                      "course was made. Try again shortly.") from exc
+    return course
 
 
 def summarised(course: Course, lectures: list[Lecture] | None = None) -> Course:
@@ -432,10 +452,12 @@ def delete(user_id: str, course_id: str, *, keep_notes: bool = True) -> None:
     """Delete the course: lectures not yet submitted are dropped with it. Submitted
     ones are the student's videos: kept (keep_notes) or deleted through the videos'
     own delete path (refunded while still active, exactly once). Videos the student
-    had before the course (linked) are never deleted with it."""
+    had before the course (linked) are never deleted with it; the course's index note
+    goes with its lectures' notes."""
     course = course_store.delete(course_id, user_id)
     if keep_notes:
         return
+    index_note.delete(user_id, course_id)
     for lecture in course["lectures"]:
         if lecture.get("video_id") and not lecture.get("linked"):
             try:

@@ -172,3 +172,18 @@ def test_a_student_creates_at_most_the_daily_number_of_courses(client, user, oth
     assert "at most 2 courses a day" in refused.json_body["Message"]
     assert call(client, "GET", "/courses", token=user["id_token"]).json_body["count"] == 2
     assert create(other_user).status_code == 202  # a count of its own
+
+
+def test_a_playlist_whose_listing_cannot_be_queued_leaves_no_course_and_no_count(
+        client, user, monkeypatch, stack) -> None:
+    monkeypatch.setenv("COURSES_DAILY_LIMIT", "1")
+    body = {"url": "https://www.youtube.com/playlist?list=PLqueue0000000000001"}
+    monkeypatch.setenv("VIDEO_QUEUE_URL", stack["VideoQueueUrl"] + "-missing")
+    refused = call(client, "POST", "/courses", token=user["id_token"], body=body)
+    assert refused.status_code == 503
+    assert "no course was made" in refused.json_body["Message"]
+    assert call(client, "GET", "/courses", token=user["id_token"]).json_body["count"] == 0
+    # The queue is back: the day's one course is still the student's to make.
+    monkeypatch.setenv("VIDEO_QUEUE_URL", stack["VideoQueueUrl"])
+    made = call(client, "POST", "/courses", token=user["id_token"], body=body)
+    assert made.status_code == 202 and made.json_body["status"] == "listing"

@@ -76,6 +76,13 @@ def test_a_course_runs_in_order_with_its_index_note_and_cards(client, stack, use
     assert {f"{folder}{title}.md" for title in titles} <= names
     assert not any(name.endswith(f"/{title}.md") and not name.startswith(folder)
                    for name in names for title in titles)
+    # Deleted with its notes: the index note goes too, not left linking to nothing.
+    assert call(client, "DELETE", f"/courses/{course['course_id']}?keep_notes=false",
+                token=user["id_token"]).status_code == 204
+    for note_id in [done["index_note_id"]] + [lec["note_id"] for lec in done["lectures"]
+                                              if lec.get("note_id")]:
+        assert call(client, "GET", f"/notes/{note_id}",
+                    token=user["id_token"]).status_code == 404
 
 
 def vault_names(client, user) -> set[str]:
