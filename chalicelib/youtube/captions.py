@@ -84,10 +84,14 @@ _TIMING_LINE_RE = re.compile(
     r"^[^\S\n]*+(?:(\d+):)?(\d{1,2}):(\d{2}[.,]\d{1,3})[^\S\n]++-->[^\S\n]++"
     r"(?:(\d+):)?(\d{1,2}):(\d{2}[.,]\d{1,3})[^\n]*", re.M)
 _BLANK_LINE_RE = re.compile(r"^[^\S\n]*+$", re.M)
-# Strict mode: the next line to check. WebVTT skips blank lines and NOTE, STYLE and
-# REGION lines without "-->" (fine as they are) in C; found after its "\n".
+# The line that opens a WebVTT NOTE, STYLE or REGION block: the word alone, or followed
+# by a space or a tab and text without "-->". The block runs to the next blank line.
+_VTT_BLOCK = r"(?:NOTE|STYLE|REGION)(?:[ \t](?:(?!-->)[^\n])*+)?$"
+_VTT_BLOCK_RE = re.compile(_VTT_BLOCK, re.M)
+# Strict mode: the next line to check; found after its "\n". Blank lines and blocks of
+# one line are skipped in C; a longer block is checked as one (_check_line).
 _VTT_TO_CHECK_RE = re.compile(
-    r"\n(?![^\S\n]*+$|(?:NOTE|STYLE|REGION)(?:$| (?:(?!-->)[^\n])*+$))", re.M)
+    r"\n(?![^\S\n]*+$|" + _VTT_BLOCK + r"(?!\n[^\S\n]*+\S))", re.M)
 _NOT_BLANK_RE = re.compile(r"\S")
 # A tag starts with a letter, a digit (a WebVTT timestamp) or "/": "x < y" is text.
 # "[^<>\n]" stops at the next "<" and at the line's end, so each "<" is scanned only
@@ -110,7 +114,6 @@ _LOOK_ALIKE_BRACKETS = str.maketrans("<>", "‹›")
 _STRICT_TIMING_RE = re.compile(
     r"^\s*+((?:\d+:)?[0-5]?\d:[0-5]\d[.,]\d{1,3})\s++-->\s++((?:\d+:)?[0-5]?\d:[0-5]\d[.,]\d{1,3})"
     r"(?:\s++\S.*)?\s*$")
-_VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
 
 
 class CaptionFileError(ValueError):
@@ -266,8 +269,8 @@ def _check_lines(text: str, first: int, stop: int, lines: _LineNumbers, srt: boo
 
 
 def _next_line_to_check(text: str, first: int, stop: int, srt: bool) -> int | None:
-    """Where the next line strict mode must look at starts: blank lines (and WebVTT's
-    NOTE, STYLE and REGION lines) are skipped by a regex search, not one by one."""
+    """Where the next line strict mode must look at starts: blank lines are skipped by
+    a regex search, not one by one."""
     if srt:
         found = _NOT_BLANK_RE.search(text, first, stop)
         return None if found is None else text.rfind("\n", 0, found.start()) + 1
@@ -281,10 +284,13 @@ def _check_line(text: str, start: int, lines: _LineNumbers, srt: bool) -> int:
     timing, or (WebVTT) a NOTE, STYLE or REGION block. Returns where it ends."""
     end = _line_end(text, start)
     line = text[start:end]
+    if not srt and _VTT_BLOCK_RE.match(text, start, end):
+        # A comment, a style sheet or a region: its lines up to the next blank one are
+        # not cues (a style sheet's "::cue {" is not a cue id), and are skipped at once.
+        blank = _BLANK_LINE_RE.search(text, end + 1)
+        return blank.start() - 1 if blank else len(text)
     if "-->" in line:
         _check_timing(line, start, lines)
-    elif not srt and line.split(" ")[0] in _VTT_BLOCKS:
-        pass
     elif "-->" not in text[end + 1:_line_end(text, end + 1)]:
         raise CaptionFileError(lines.number(start),
                                f"expected a cue timing, found {line.strip()[:80]!r}")

@@ -228,3 +228,24 @@ def test_surrogate_pairs_and_escaped_backslashes_are_fine() -> None:
 def test_uploads_refuse_a_lone_surrogate_themselves() -> None:
     with pytest.raises(uploads.UploadRejected, match="not valid Unicode text"):
         uploads.parse(vtt(["Hello \ud800"]), VIDEO_ID)
+
+
+@pytest.mark.parametrize("block", [
+    "NOTE This is a comment\nthat spans two lines",
+    "NOTE\tmade with a tab\nand a second line",
+    "NOTE\nA comment on lines of its own\n- even one like a list",
+    "STYLE\n::cue {\n  color: yellow;\n}",
+    "REGION\nid:fred\nwidth:40%\nlines:3",
+])
+def test_an_upload_with_webvtt_comment_style_and_region_blocks_is_read(block: str) -> None:
+    # Subtitle editors write these blocks; they are not cues and hold no caption text.
+    content = f"WEBVTT\n\n{block}\n\n00:00:01.000 --> 00:00:04.000\nHello there students\n"
+    segments = captions.parse_caption_file(content)
+    assert [segment["text"] for segment in segments] == ["Hello there students"]
+
+
+def test_a_stray_line_after_a_comment_block_is_still_refused() -> None:
+    content = ("WEBVTT\n\nNOTE a comment\n\nnot a cue at all\n\n"
+               "00:00:01.000 --> 00:00:04.000\nHello\n")
+    with pytest.raises(captions.CaptionFileError, match="line 5: expected a cue timing"):
+        captions.parse_caption_file(content)
