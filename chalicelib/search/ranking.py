@@ -258,8 +258,25 @@ def hit(index: search_index.UserIndex, ranked: Ranked, query_terms: list[str]) -
             "score": round(ranked.score, 6)}
 
 
+# A concept, its review question and the passage it was said in often open the same
+# second: one hit each would show the student one moment several times. Ranked this
+# many times over the limit, so the hits left after merging still fill it.
+MOMENT_SPARE = 3
+
+
 def search(user_id: str, query: str, filters: Filters, limit: int) -> list[Hit]:
-    """The student's best hits for the query (their own index only)."""
+    """The student's best hits for the query (their own index only), one per moment:
+    a note's second is shown once, by its best-ranked entry."""
     index = search_index.load(user_id)
-    ranking = rank(index, query, filters, limit)
-    return [hit(index, ranked, ranking.query_terms) for ranked in ranking.ranked]
+    ranking = rank(index, query, filters, limit * MOMENT_SPARE)
+    hits: list[Hit] = []
+    moments: set[tuple[str, int]] = set()
+    for ranked in ranking.ranked:
+        found = hit(index, ranked, ranking.query_terms)
+        moment_key = (found["note_id"], int(found["start_seconds"]))
+        if moment_key not in moments:
+            moments.add(moment_key)
+            hits.append(found)
+            if len(hits) == limit:
+                break
+    return hits

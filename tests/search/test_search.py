@@ -50,6 +50,15 @@ def test_a_question_finds_the_lecture_and_second_that_answer_it(client, user, li
     assert hits[0]["note_id"] == library["math_determinants"]
 
 
+def test_one_moment_is_one_hit(client, user, library):
+    # A concept, its review question and the passage it was said in open the same
+    # second of the same lecture: the student sees that moment once.
+    hits = search(client, user, "mole", limit=50)
+    moments = [(hit["note_id"], int(hit["start_seconds"])) for hit in hits]
+    assert len(hits) >= 5 and len(moments) == len(set(moments))
+    assert len(search(client, user, "mole", limit=3)) == 3
+
+
 def test_an_exact_term_is_found_by_its_words(client, user, library):
     # "RuBisCO" is a name the model has no meaning for; the lexical half finds it.
     index_lecture(user["user_id"], "de_photosynthese")
