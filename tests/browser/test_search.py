@@ -130,3 +130,22 @@ def test_axe_finds_nothing_on_search_and_ask_at_either_width(axe_page, site, rea
     page.get_by_test_id("not-covered").wait_for()
     check("ask, not covered")
     walk.assert_clean()
+
+
+def test_a_question_too_long_is_never_cut_silently(page, site, reader) -> None:
+    sign_in(page, reader, "/ask")
+    box = page.get_by_label("Your question")
+    long_question = "Why does entropy grow? " + "Please explain it in detail. " * 80
+    box.fill(long_question)
+    expect(box).to_have_value(long_question)  # nothing cut behind the student's back
+    expect(page.get_by_test_id("question-length")).to_have_text(
+        f"A question is at most 500 characters; yours has {len(long_question.strip())}. "
+        "Shorten it to ask.")
+    expect(page.get_by_role("button", name="Ask", exact=True)).to_be_disabled()
+    box.fill("Why does entropy grow?")
+    expect(page.get_by_test_id("question-length")).to_have_text("22/500 characters")
+    expect(page.get_by_role("button", name="Ask", exact=True)).to_be_enabled()
+    # A link's question is not cut either: it says so before anything is sent.
+    page.goto("/ask?q=" + "entropy " * 100)
+    expect(page.get_by_test_id("question-length")).to_contain_text("yours has 799")
+    expect(page.get_by_role("button", name="Ask", exact=True)).to_be_disabled()

@@ -39,9 +39,13 @@ export function AskPage({ initial }: { initial: string }) {
   const [error, setError] = useState<unknown>(null);
   useTitle("Ask your lectures");
 
+  // Never cut a question silently (a paste, or a link's ?q=): say how long it is and
+  // ask the student to shorten it.
+  const tooLong = question.trim().length > MAX_QUERY;
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!question.trim() || asking) return;
+    if (!question.trim() || tooLong || asking) return;
     setAsking(true);
     setError(null);
     setAnswer(null);
@@ -60,9 +64,15 @@ export function AskPage({ initial }: { initial: string }) {
       <p>Answers come only from your own lectures; every sentence cites the moment of the video it rests on.</p>
       <form onSubmit={submit} className="ask-form">
         <label htmlFor="question">Your question</label>
-        <textarea id="question" value={question} maxLength={MAX_QUERY} rows={3}
-          onChange={(e) => setQuestion(e.target.value)} />
-        <button type="submit" disabled={asking || !question.trim()}>{asking ? "Asking…" : "Ask"}</button>
+        <textarea id="question" value={question} rows={3} aria-describedby="question-length"
+          aria-invalid={tooLong} onChange={(e) => setQuestion(e.target.value)} />
+        <p id="question-length" data-testid="question-length" className={tooLong ? "error" : "muted"}
+          role={tooLong ? "alert" : undefined}>
+          {tooLong
+            ? `A question is at most ${MAX_QUERY} characters; yours has ${question.trim().length}. Shorten it to ask.`
+            : `${question.trim().length}/${MAX_QUERY} characters`}
+        </p>
+        <button type="submit" disabled={asking || !question.trim() || tooLong}>{asking ? "Asking…" : "Ask"}</button>
       </form>
       {error instanceof ApiError && error.status === 429
         ? <div className="error" role="alert">{error.message}</div>
