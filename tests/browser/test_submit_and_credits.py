@@ -64,6 +64,24 @@ def test_caption_files_are_checked_and_priced_before_upload(page, site) -> None:
     expect(price).to_contain_text("1 more per started hour")  # no file accepted: back to the link's price
 
 
+def test_removed_captions_leave_no_file_and_the_same_file_can_be_chosen_again(page, site) -> None:
+    user = site.register()
+    sign_in(page, user)
+    page.get_by_label("YouTube link or video ID").fill("https://youtu.be/sbCaption02")
+    upload = page.get_by_label("Upload a .vtt or .srt file when YouTube will not serve this video")
+    lecture_file = {"name": "Week_1.vtt", "mimeType": "text/vtt", "buffer": vtt(20).encode()}
+    upload.set_input_files(lecture_file)
+    expect(page.get_by_label("Title")).to_have_value("Week 1")
+    page.get_by_role("button", name="Remove captions").click()
+    # No file named in the input, as if it would still be sent.
+    assert upload.evaluate("input => input.files.length") == 0
+    expect(page.get_by_label("Title")).to_have_count(0)
+    expect(page.get_by_test_id("price")).to_contain_text("1 more per started hour")
+    upload.set_input_files(lecture_file)  # the same file again is read again
+    expect(page.locator("#captions-help")).to_contain_text("WebVTT, 12 cues, 20:00 long")
+    expect(page.get_by_label("Title")).to_have_value("Week 1")
+
+
 def submit_and_open_note(page, site, user, title: str) -> dict:
     """Make notes; the title shows while the video waits, then heads the note (front
     matter and H1 too). The note as the API returns it."""

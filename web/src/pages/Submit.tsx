@@ -47,6 +47,14 @@ export function SubmitPage() {
   const [flash] = useState(() => readFlash(false));
   useEffect(() => void readFlash(true), []);
   const urlField = useRef<HTMLInputElement>(null);
+  const fileField = useRef<HTMLInputElement>(null);
+  // Removed captions leave no file named in the input (it would look as if it were sent),
+  // and the same file can be chosen again.
+  const removeCaptions = () => {
+    setCaptions(null);
+    setTitle("");
+    if (fileField.current) fileField.current.value = "";
+  };
   useTitle("Make study notes");
 
   const update = (change: Partial<Draft>) => {
@@ -171,7 +179,7 @@ export function SubmitPage() {
           <legend>Captions (optional)</legend>
           <p className="field">
             <label htmlFor="video-captions">Upload a .vtt or .srt file when YouTube will not serve this video</label>
-            <input id="video-captions" type="file" accept=".vtt,.srt,text/vtt,application/x-subrip" onChange={onFile} aria-describedby="captions-help" />
+            <input id="video-captions" ref={fileField} type="file" accept=".vtt,.srt,text/vtt,application/x-subrip" onChange={onFile} aria-describedby="captions-help" />
             <small id="captions-help" className={captionError ? "field-error" : undefined} role={captionError ? "alert" : undefined}>
               {captionError ||
                 (captions
@@ -195,7 +203,7 @@ export function SubmitPage() {
                 />
                 <small id="video-title-help">The note's title; left empty, the file's name.</small>
               </p>
-              <button type="button" className="secondary" onClick={() => setCaptions(null)}>Remove captions</button>
+              <button type="button" className="secondary" onClick={removeCaptions}>Remove captions</button>
             </>
           ) : null}
         </fieldset>
