@@ -29,6 +29,18 @@ function describe(t: Transaction): string {
   return parts.join(", ");
 }
 
+// The purchase a return from Checkout waits for: the ledger's, not the balance's rise
+// (lectures waiting for credits may spend some at once). A minute's leeway for clocks.
+function purchaseOf(pending: Pending, recent: Transaction[]): Transaction | undefined {
+  return recent.find((t) => t.type === "purchase" && Date.parse(t.created_at) >= pending.at - 60_000);
+}
+
+function purchaseNotice(purchase: Transaction, pending: Pending, balance: number): string {
+  const used = pending.balance + purchase.amount - balance;
+  return `Payment received: ${plural(purchase.amount, "credit")} added.` +
+    (used > 0 ? ` ${plural(used, "credit")} of your balance went at once to lectures waiting for credits.` : "");
+}
+
 export function CreditsPage({ checkout }: { checkout: string | null }) {
   const { api, refreshCredits } = useApp();
   const [balance, setBalance] = useState<number | null>(null);
@@ -47,6 +59,7 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
     });
     setHistory((before) => (from ? [...before, ...page.transactions] : page.transactions));
     setLastKey(page.last_key);
+    return page.transactions;
   }, [api]);
 
   const loadBalance = useCallback(async () => {
@@ -62,15 +75,16 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
     const start = async () => {
       try {
         const credits = await loadBalance();
-        await loadHistory(null);
+        const recent = await loadHistory(null);
         if (outcome.current === "cancelled") {
           sessionStorage.removeItem(PENDING_KEY);
           setNotice("Checkout was cancelled; nothing was charged.");
         } else if (outcome.current === "success") {
           const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? "null") as Pending | null;
-          if (!pending || credits > pending.balance) {
+          const purchase = pending ? purchaseOf(pending, recent) : undefined;
+          if (!pending || purchase) {
             sessionStorage.removeItem(PENDING_KEY);
-            setNotice(pending ? `Payment received: ${plural(credits - pending.balance, "credit")} added.` : "Payment received.");
+            setNotice(pending && purchase ? purchaseNotice(purchase, pending, credits) : "Payment received.");
           } else {
             setNotice("Payment received. Waiting for the payment to be confirmed…");
             let delay = 700;
@@ -78,10 +92,10 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
               if (stopped) return;
               try {
                 const now = await loadBalance();
-                if (now > pending.balance) {
+                const arrived = purchaseOf(pending, await loadHistory(null));
+                if (arrived) {
                   sessionStorage.removeItem(PENDING_KEY);
-                  setNotice(`Payment confirmed: ${plural(now - pending.balance, "credit")} added.`);
-                  await loadHistory(null);
+                  setNotice(purchaseNotice(arrived, pending, now).replace("Payment received", "Payment confirmed"));
                   void refreshCredits();
                   return;
                 }
