@@ -167,6 +167,11 @@ def test_paste_estimate_start_follow_open_the_index_and_review_the_course(page, 
     expect(index).to_contain_text("3 of 3 lectures have notes (1 skipped: private or deleted).")
     for title in ("Entropy and the Second Law", "Heat Engines and the Carnot Limit"):
         expect(index.locator("a.wikilink", has_text=title).first).to_be_visible()
+    # It has no video to delete: no Delete that would fail, but where it goes.
+    expect(page.locator("main").get_by_role("button", name="Delete")).to_have_count(0)
+    expect(page.get_by_test_id("index-note-delete")).to_contain_text("deleted with its course")
+    expect(page.get_by_test_id("index-note-delete").get_by_role("link", name="its course")
+           ).to_have_attribute("href", f"/courses/{course_id}")
     index.locator("a.wikilink", has_text="Heat Engines and the Carnot Limit").first.click()
     expect(heading).to_have_text("Heat Engines and the Carnot Limit")
     page.go_back()
@@ -205,6 +210,15 @@ def test_paste_estimate_start_follow_open_the_index_and_review_the_course(page, 
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     expect(delete).to_be_focused()
+
+    # In the library, the index note leads to its course instead of a Delete that fails.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
+    notes = page.get_by_role("list", name="Notes")
+    expect(notes.get_by_role("link", name="Heat and Disorder (course index)", exact=True)).to_be_visible()
+    expect(notes.get_by_role("button", name="Delete Heat and Disorder (course index)")).to_have_count(0)
+    expect(notes.get_by_role("link", name="Heat and Disorder (course index): its course")
+           ).to_have_attribute("href", f"/courses/{course_id}")
+    expect(notes.get_by_role("button", name="Delete Entropy and the Second Law")).to_be_visible()
 
 
 def test_a_refused_link_says_what_the_api_said_announced_with_the_field_focused(page, watch, site) -> None:

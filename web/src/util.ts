@@ -199,3 +199,11 @@ export const TRANSACTION_WORDS: Record<string, string> = {
   dispute: "Dispute",
   adjustment: "Adjustment",
 };
+
+// A course's index note is saved as the note of a "video" named by its course
+// (chalicelib/courses/index_note.py): it has no video to delete, and goes with its
+// course. The course's id, or null for a lecture's note.
+export function indexNoteCourse(note: { video_id?: string | null }): string | null {
+  const match = /^course-([0-9a-f]{32})$/.exec(note.video_id ?? "");
+  return match ? match[1] : null;
+}

@@ -6,7 +6,7 @@ import { ConfirmDialog } from "../Confirm";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { Link, navigate, useTitle } from "../router";
-import { formatDate, plural } from "../util";
+import { formatDate, indexNoteCourse, plural } from "../util";
 
 const PAGE_SIZE = 20;
 
@@ -124,9 +124,13 @@ export function LibraryPage({ category }: { category: string }) {
             <Link to={`/notes/${encodeURIComponent(note.note_id)}`}>{note.title}</Link>
             <span className="badge">{note.category}</span>
             <small>{formatDate(note.created_at)}</small>
-            <button type="button" className="danger small" aria-label={`Delete ${note.title}`} onClick={() => setDeleting(note)}>
-              Delete
-            </button>
+            {indexNoteCourse(note) ? (
+              <Link to={`/courses/${indexNoteCourse(note)}`} className="small" aria-label={`${note.title}: its course`}>Its course</Link>
+            ) : (
+              <button type="button" className="danger small" aria-label={`Delete ${note.title}`} onClick={() => setDeleting(note)}>
+                Delete
+              </button>
+            )}
           </li>
         ))}
       </ul>

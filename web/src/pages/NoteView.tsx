@@ -8,7 +8,7 @@ import { ErrorMessage } from "../errors";
 import { applyMathStyles, hasFormulas, linkKey, loadMath, mathLoaded, renderNote, splitFrontMatter } from "../markdown";
 import { Link, navigate, useTitle } from "../router";
 import { PLAYER_ORIGIN, usePlayer } from "../player";
-import { formatDate, startDownload } from "../util";
+import { formatDate, indexNoteCourse, startDownload } from "../util";
 
 
 /** A timestamp or [[link]] inside a question's <summary> is a link inside a control
@@ -186,7 +186,11 @@ export function NotePage({ noteId }: { noteId: string }) {
               {youtubeId && !player ? <button type="button" onClick={openPlayer}>Watch alongside</button> : null}
               {player ? <button type="button" className="secondary" onClick={() => setPlayer(false)}>Close player</button> : null}
               <button type="button" className="secondary" onClick={download}>Download .md</button>
-              <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete</button>
+              {indexNoteCourse(note) ? (
+                <small data-testid="index-note-delete">
+                  A course's index note: it is deleted with <Link to={`/courses/${indexNoteCourse(note)}`}>its course</Link> (and its notes).
+                </small>
+              ) : <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete</button>}
             </p>
           </header>
           {player && youtubeId ? (
