@@ -92,11 +92,19 @@ def from_draft(*, user_id: str, note_id: str, note_title: str, subject: str | No
                               question))
     cards: list[Card] = []
     seen: set[str] = set()
+    tested: set[str] = set()  # the quotes a card already asks about
     for kind, front, back, item in items:
         second = _seconds(item.get("timestamp"))
         quote = str(item.get("quote") or "")
         if item.get("verified") is not True or second is None or not quote:
             continue  # never a card from an item the transcript does not bear out
+        # One card per sentence of the lecture: "What is meant by 'fluid mosaic model'?"
+        # after the concept card "What is the fluid mosaic model?", or a second blank
+        # in the same sentence, would ask the student the same thing twice.
+        said = " ".join(quote.casefold().split())
+        if said in tested:
+            continue
+        tested.add(said)
         if kind == "concept":
             # The id keeps the plain "What is X?" it was first made from, so a card
             # keeps its history whatever article the front gains.

@@ -75,3 +75,20 @@ def test_a_concepts_front_takes_the_article_the_lecture_says() -> None:
         "n1", "concept", "What is fluid mosaic model?", mosaic["quote"])
     assert cards.concept_front("operon", "An operon is a cluster") == "What is an operon?"
     assert cards.concept_front("gene", "a generation later") == "What is gene?"
+
+
+def test_a_sentence_of_the_lecture_is_asked_about_once() -> None:
+    # The offline writer asks "What is meant by ...?" of a sentence a concept card
+    # already asks about, and may blank two terms of one sentence: one card each.
+    draft = grounded_draft(questions=2, concepts=2)
+    concept = draft["core_concepts"][1]
+    draft["review_questions"] += [
+        {"question": "What is meant by “Concept 1”?", "kind": "recall",
+         "answer": concept["definition"], "quote": concept["quote"].upper() + "  ",
+         "timestamp": concept["timestamp"], "verified": True},
+        {"question": "Fill in the blank: _____ line", "kind": "recall", "answer": "x",
+         "quote": draft["review_questions"][0]["quote"], "timestamp": 100.0,
+         "verified": True}]
+    fronts = [c["front"] for c in made(draft)]
+    assert fronts == ["What is Concept 0?", "What is Concept 1?", "What does line 0 say?",
+                      "What does line 1 say?"]
