@@ -52,6 +52,13 @@ MAX_TEXT = 2000
 DIMENSIONS = 384  # MiniLM's
 READ_THREADS = 16
 CACHED_USERS = 64  # students whose index one container keeps (least recent dropped)
+# And at most this share of the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) for
+# all of them: 64 students of a few hundred lectures would not fit otherwise.
+CACHE_MEMORY_SHARE = 0.4
+LOCAL_CACHE_MB = 1024  # outside Lambda (chalice local, tests): SEARCH_CACHE_MB overrides
+# What an index holds per byte of its vectors (the entries' text and dicts, postings):
+# bench/retrieval.py measured 373 MB held for 116 MB of vectors at 1,000 lectures.
+HELD_PER_VECTOR_BYTE = 3.2
 
 
 # --- building a note's entries --------------------------------------------------
@@ -257,6 +264,11 @@ class UserIndex:
     def size(self) -> int:
         return len(self.block_of)
 
+    @property
+    def held_bytes(self) -> int:
+        """About what the index holds in memory (HELD_PER_VECTOR_BYTE)."""
+        return int(self.vectors.nbytes * HELD_PER_VECTOR_BYTE)
+
     def entry(self, position: int) -> tuple[NoteBlock, dict[str, Any]]:
         block = self.blocks[int(self.block_of[position])]
         return block, block.entries[int(self.local[position])]
@@ -283,6 +295,37 @@ def _slot(user_id: str) -> _Slot:
                 _slots.popitem(last=False)
         _slots.move_to_end(user_id)
         return slot
+
+
+def cache_budget_bytes() -> int:
+    """What the cached indexes may hold together: SEARCH_CACHE_MB, else a share of the
+    Lambda function's memory, else LOCAL_CACHE_MB."""
+    configured = config.env("SEARCH_CACHE_MB", "")
+    if configured:
+        return int(float(configured) * 2**20)
+    memory = config.env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+    megabytes = float(memory) * CACHE_MEMORY_SHARE if memory else LOCAL_CACHE_MB
+    return int(megabytes * 2**20)
+
+
+def _keep_within_budget(current: str) -> None:
+    """Drop the least recently searched students' indexes until the rest fit the budget
+    (never the one just served: a single index over it is served, and dropped once
+    another student searches)."""
+    budget = cache_budget_bytes()
+    with _slots_lock:
+        held = {user: slot.index.held_bytes if slot.index is not None else 0
+                for user, slot in _slots.items()}
+        total = sum(held.values())
+        for user in list(_slots):
+            if total <= budget:
+                break
+            if user != current:
+                total -= held[user]
+                del _slots[user]
+    if total > budget:
+        log.warning("search index of %s holds %d MB, over the cache budget of %d MB",
+                    current, total // 2**20, budget // 2**20)
 
 
 def _marker(user_id: str) -> str:
@@ -335,8 +378,9 @@ def load(user_id: str) -> UserIndex:
         cached = slot.index
         if cached is not None and cached.marker == marker and marker:
             return cached
-        slot.index = _refresh(user_id, marker, cached)
-        return slot.index
+        slot.index = index = _refresh(user_id, marker, cached)
+    _keep_within_budget(user_id)
+    return index
 
 
 def _refresh(user_id: str, marker: str, cached: UserIndex | None) -> UserIndex:

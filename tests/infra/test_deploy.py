@@ -183,7 +183,7 @@ def test_deployed_stages_size_and_guard_their_functions(stage: str) -> None:
     functions = section["lambda_functions"]
     assert set(functions) == {"api_handler", "process_video", "dead_letter", "cleanup"}
     assert (functions["api_handler"]["lambda_memory_size"],
-            functions["api_handler"]["lambda_timeout"]) == (256, 30)
+            functions["api_handler"]["lambda_timeout"]) == (1024, 30)  # search's cache
     assert 1024 <= functions["process_video"]["lambda_memory_size"] <= 2048
     assert functions["process_video"]["lambda_timeout"] == 900
     assert (functions["cleanup"]["lambda_memory_size"],
@@ -207,7 +207,7 @@ def test_deployed_stages_size_and_guard_their_functions(stage: str) -> None:
 def test_chalice_reads_the_settings_per_function() -> None:
     from chalice.config import Config
 
-    for function, memory, timeout in (("api_handler", 256, 30), ("process_video", None, 900),
+    for function, memory, timeout in (("api_handler", 1024, 30), ("process_video", None, 900),
                                       ("cleanup", 256, 120)):
         config = Config(chalice_stage="prod", function_name=function,
                         config_from_disk=CONFIG)

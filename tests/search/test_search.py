@@ -159,3 +159,24 @@ def test_saving_again_replaces_the_notes_entries(client, user, library):
     listed = aws.client("s3").list_objects_v2(
         Bucket=config.notes_bucket(), Prefix=f"index/{user['user_id']}/notes/")
     assert len(listed["Contents"]) == 3
+
+
+def test_the_cached_indexes_stay_within_the_memory_budget(client, user, other_user, library,
+                                                          s3_calls, monkeypatch):
+    index_lecture(other_user["user_id"], "chem_mole")
+    for student in (user, other_user):
+        search_index.forget(student["user_id"])
+    search(client, user, "mole")
+    first = search_index.load(user["user_id"]).held_bytes
+    # Room for the first student's index and not for a second one beside it.
+    monkeypatch.setenv("SEARCH_CACHE_MB", str(first * 1.2 / 2**20))
+    assert search(client, other_user, "mole")
+    assert search(client, other_user, "mole")  # the one just served stays cached
+    s3_calls.clear()
+    assert search(client, user, "mole")[0]["note_id"] == library["chem_mole"]
+    reads = [p["Key"] for op, p in s3_calls if op == "GetObject"]
+    assert len(reads) == 3  # dropped to make room: read again, every note
+    monkeypatch.setenv("SEARCH_CACHE_MB", "1024")
+    s3_calls.clear()
+    search(client, user, "mole")
+    assert [op for op, _ in s3_calls] == ["HeadObject"]  # within budget: kept
