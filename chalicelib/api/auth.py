@@ -14,8 +14,8 @@ MAX_NAME_LENGTH = 100
 
 def register(body: Any) -> dict[str, Any]:
     body = validation.object_body(body, required=("email", "password"), optional=("name",))
-    name = validation.string(body["name"], "name", max_length=MAX_NAME_LENGTH) \
-        if body.get("name") else ""
+    name = validation.optional_string(body.get("name"), "name",
+                                      max_length=MAX_NAME_LENGTH) or ""
     return signin.register(validation.email(body["email"]),
                            signin.check_password(body["password"]), name)
 

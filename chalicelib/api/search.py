@@ -37,19 +37,14 @@ def _text(value: Any, field: str) -> str:
 
 
 def _filters(user_id: str, values: dict[str, Any]) -> ranking.Filters:
-    subject = values.get("subject") or None
-    if subject is not None:
-        subject = validation.string(subject, "subject", max_length=MAX_SUBJECT_LENGTH)
-    note_id = values.get("note_id") or None
-    if note_id is not None:
-        note_id = validation.string(note_id, "note_id", max_length=64, pattern=ID,
-                                    hint="a note id from GET /notes")
-    course_id = values.get("course_id") or None
-    note_ids = None
-    if course_id is not None:
-        course_id = validation.string(course_id, "course_id", max_length=64, pattern=ID,
-                                      hint="a course id from GET /courses")
-        note_ids = course_notes(user_id, course_id)
+    subject = validation.optional_string(values.get("subject"), "subject",
+                                         max_length=MAX_SUBJECT_LENGTH)
+    note_id = validation.optional_string(values.get("note_id"), "note_id", max_length=64,
+                                         pattern=ID, hint="a note id from GET /notes")
+    course_id = validation.optional_string(values.get("course_id"), "course_id",
+                                           max_length=64, pattern=ID,
+                                           hint="a course id from GET /courses")
+    note_ids = course_notes(user_id, course_id) if course_id is not None else None
     return ranking.Filters(subject=subject, note_id=note_id, note_ids=note_ids)
 
 

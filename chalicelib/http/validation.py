@@ -139,6 +139,15 @@ def string(value: Any, field: str, *, max_length: int, min_length: int = 1,
     return cast(str, value)
 
 
+def optional_string(value: Any, field: str, *, max_length: int,
+                    pattern: re.Pattern[str] | None = None, hint: str = "") -> str | None:
+    """None for a field left out, null or empty ("?subject="); else a string as
+    `string` checks it: `[]`, `false` or `0` is a 400, never a filter silently dropped."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return string(value, field, max_length=max_length, pattern=pattern, hint=hint)
+
+
 def boolean(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise BadRequestError(f"'{field}' must be true or false")

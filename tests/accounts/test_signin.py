@@ -53,6 +53,11 @@ def test_register_refuses_duplicates_weak_passwords_and_bad_emails(client, user)
                         body={"email": bad, "password": PASSWORD})
         assert response.status_code == 400, bad
         assert "Exception" not in response.json_body["Message"]
+    for name in ([], False, 0, {"first": "Ada"}):  # never a name silently dropped
+        response = call(client, "POST", "/auth/register",
+                        body={"email": new_email(), "password": PASSWORD, "name": name})
+        assert response.status_code == 400, name
+        assert response.json_body["Message"] == "'name' must be a string"
 
 
 def test_login_refresh_and_wrong_credentials(client, user):

@@ -299,6 +299,11 @@ def test_the_daily_limit_holds_under_concurrent_questions(client, user, library,
     ({"question": 42}, "'question' must not be empty"),
     ({"question": "mole", "note": "x"}, "unknown field(s): note"),
     ({"question": "mole", "note_id": "a/b"}, "'note_id' is not valid"),
+    # A filter of the wrong type is refused, never silently dropped (an answer from
+    # every lecture where one subject was asked for).
+    ({"question": "mole", "subject": []}, "'subject' must be a string"),
+    ({"question": "mole", "note_id": False}, "'note_id' must be a string"),
+    ({"question": "mole", "course_id": 0}, "'course_id' must be a string"),
 ])
 def test_bad_questions_are_a_400(client, user, body, message):
     response = call(client, "POST", "/ask", token=user["id_token"], body=body)
