@@ -24,7 +24,7 @@ PUBLIC_FIELDS = ("course_id", "title", "source_url", "status", "lecture_count",
                  "completed_count", "credits_estimate", "credits_charged", "created_at",
                  "updated_at", "subject", "message", "index_note_id")
 LECTURE_FIELDS = ("position", "youtube_video_id", "title", "duration_seconds", "status",
-                  "video_id", "note_id", "message", "credits_charged")
+                  "video_id", "note_id", "message", "credits_charged", "owned")
 
 
 def public_course(course: Course | dict[str, Any], *, with_lectures: bool = True
@@ -79,7 +79,8 @@ def create(user_id: str, body: Any) -> dict[str, Any]:
             raise BadRequestError(f"videos[{number}]: {exc}") from exc
     course = runner.new_course(user_id, title=playlist.clean_title(title, "Course"),
                                source_url="", subject=subject,
-                               lectures=runner.lectures_from_links(ids), status="ready")
+                               lectures=runner.lectures_from_links(user_id, ids),
+                               status="ready")
     return public_course(course)
 
 

@@ -22,6 +22,9 @@ class Lecture(TypedDict):
     # `linked`: the course never paid for it, and never deletes it.
     credits_charged: NotRequired[int]
     linked: NotRequired[bool]
+    # The student had it when the playlist was listed: the estimate counts it free (it
+    # is linked, not paid, when its turn comes; if it is gone by then, it is made).
+    owned: NotRequired[bool]
     cards_tagged: NotRequired[bool]
 
 

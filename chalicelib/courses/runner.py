@@ -125,7 +125,9 @@ def summarised(course: Course, lectures: list[Lecture] | None = None) -> Course:
                                     if lecture["status"] == "completed")
     course["credits_estimate"] = sum(lecture_credits(lecture) for lecture in course["lectures"]
                                      if lecture["status"] != "skipped"
-                                     and not lecture.get("linked"))
+                                     and not lecture.get("linked")
+                                     and not (lecture.get("owned")
+                                              and lecture["status"] == "pending"))
     course["credits_charged"] = sum(int(lecture.get("credits_charged") or 0)
                                     for lecture in course["lectures"]
                                     if not lecture.get("linked"))
@@ -142,6 +144,8 @@ def listed(course_id: str, user_id: str, listing: Listing) -> Course:
                             "status": "skipped" if entry.skipped else "pending"}
         if entry.skipped:
             lecture["message"] = entry.skipped
+        elif _owned(user_id, entry.youtube_video_id):
+            lecture["owned"] = True
         lectures.append(lecture)
 
     def ready(course: Course) -> Course | None:
@@ -158,6 +162,12 @@ def listed(course_id: str, user_id: str, listing: Listing) -> Course:
         return course
 
     return course_store.change(course_id, user_id, ready)
+
+
+def _owned(user_id: str, youtube_video_id: str) -> bool:
+    """Whether the student has this video now (the duplicate rule would link it)."""
+    return video_store.holds_submission(
+        video_store.current_submission(user_id, youtube_video_id)[1])
 
 
 def listing_failed(course_id: str, user_id: str, message: str) -> None:
@@ -182,7 +192,7 @@ def start(user_id: str, course_id: str) -> Course:
     course = course_store.owned(user_id, course_id)
     _check_startable(course)
     first = next((lecture for lecture in course["lectures"]
-                  if lecture["status"] == "pending"), None)
+                  if lecture["status"] == "pending" and not lecture.get("owned")), None)
     if first is not None and movements.balance(user_id) < lecture_credits(first):
         raise PaymentRequired(
             f"The first lecture costs {lecture_credits(first)} credit(s) and you have "
@@ -467,7 +477,7 @@ def delete(user_id: str, course_id: str, *, keep_notes: bool = True) -> None:
                          lecture["video_id"], exc)
 
 
-def lectures_from_links(video_ids: list[str]) -> list[Lecture]:
+def lectures_from_links(user_id: str, video_ids: list[str]) -> list[Lecture]:
     if len(video_ids) > course_store.MAX_LECTURES:
         raise BadRequestError(f"A course holds at most {course_store.MAX_LECTURES} videos")
     seen: set[str] = set()
@@ -476,6 +486,9 @@ def lectures_from_links(video_ids: list[str]) -> list[Lecture]:
         if video_id in seen:
             continue
         seen.add(video_id)
-        lectures.append({"position": len(lectures) + 1, "youtube_video_id": video_id,
-                         "title": video_id, "duration_seconds": None, "status": "pending"})
+        lecture: Lecture = {"position": len(lectures) + 1, "youtube_video_id": video_id,
+                            "title": video_id, "duration_seconds": None, "status": "pending"}
+        if _owned(user_id, video_id):
+            lecture["owned"] = True
+        lectures.append(lecture)
     return lectures

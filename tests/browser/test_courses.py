@@ -273,6 +273,20 @@ def test_a_refused_link_says_what_the_api_said_announced_with_the_field_focused(
     expect(page.get_by_test_id("estimate-credits")).to_have_text("2 credits")
 
 
+def test_a_lecture_the_student_has_is_free_in_the_estimate(page, site) -> None:
+    user = site.register("Has One")
+    site.process(user, "sbPhysics01")
+    sign_in(page, user, "/courses")
+    page.get_by_label("Playlist link, or video links one a line").fill(
+        "https://youtu.be/sbPhysics01\nhttps://youtu.be/sbBiology01")
+    page.get_by_label("Course title").fill("Mine and new")
+    page.get_by_role("button", name="See the estimate").click()
+    page.wait_for_url(re.compile(r"/courses/[0-9a-f]{32}$"))
+    expect(page.get_by_test_id("estimate-credits")).to_have_text("1 credit")
+    expect(page.get_by_test_id("course-summary")).to_have_text(
+        "Ready: 1 lecture to make, 1 you already have. Nothing charged yet.")
+
+
 def test_each_lecture_state_is_shown_with_what_to_do_and_fits_375_px(phone, site, mixed_course) -> None:
     page, _watch = phone
     course = mixed_course["course"]

@@ -98,7 +98,9 @@ def test_a_lecture_the_student_has_is_linked_not_paid_again(client, stack, user,
                body={"url": f"https://youtu.be/{ids[0]}"}).json_body
     work(stack)
     course = listed_course(client, stack, user, "PLrun0000000000000002")
-    assert course["credits_estimate"] == 2  # not known as owned before it starts
+    # Known as the student's when listed: free in the estimate, linked when it starts.
+    assert course["credits_estimate"] == 1
+    assert [lecture.get("owned") for lecture in course["lectures"]] == [True, None]
     start(client, user, course["course_id"])
     work(stack)
     done = course_of(client, user, course["course_id"])

@@ -344,6 +344,8 @@ export interface Lecture {
   note_id?: string;
   message?: string;
   credits_charged?: number;
+  /** The student had it when the playlist was listed: linked, not paid. */
+  owned?: boolean;
 }
 
 /** GET /courses/{id} (GET /courses lists them without lectures). */

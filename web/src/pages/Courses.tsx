@@ -383,8 +383,12 @@ function courseSummary(course: Course, lectures: Lecture[]): string {
   switch (course.status) {
     case "listing":
       return "Listing the playlist…";
-    case "ready":
-      return `Ready: ${plural(total, "lecture")} to make. Nothing charged yet.`;
+    case "ready": {
+      const owned = lectures.filter((lecture) => lecture.status === "pending" && lecture.owned).length;
+      return owned
+        ? `Ready: ${plural(total - owned, "lecture")} to make, ${owned} you already have. Nothing charged yet.`
+        : `Ready: ${plural(total, "lecture")} to make. Nothing charged yet.`;
+    }
     case "running":
       return `${done} of ${plural(total, "lecture")} done · ${charged}.`;
     case "completed":
