@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.api import paging
 from chalicelib.core.errors import BadRequestError, PayloadTooLargeError
+from chalicelib.courses import progress
 from chalicelib.http import validation
 from chalicelib.notes import safe_text
 from chalicelib.videos import submissions, video_store
@@ -101,4 +102,6 @@ def get_video(user_id: str, video_id: str) -> dict[str, Any]:
 
 
 def delete(user_id: str, video_id: str) -> None:
+    record = video_store.owned_record(user_id, video_id)  # 404 when it is not theirs
     submissions.delete(user_id, video_id)
+    progress.video_deleted(record)  # a course's lecture no longer shows it as done

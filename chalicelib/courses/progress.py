@@ -39,6 +39,20 @@ def video_settled(record: Video) -> None:
         log.exception("courses of video %s not advanced", record.get("video_id"))
 
 
+def video_deleted(record: Video) -> None:
+    """The student deleted a video: a course lecture made from it is no longer done
+    (runner.lecture_deleted). Never raises: the video is deleted either way."""
+    try:
+        for course_id in course_store.courses_of_lecture(record["user_id"],
+                                                         record["youtube_video_id"]):
+            try:
+                runner.lecture_deleted(course_id, record["user_id"], record["video_id"])
+            except Exception as exc:  # noqa: BLE001 - the course is gone (404) or busy
+                log.info("course %s: deleted video not recorded: %s", course_id, exc)
+    except Exception:  # noqa: BLE001 - the video is deleted whatever its courses say
+        log.exception("courses of deleted video %s not updated", record.get("video_id"))
+
+
 def credits_arrived(user_id: str) -> None:
     """Credits were bought: the student's running courses advance now, so lectures
     waiting for credits start within the request, not at the next credit check

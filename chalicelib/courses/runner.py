@@ -477,6 +477,36 @@ def delete(user_id: str, course_id: str, *, keep_notes: bool = True) -> None:
                          lecture["video_id"], exc)
 
 
+DELETED_MESSAGE = "You deleted its note. Submit the video again to make a new one."
+
+
+def lecture_deleted(course_id: str, user_id: str, video_id: str) -> None:
+    """The student deleted the video a lecture was made from: the lecture is no longer
+    done (failed, saying so, without its note), and a finished course's index note is
+    written again without it."""
+    changed = False
+
+    def forget(course: Course) -> Course | None:
+        nonlocal changed
+        hit = [lecture for lecture in course["lectures"] if lecture.get("video_id") == video_id]
+        if not hit:
+            return None
+        changed = True
+        for lecture in hit:
+            lecture["status"] = "failed"
+            lecture["message"] = DELETED_MESSAGE
+            lecture.pop("video_id", None)
+            lecture.pop("note_id", None)
+        return summarised(course)
+
+    try:
+        course = course_store.change(course_id, user_id, forget)
+    except Gone:
+        return
+    if changed and course.get("status") == "completed" and course.get("index_note_id"):
+        index_note.write(course)
+
+
 def lectures_from_links(user_id: str, video_ids: list[str]) -> list[Lecture]:
     if len(video_ids) > course_store.MAX_LECTURES:
         raise BadRequestError(f"A course holds at most {course_store.MAX_LECTURES} videos")

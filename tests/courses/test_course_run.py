@@ -278,3 +278,25 @@ def test_a_course_is_paced_not_held_by_the_per_user_limits(client, stack, user, 
                   body={"url": f"https://youtu.be/{youtube.api.add(lecture(5)).video_id}"})
     assert second.status_code == 429
     assert len(ids) == 4
+
+
+def test_a_deleted_lectures_note_is_no_longer_done_in_its_course(client, stack, user, youtube):
+    grant(client, user, 10)
+    youtube.playlist("PLrun0000000000000009", 2)
+    course = listed_course(client, stack, user, "PLrun0000000000000009")
+    start(client, user, course["course_id"])
+    work(stack)
+    done = course_of(client, user, course["course_id"])
+    assert done["status"] == "completed" and done["completed_count"] == 2
+    gone = done["lectures"][0]
+    assert call(client, "DELETE", f"/videos/{gone['video_id']}",
+                token=user["id_token"]).status_code == 204
+    after = course_of(client, user, course["course_id"])
+    first = after["lectures"][0]
+    assert first["status"] == "failed" and "You deleted its note" in first["message"]
+    assert "note_id" not in first and "video_id" not in first
+    assert after["completed_count"] == 1 and after["status"] == "completed"
+    # The index note is written again: the lecture left is the only one with a note.
+    index = call(client, "GET", f"/notes/{after['index_note_id']}?include_content=true",
+                 token=user["id_token"]).json_body["content"]
+    assert "1 of 2 lectures have notes" in index
