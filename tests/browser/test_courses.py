@@ -287,6 +287,25 @@ def test_a_lecture_the_student_has_is_free_in_the_estimate(page, site) -> None:
         "Ready: 1 lecture to make, 1 you already have. Nothing charged yet.")
 
 
+def test_a_lecture_whose_note_was_deleted_says_so_and_can_be_made_again(page, site) -> None:
+    user = site.register("Deleter")
+    made = site.call(user, "POST", "/courses", json={
+        "title": "Just one", "videos": ["https://youtu.be/sbPhysics01"]})
+    course_id = made.json()["course_id"]
+    assert site.call(user, "POST", f"/courses/{course_id}/start").status_code == 202
+    course = wait_for(site, user, course_id, lambda c: c["status"] == "completed")
+    video_id = course["lectures"][0]["video_id"]
+    assert site.call(user, "DELETE", f"/videos/{video_id}").status_code == 204
+    sign_in(page, user, f"/courses/{course_id}")
+    row = page.get_by_test_id("lecture")
+    expect(row).to_have_attribute("data-status", "failed")
+    expect(row).to_contain_text("You deleted its note.")
+    expect(row.get_by_role("link", name="Entropy and the Second Law", exact=True)).to_have_count(0)
+    row.get_by_role("link", name=re.compile("^Make it again")).click()
+    expect(page.get_by_label("YouTube link or video ID")).to_have_value(
+        "https://www.youtube.com/watch?v=sbPhysics01")
+
+
 def test_each_lecture_state_is_shown_with_what_to_do_and_fits_375_px(phone, site, mixed_course) -> None:
     page, _watch = phone
     course = mixed_course["course"]

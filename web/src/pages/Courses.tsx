@@ -462,6 +462,13 @@ function LectureRow({ lecture, subject }: { lecture: Lecture; subject?: string }
           </Link>
         </p>
       ) : null}
+      {lecture.status === "failed" && !lecture.video_id ? (
+        <p className="lecture-actions">
+          <Link to="/" onClick={(event) => { event.preventDefault(); upload(); }}>
+            Make it again<span className="sr-only">: {name}</span>
+          </Link>
+        </p>
+      ) : null}
       {(lecture.status === "queued" || lecture.status === "processing" || lecture.status === "failed") && lecture.video_id ? (
         <p className="lecture-actions">
           <Link to={`/videos/${encodeURIComponent(lecture.video_id)}`}>Follow its video<span className="sr-only">: {name}</span></Link>
