@@ -149,3 +149,16 @@ def test_a_question_too_long_is_never_cut_silently(page, site, reader) -> None:
     page.goto("/ask?q=" + "entropy " * 100)
     expect(page.get_by_test_id("question-length")).to_contain_text("yours has 799")
     expect(page.get_by_role("button", name="Ask", exact=True)).to_be_disabled()
+
+
+def test_a_search_too_long_is_never_cut_silently(page, site, reader) -> None:
+    sign_in(page, reader, "/")
+    box = page.get_by_role("searchbox", name="Search your lectures")
+    long_query = "entropy and the second law " * 20
+    box.fill(long_query)
+    expect(box).to_have_value(long_query)
+    box.press("Enter")
+    expect(page.get_by_test_id("search-too-long")).to_have_text(
+        f"A search is at most 500 characters; yours has {len(long_query.strip())}. "
+        "Shorten it in the search box above.")
+    expect(page.get_by_test_id("search-results")).to_have_count(0)

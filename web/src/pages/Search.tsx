@@ -27,7 +27,7 @@ export function SearchBox({ initial }: { initial: string }) {
   return (
     <form role="search" className="search-box" onSubmit={submit}>
       <label htmlFor="header-search" className="sr-only">Search your lectures</label>
-      <input id="header-search" type="search" value={query} maxLength={MAX_QUERY}
+      <input id="header-search" type="search" value={query}
         placeholder="Search your lectures" onChange={(e) => setQuery(e.target.value)} />
       <button type="submit">Search</button>
     </form>
@@ -40,25 +40,33 @@ export function SearchPage({ query }: { query: string }) {
   const [error, setError] = useState<unknown>(null);
   useTitle(query ? `Search: ${query}` : "Search");
 
+  // Never cut a search silently: one over the limit is not sent, and the page says why.
+  const tooLong = query.trim().length > MAX_QUERY;
+
   useEffect(() => {
     let current = true;
     setHits(null);
     setError(null);
-    if (!query.trim()) return;
+    if (!query.trim() || tooLong) return;
     api.request<{ results: SearchHit[] }>("GET", "/search", { query: { q: query, limit: 20 } })
       .then((answer) => current && setHits(answer.results))
       .catch((caught) => current && setError(caught));
     return () => {
       current = false;
     };
-  }, [api, query]);
+  }, [api, query, tooLong]);
 
   return (
     <>
       <h1 tabIndex={-1}>Search your lectures</h1>
       {!query.trim() ? <p>Type a term or a question in the search box above.</p> : null}
       <ErrorMessage error={error} />
-      {query.trim() && hits === null && !error ? <p role="status">Searching…</p> : null}
+      {tooLong ? (
+        <p className="error" role="alert" data-testid="search-too-long">
+          A search is at most {MAX_QUERY} characters; yours has {query.trim().length}. Shorten it in the search box above.
+        </p>
+      ) : null}
+      {query.trim() && !tooLong && hits === null && !error ? <p role="status">Searching…</p> : null}
       {hits !== null ? (
         <>
           <p role="status" data-testid="search-count">
