@@ -83,4 +83,18 @@ def start(client, user, course_id):
     return call(client, "POST", f"/courses/{course_id}/start", token=user["id_token"])
 
 
-__all__ = ["YouTube", "course_of", "grant", "listed_course", "start", "work"]
+def completed_course(client, stack, user, youtube, list_id: str, lectures: int = 2
+                     ) -> dict[str, Any]:
+    """A playlist of `lectures` lectures made into a course, run to its end."""
+    grant(client, user, 10)
+    youtube.playlist(list_id, lectures)
+    course = listed_course(client, stack, user, list_id)
+    start(client, user, course["course_id"])
+    work(stack)
+    done = course_of(client, user, course["course_id"])
+    assert done["status"] == "completed", done
+    return done
+
+
+__all__ = ["YouTube", "completed_course", "course_of", "grant", "listed_course", "start",
+           "work"]

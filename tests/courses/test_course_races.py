@@ -14,7 +14,14 @@ from chalicelib.core import aws, config, db
 from chalicelib.courses import runner
 from chalicelib.processing import cleanup, handlers
 from tests.conftest import call, ledger, ledger_total, queued_jobs
-from tests.courses.conftest import course_of, grant, listed_course, start, work
+from tests.courses.conftest import (
+    completed_course,
+    course_of,
+    grant,
+    listed_course,
+    start,
+    work,
+)
 from tests.processing.test_pipeline import drain
 
 THREADS = 8
@@ -118,13 +125,8 @@ def test_two_workers_finishing_a_course_at_once_leave_its_index_note(client, sta
     from chalicelib.courses import course_store
     from chalicelib.notes import note_store
 
-    grant(client, user, 10)
-    youtube.playlist("PLrace000000000000010", 2)
-    course = listed_course(client, stack, user, "PLrace000000000000010")
-    start(client, user, course["course_id"])
-    work(stack)
-    first = course_of(client, user, course["course_id"])
-    assert first["status"] == "completed"
+    first = completed_course(client, stack, user, youtube, "PLrace000000000000010")
+    course = first
     # Its index note's item gone, as before the course was first finished.
     aws.client("dynamodb").delete_item(TableName=config.notes_table(),
                                        Key={"note_id": {"S": first["index_note_id"]}})

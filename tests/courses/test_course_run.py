@@ -15,7 +15,14 @@ from chalicelib.core import db
 from chalicelib.courses import course_store, pace
 from testkit.lectures import lecture
 from tests.conftest import call, ledger_total, queued_jobs
-from tests.courses.conftest import course_of, grant, listed_course, start, work
+from tests.courses.conftest import (
+    completed_course,
+    course_of,
+    grant,
+    listed_course,
+    start,
+    work,
+)
 from tests.processing.test_uploads import rolling_vtt
 
 
@@ -281,13 +288,9 @@ def test_a_course_is_paced_not_held_by_the_per_user_limits(client, stack, user, 
 
 
 def test_a_deleted_lectures_note_is_no_longer_done_in_its_course(client, stack, user, youtube):
-    grant(client, user, 10)
-    youtube.playlist("PLrun0000000000000009", 2)
-    course = listed_course(client, stack, user, "PLrun0000000000000009")
-    start(client, user, course["course_id"])
-    work(stack)
-    done = course_of(client, user, course["course_id"])
-    assert done["status"] == "completed" and done["completed_count"] == 2
+    done = completed_course(client, stack, user, youtube, "PLrun0000000000000010")
+    course = done
+    assert done["completed_count"] == 2
     gone = done["lectures"][0]
     assert call(client, "DELETE", f"/videos/{gone['video_id']}",
                 token=user["id_token"]).status_code == 204
