@@ -365,7 +365,8 @@ def _submit(course: Course, lecture: Lecture) -> Course:
             return None  # another advance took it meanwhile (and linked the same video)
         if outcome.get("status") == "needs_credits":
             for item in current["lectures"]:
-                if item["position"] >= position and item["status"] == "pending":
+                if item["position"] >= position and item["status"] == "pending" \
+                        and not item.get("owned"):  # linked, not paid, when its turn comes
                     item["status"] = "needs_credits"
                     item["message"] = "Waiting for credits: it goes on by itself once you " \
                                       "buy more."
@@ -462,12 +463,12 @@ def delete(user_id: str, course_id: str, *, keep_notes: bool = True) -> None:
     """Delete the course: lectures not yet submitted are dropped with it. Submitted
     ones are the student's videos: kept (keep_notes) or deleted through the videos'
     own delete path (refunded while still active, exactly once). Videos the student
-    had before the course (linked) are never deleted with it; the course's index note
-    goes with its lectures' notes."""
+    had before the course (linked) are never deleted with it. The course's index note
+    is the course's own: it goes with the course either way."""
     course = course_store.delete(course_id, user_id)
+    index_note.delete(user_id, course_id)
     if keep_notes:
         return
-    index_note.delete(user_id, course_id)
     for lecture in course["lectures"]:
         if lecture.get("video_id") and not lecture.get("linked"):
             try:
@@ -478,6 +479,7 @@ def delete(user_id: str, course_id: str, *, keep_notes: bool = True) -> None:
 
 
 DELETED_MESSAGE = "You deleted its note. Submit the video again to make a new one."
+CANCELLED_MESSAGE = "You deleted its video before it was done. Submit it again to make it."
 
 
 def lecture_deleted(course_id: str, user_id: str, video_id: str) -> None:
@@ -493,8 +495,12 @@ def lecture_deleted(course_id: str, user_id: str, video_id: str) -> None:
             return None
         changed = True
         for lecture in hit:
+            if lecture["status"] != "completed":  # cancelled: DELETE /videos refunded it
+                lecture["message"] = CANCELLED_MESSAGE
+                lecture["credits_charged"] = 0
+            else:
+                lecture["message"] = DELETED_MESSAGE
             lecture["status"] = "failed"
-            lecture["message"] = DELETED_MESSAGE
             lecture.pop("video_id", None)
             lecture.pop("note_id", None)
         return summarised(course)
@@ -505,6 +511,8 @@ def lecture_deleted(course_id: str, user_id: str, video_id: str) -> None:
         return
     if changed and course.get("status") == "completed" and course.get("index_note_id"):
         index_note.write(course)
+    elif changed and course.get("status") == "running":
+        advance(course_id, user_id)  # a lecture in flight is gone: the next one goes
 
 
 def lectures_from_links(user_id: str, video_ids: list[str]) -> list[Lecture]:

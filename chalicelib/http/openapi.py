@@ -161,7 +161,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "duration_seconds": NULLABLE_INT, "status": {"enum": [
                         "pending", "queued", "processing", "completed", "failed",
                         "needs_credits", "needs_upload", "skipped"]},
-                    "video_id": STR, "note_id": STR, "message": STR, "credits_charged": INT},
+                    "video_id": STR, "note_id": STR, "message": STR, "credits_charged": INT,
+                    "owned": {"type": "boolean", "description": "the student had it when "
+                              "the course was made or listed: linked, not paid"}},
                    ("position", "youtube_video_id", "title", "duration_seconds", "status")),
     "Course": obj({"course_id": STR, "title": STR, "source_url": STR, "status": {"enum": [
         "listing", "ready", "running", "completed", "failed"]}, "message": STR,

@@ -11,8 +11,9 @@ negation word (FACT_WORDS, NEGATIONS) of the quote pairs with the same one in th
 matched words, and none is left over, so "1348 to 1352" for "1347 to 1351", "a half"
 for "a third" or an added, dropped or moved "not" is not verified. A quote shorter
 than MIN_QUOTE_WORDS words proves nothing and is not verified; one longer than
-MAX_QUOTE_WORDS is not verified either (the bound on the work of a lookup), never
-checked by its start alone, where an invented tail would pass. A found item takes its
+MAX_QUOTE_WORDS is verified only when said word for word (a close match is looked for
+only up to that bound on its work), never by its start alone, where an invented tail
+would pass. A found item takes its
 timestamp from the segment where its quote starts; an unfound one has no timestamp and
 is never shown as checked. Where a quote occurs
 more than once, the occurrence nearest the item's hint (the line the generator cited)
@@ -167,16 +168,17 @@ class TranscriptText:
     def find(self, quote: str, near: float | None = None) -> Found | None:
         """Where the quote is said (nearest `near` when said more than once), or None."""
         folded = words(quote)
-        # Too short to prove anything; too long to check within the work bound, and
-        # checking only its start would let an invented tail pass as said.
-        if not MIN_QUOTE_WORDS <= len(folded) <= MAX_QUOTE_WORDS:
+        if len(folded) < MIN_QUOTE_WORDS:  # too short to prove anything
             return None
         hits = list(self._exact(folded))
         if hits:
             chosen = min(hits, key=lambda i: abs(self.starts[i] - near)) if near is not None \
                 else hits[0]
             return Found(self.starts[chosen], chosen, True, chosen + len(folded))
-        index = self._fuzzy(folded, near)
+        # A long quote must be said word for word: a close match is looked for only up
+        # to MAX_QUOTE_WORDS (the bound on its work), never by a long quote's start alone,
+        # where an invented tail would pass.
+        index = self._fuzzy(folded, near) if len(folded) <= MAX_QUOTE_WORDS else None
         if index is None:
             return None
         return Found(self.starts[index], index, False,

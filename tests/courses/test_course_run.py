@@ -83,13 +83,15 @@ def test_a_course_runs_in_order_with_its_index_note_and_cards(client, stack, use
     assert {f"{folder}{title}.md" for title in titles} <= names
     assert not any(name.endswith(f"/{title}.md") and not name.startswith(folder)
                    for name in names for title in titles)
-    # Deleted with its notes: the index note goes too, not left linking to nothing.
-    assert call(client, "DELETE", f"/courses/{course['course_id']}?keep_notes=false",
+    # The index note is the course's own: deleted with it, even when its lectures'
+    # notes are kept (the default), never left behind without a way to delete it.
+    assert call(client, "DELETE", f"/courses/{course['course_id']}",
                 token=user["id_token"]).status_code == 204
-    for note_id in [done["index_note_id"]] + [lec["note_id"] for lec in done["lectures"]
-                                              if lec.get("note_id")]:
+    assert call(client, "GET", f"/notes/{done['index_note_id']}",
+                token=user["id_token"]).status_code == 404
+    for note_id in [lec["note_id"] for lec in done["lectures"] if lec.get("note_id")]:
         assert call(client, "GET", f"/notes/{note_id}",
-                    token=user["id_token"]).status_code == 404
+                    token=user["id_token"]).status_code == 200
 
 
 def vault_names(client, user) -> set[str]:
@@ -303,3 +305,23 @@ def test_a_deleted_lectures_note_is_no_longer_done_in_its_course(client, stack, 
     index = call(client, "GET", f"/notes/{after['index_note_id']}?include_content=true",
                  token=user["id_token"]).json_body["content"]
     assert "1 of 2 lectures have notes" in index
+
+
+def test_a_lecture_deleted_in_flight_is_refunded_and_the_course_goes_on(client, stack, user,
+                                                                       youtube):
+    grant(client, user, 10)
+    youtube.playlist("PLrun0000000000000011", 3)
+    course = listed_course(client, stack, user, "PLrun0000000000000011")
+    started = start(client, user, course["course_id"]).json_body
+    assert [lec["status"] for lec in started["lectures"]] == ["queued", "queued", "pending"]
+    assert call(client, "DELETE", f"/videos/{started['lectures'][0]['video_id']}",
+                token=user["id_token"]).status_code == 204
+    after = course_of(client, user, course["course_id"])
+    first = after["lectures"][0]
+    assert first["status"] == "failed" and "before it was done" in first["message"]
+    assert not first.get("credits_charged")
+    assert after["lectures"][2]["status"] == "queued"  # the next one went at once
+    work(stack)
+    done = course_of(client, user, course["course_id"])
+    assert done["status"] == "completed" and done["completed_count"] == 2
+    assert done["credits_charged"] == 2

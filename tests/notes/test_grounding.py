@@ -151,6 +151,8 @@ def test_a_quote_longer_than_the_bound_is_not_found_even_when_its_start_is_said(
     true_part = " ".join(" ".join(said).split()[:grounding.MAX_QUOTE_WORDS])
     assert text.find(true_part) is not None
     assert text.find(true_part + " and aspirin cures 95 percent of cancers") is None
+    whole = " ".join(said)  # a long quote said word for word is found
+    assert len(whole.split()) > grounding.MAX_QUOTE_WORDS and text.find(whole).exact
     draft = {"key_points": [{"text": "Aspirin cures 95 percent of cancers.", "line": 1,
                              "quote": true_part + " and aspirin cures 95 percent of cancers"}]}
     grounded = grounding.ground(draft, transcript(said))

@@ -236,6 +236,7 @@ def test_asking_verbs_count_unless_the_question_is_addressed():
     assert about("Was sagt die Vorlesung über Fotolyse?") == about("Was über Fotolyse?")
     assert about("Tell me about <i>entropy</i>") == about("About entropy")
     assert "y" in about("if x < y and y > z then x < z")  # not markup
+    assert about("video compression") == ["video", "compression"]  # not addressed
 
 
 def test_the_question_cannot_open_the_fence(client, user, library, claude):

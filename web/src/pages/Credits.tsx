@@ -35,8 +35,11 @@ function purchaseOf(pending: Pending, recent: Transaction[]): Transaction | unde
   return recent.find((t) => t.type === "purchase" && Date.parse(t.created_at) >= pending.at - 60_000);
 }
 
-function purchaseNotice(purchase: Transaction, pending: Pending, balance: number): string {
-  const used = pending.balance + purchase.amount - balance;
+function purchaseNotice(purchase: Transaction, recent: Transaction[]): string {
+  // What was spent since the purchase, by the ledger (not the balance, read apart).
+  const after = Date.parse(purchase.created_at);
+  const used = recent.filter((t) => t.type === "usage" && Date.parse(t.created_at) >= after)
+    .reduce((sum, t) => sum - t.amount, 0);
   return `Payment received: ${plural(purchase.amount, "credit")} added.` +
     (used > 0 ? ` ${plural(used, "credit")} of your balance went at once to lectures waiting for credits.` : "");
 }
@@ -74,8 +77,8 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
     let timer: number | undefined;
     const start = async () => {
       try {
-        const credits = await loadBalance();
         const recent = await loadHistory(null);
+        await loadBalance();
         if (outcome.current === "cancelled") {
           sessionStorage.removeItem(PENDING_KEY);
           setNotice("Checkout was cancelled; nothing was charged.");
@@ -84,18 +87,19 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
           const purchase = pending ? purchaseOf(pending, recent) : undefined;
           if (!pending || purchase) {
             sessionStorage.removeItem(PENDING_KEY);
-            setNotice(pending && purchase ? purchaseNotice(purchase, pending, credits) : "Payment received.");
+            setNotice(purchase ? purchaseNotice(purchase, recent) : "Payment received.");
           } else {
             setNotice("Payment received. Waiting for the payment to be confirmed…");
             let delay = 700;
             const wait = async () => {
               if (stopped) return;
               try {
-                const now = await loadBalance();
-                const arrived = purchaseOf(pending, await loadHistory(null));
+                const history = await loadHistory(null);
+                await loadBalance();
+                const arrived = purchaseOf(pending, history);
                 if (arrived) {
                   sessionStorage.removeItem(PENDING_KEY);
-                  setNotice(purchaseNotice(arrived, pending, now).replace("Payment received", "Payment confirmed"));
+                  setNotice(purchaseNotice(arrived, history).replace("Payment received", "Payment confirmed"));
                   void refreshCredits();
                   return;
                 }

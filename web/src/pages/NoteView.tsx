@@ -188,7 +188,7 @@ export function NotePage({ noteId }: { noteId: string }) {
               <button type="button" className="secondary" onClick={download}>Download .md</button>
               {indexNoteCourse(note) ? (
                 <small data-testid="index-note-delete">
-                  A course's index note: it is deleted with <Link to={`/courses/${indexNoteCourse(note)}`}>its course</Link> (and its notes).
+                  A course's index note: it is deleted with <Link to={`/courses/${indexNoteCourse(note)}`}>its course</Link>.
                 </small>
               ) : <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete</button>}
             </p>
