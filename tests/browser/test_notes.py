@@ -386,8 +386,13 @@ def test_formulas_render_with_katex_safely(page, watch, site, reader) -> None:
     assert overlong.locator("*").count() == 0
 
     # KaTeX (script, stylesheet, fonts) came from this site, after the formula note opened.
-    page.wait_for_function(
-        "[...document.fonts].some(f => f.family.replace(/\"/g, '') === 'KaTeX_Main' && f.status === 'loaded')")
+    # Polled from here: wait_for_function's in-page polling evaluates its predicate with
+    # eval, which the site's CSP (script-src 'self') refuses when the first check fails.
+    deadline = time.monotonic() + 15
+    while not page.evaluate("() => [...document.fonts].some(f => f.family.replace(/\"/g, '')"
+                            " === 'KaTeX_Main' && f.status === 'loaded')"):
+        assert time.monotonic() < deadline, "KaTeX's font never loaded"
+        page.wait_for_timeout(100)
     katex = [url for url in watch.requests if "katex" in url.lower()]
     assert {url.rsplit(".", 1)[-1] for url in katex} >= {"js", "css", "woff2"}, katex
     assert all(url.startswith(f"{site.origin}/assets/") for url in katex), katex
