@@ -105,14 +105,15 @@ def _function_words() -> dict[str, frozenset[str]]:
 
 
 @cache
-def _addressed_and_verbs() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Per language: (who a question is addressed to, the verbs of asking), as the
-    lexical index keeps words."""
-    def kept(listed: frozenset[str]) -> frozenset[str]:
-        return frozenset(term for word in listed for term in lexical.terms(word))
+def _framing() -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    """Per language, English's words included: (who a question is addressed to, the
+    verbs of asking, the lecture and its speakers), as the lexical index keeps words."""
+    def kept(language: str, listed: dict[str, frozenset[str]]) -> frozenset[str]:
+        words = listed[language] | listed["en"]
+        return frozenset(term for word in words for term in lexical.terms(word))
 
-    return {language: (kept(ADDRESSED[language]),
-                       kept(ASKING_VERBS[language] | SPEAKERS[language]))
+    return {language: (kept(language, ADDRESSED), kept(language, ASKING_VERBS),
+                       kept(language, SPEAKERS))
             for language in ADDRESSED}
 
 
@@ -129,14 +130,13 @@ def content_terms(query: str) -> list[str]:
               for language, listed in _said_function_words().items()}
     language = max(counts, key=lambda name: (counts[name], name == "en"))
     dropped = _function_words()[language] | _function_words()["en"]
-    addressed, framing = _addressed_and_verbs().get(language, _addressed_and_verbs()["en"])
+    addressed, verbs, speakers = _framing().get(language, _framing()["en"])
     found = lexical.terms(query)
-    verbs = frozenset(lexical.terms(" ".join(ASKING_VERBS.get(language, ASKING_VERBS["en"])
-                                             | ASKING_VERBS["en"])))
-    asking = addressed.intersection(found) or _addressed_and_verbs()["en"][0].intersection(
-        found) or (verbs.intersection(found) and (framing - verbs).intersection(found))
-    if asking:  # "tell me", "can you explain", "what does the lecture say"
-        dropped = dropped | framing | _addressed_and_verbs()["en"][1]
+    # "tell me", "can you explain", "what does the lecture say": addressed, so its verb
+    # and its lecture are how it is asked, not what about.
+    if addressed.intersection(found) or (verbs.intersection(found)
+                                         and speakers.intersection(found)):
+        dropped = dropped | verbs | speakers
     return [term for term in found if term not in dropped]
 
 
