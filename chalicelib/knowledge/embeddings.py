@@ -190,21 +190,25 @@ class Model:
 
     def embed(self, texts: Sequence[str], batch_tokens: int = 4096) -> np.ndarray:
         """One normalised row per text (read up to 256 tokens, like the model). Texts of
-        the same token length run together, so no padding changes a result."""
+        the same token length run together, so no padding changes a result. A text given
+        twice is read once: captions repeat lines ("[Music]", "Okay.", a refrain), and a
+        forward pass costs far more than a copy."""
         import numpy as np
 
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        distinct: dict[str, int] = {}
+        row_of = [distinct.setdefault(text, len(distinct)) for text in texts]
+        unique = np.zeros((len(distinct), self.dimensions), dtype=np.float32)
         groups: dict[int, list[tuple[int, list[int]]]] = {}
-        for position, text in enumerate(texts):
+        for row, text in enumerate(distinct):
             ids = self.token_ids(text)
-            groups.setdefault(len(ids), []).append((position, ids))
+            groups.setdefault(len(ids), []).append((row, ids))
         for length, members in groups.items():
             step = max(1, batch_tokens // length)
             for start in range(0, len(members), step):
                 chunk = members[start:start + step]
                 vectors = self._forward([ids for _, ids in chunk])
-                out[[position for position, _ in chunk]] = vectors
-        return out
+                unique[[row for row, _ in chunk]] = vectors
+        return unique[row_of]
 
 
 def model() -> Model:

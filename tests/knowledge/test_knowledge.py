@@ -158,6 +158,23 @@ def test_the_model_loads_once_and_long_notes_are_cut_like_the_reference():
     assert model.token_ids("Héllo, WORLD!") == model.token_ids("hello , world !")
 
 
+def test_a_repeated_text_is_read_once_and_every_row_keeps_its_place(monkeypatch):
+    import numpy as np
+
+    model = embeddings.model()
+    texts = ["[Music]", "Entropy never decreases.", "[Music]", "Heat flows to cold.",
+             "[Music]", "Entropy never decreases."]
+    alone = np.stack([embeddings.embed_one(text) for text in texts])
+    read: list[int] = []
+    real_forward = model._forward
+    monkeypatch.setattr(model, "_forward", lambda batch: read.append(len(batch))
+                        or real_forward(batch))
+    together = embeddings.embed(texts)
+    assert sum(read) == 3  # three distinct texts
+    assert together.shape == (6, 384) and np.allclose(together, alone, atol=1e-5)
+    assert embeddings.embed([]).shape == (0, 384)
+
+
 def test_the_shipped_taxonomy_vectors_are_current():
     stored = embeddings.read_safetensors(embeddings.MODEL_DIR / filing.TAXONOMY_FILE)
     assert bytes(stored["fingerprint"]).decode() == taxonomy.fingerprint(), \
