@@ -21,7 +21,7 @@ class YouTube:
     api: FakeYouTube               # what youtube-transcript-api sees
     ytdlp: fake_ytdlp.FakeYouTube  # what yt-dlp sees: the same videos, and playlists
 
-    def playlist(self, list_id: str, count: int, *, minutes: float = 20,
+    def playlist(self, list_id: str, count: int, *, minutes: float = 2,
                  unavailable: dict[int, str] | None = None) -> list[str]:
         """A playlist of `count` new lectures (position -> "[Private video]" or
         "[Deleted video]" in `unavailable`); returns the video ids in order."""

@@ -60,7 +60,7 @@ def test_a_bad_link_is_a_400_that_says_what_to_send(client, user) -> None:
 
 def test_a_playlist_is_listed_in_the_worker_with_skipped_entries(client, stack, user,
                                                                  youtube) -> None:
-    ids = youtube.playlist("PLcourse00000000000001", 5,
+    ids = youtube.playlist("PLcourse00000000000001", 5, minutes=20,
                            unavailable={2: "[Private video]", 4: "[Deleted video]"})
     course = listed_course(client, stack, user, "PLcourse00000000000001")
     assert course["status"] == "ready"
