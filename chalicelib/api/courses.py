@@ -21,8 +21,8 @@ from chalicelib.youtube import links
 MAX_SUBJECT_LENGTH = 100
 MAX_TITLE_LENGTH = 200
 PUBLIC_FIELDS = ("course_id", "title", "source_url", "status", "lecture_count",
-                 "completed_count", "credits_estimate", "credits_charged", "created_at",
-                 "updated_at", "subject", "message", "index_note_id")
+                 "completed_count", "skipped_count", "credits_estimate", "credits_charged",
+                 "created_at", "updated_at", "subject", "message", "index_note_id")
 LECTURE_FIELDS = ("position", "youtube_video_id", "title", "duration_seconds", "status",
                   "video_id", "note_id", "message", "credits_charged", "owned")
 
@@ -34,6 +34,9 @@ def public_course(course: Course | dict[str, Any], *, with_lectures: bool = True
     shown = {name: fields.get(name) for name in PUBLIC_FIELDS if fields.get(name) is not None}
     for count in ("lecture_count", "completed_count", "credits_estimate", "credits_charged"):
         shown[count] = int(fields.get(count) or 0)
+    # Courses listed before skipped_count was kept: counted from their lectures.
+    shown["skipped_count"] = int(fields["skipped_count"]) if "skipped_count" in fields else \
+        sum(1 for lecture in fields.get("lectures") or [] if lecture["status"] == "skipped")
     if with_lectures:
         lectures: list[Lecture] = fields.get("lectures") or []
         shown["lectures"] = [_public_lecture(lecture) for lecture in lectures]

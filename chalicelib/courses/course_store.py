@@ -27,9 +27,7 @@ from chalicelib.courses.records import Course
 MAX_LECTURES = 200
 CHANGE_ATTEMPTS = 20
 INDEX = "UserCoursesIndex"
-SUMMARY_FIELDS = ("course_id", "title", "source_url", "status", "lecture_count",
-                  "completed_count", "credits_estimate", "credits_charged", "created_at",
-                  "index_note_id")
+BATCH_GET_ATTEMPTS = 3
 
 
 class Gone(Exception):
@@ -68,9 +66,32 @@ def owned(user_id: str, course_id: str) -> Course:
 def list_page(user_id: str, *, limit: int,
               last_key: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the user's courses, newest first: their summaries (the index
-    projects no lectures, so a page reads what it shows)."""
-    return db.query_page(table=table(), index=INDEX, key_name="user_id", key_value=user_id,
-                         user_id=user_id, scope="courses", limit=limit, last_key=last_key)
+    projects no lectures, so a page reads what it shows). `skipped_count` is read from
+    the table in one batch: the index's projection predates it, and a projection cannot
+    change in place (a new index would take two deploys)."""
+    items, cursor = db.query_page(table=table(), index=INDEX, key_name="user_id",
+                                  key_value=user_id, user_id=user_id, scope="courses",
+                                  limit=limit, last_key=last_key)
+    skipped = _skipped_counts([str(item["course_id"]) for item in items])
+    for item in items:
+        item["skipped_count"] = skipped.get(str(item["course_id"]), 0)
+    return items, cursor
+
+
+def _skipped_counts(course_ids: list[str]) -> dict[str, int]:
+    """Each course's skipped_count (0 when unknown: a course listed before it was kept)."""
+    found: dict[str, int] = {}
+    keys = [{"course_id": db.attr(course_id)} for course_id in course_ids]
+    for _ in range(BATCH_GET_ATTEMPTS):
+        if not keys:
+            break
+        response = aws.client("dynamodb").batch_get_item(RequestItems={table(): {
+            "Keys": keys, "ProjectionExpression": "course_id, skipped_count"}})
+        for raw in response.get("Responses", {}).get(table(), []):
+            item = db.from_item(raw)
+            found[str(item["course_id"])] = int(item.get("skipped_count") or 0)
+        keys = response.get("UnprocessedKeys", {}).get(table(), {}).get("Keys", [])
+    return found
 
 
 def courses_of_lecture(user_id: str, youtube_video_id: str) -> list[str]:

@@ -36,6 +36,8 @@ class Course(TypedDict):
     status: CourseStatus
     lecture_count: int
     completed_count: int
+    # Private or deleted entries: never made, so never "done" (absent on older courses).
+    skipped_count: NotRequired[int]
     credits_estimate: int
     credits_charged: int
     created_at: str

@@ -168,6 +168,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Course": obj({"course_id": STR, "title": STR, "source_url": STR, "status": {"enum": [
         "listing", "ready", "running", "completed", "failed"]}, "message": STR,
         "subject": STR, "lecture_count": INT, "completed_count": INT,
+        "skipped_count": {"type": "integer", "minimum": 0, "description": "private or "
+                          "deleted entries, never made: not among what is left to do"},
         "progress": {"type": "integer", "minimum": 0, "maximum": 100},
         "duration_seconds": INT, "credits_estimate": INT, "credits_charged": INT,
         "created_at": TIME, "updated_at": TIME, "index_note_id": STR,

@@ -74,6 +74,9 @@ def test_a_playlist_is_listed_in_the_worker_with_skipped_entries(client, stack, 
     assert course["lectures"][3]["message"] == "This video was deleted"
     assert course["lectures"][0]["duration_seconds"] == 1200
     assert course["lecture_count"] == 5 and course["credits_estimate"] == 3
+    assert course["skipped_count"] == 2
+    listed = call(client, "GET", "/courses", token=user["id_token"]).json_body["courses"]
+    assert [(c["lecture_count"], c["skipped_count"]) for c in listed] == [(5, 2)]
     assert course["credits_charged"] == 0
     # Only the list id travelled: yt-dlp asked YouTube for the playlist page we built.
     assert youtube.ytdlp.requests[0].url == \

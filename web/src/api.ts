@@ -356,6 +356,8 @@ export interface Course {
   status: "listing" | "ready" | "running" | "completed" | "failed";
   lecture_count: number;
   completed_count: number;
+  /** Private or deleted entries: never made, so not among what is left to do. */
+  skipped_count: number;
   credits_estimate: number;
   credits_charged: number;
   created_at: string;

@@ -202,7 +202,7 @@ export function CoursesPage() {
                 <Link to={coursePath(course.course_id)}>{course.title}</Link>
                 <span className={`badge course-${course.status}`}>{COURSE_WORDS[course.status]}</span>
                 <small>
-                  {course.completed_count} of {plural(course.lecture_count, "lecture")} done · {formatDate(course.created_at)}
+                  {course.completed_count} of {plural(course.lecture_count - course.skipped_count, "lecture")} done{course.skipped_count ? ` (${course.skipped_count} skipped)` : ""} · {formatDate(course.created_at)}
                 </small>
                 <button type="button" className="danger small" aria-label={`Delete ${course.title}`} onClick={() => setDeleting(course)}>
                   Delete
