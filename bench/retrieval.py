@@ -94,7 +94,7 @@ def _covered(user_id: str, question: dict[str, Any], notes: dict[str, str]) -> d
     right: dict[str, list[int]] = {}
     for answer in question["answers"]:
         right.setdefault(notes[answer["lecture"]], []).append(answer["second"])
-    hits = ranking.search(user_id, question["question"], ranking.Filters(), 5)
+    hits, _ = ranking.search(user_id, question["question"], ranking.Filters(), 5)
     ranks = [i for i, hit in enumerate(hits) if hit["note_id"] in right]
     answer = asking.ask(user_id, question["question"], ranking.Filters())
     first = answer["citations"][0] if answer["citations"] else None

@@ -61,8 +61,8 @@ def search(user_id: str, params: dict[str, Any] | None) -> dict[str, Any]:
     text = _text(query.get("q"), "q")
     limit = validation.int_param(query.get("limit"), "limit", default=DEFAULT_LIMIT,
                                  minimum=1, maximum=MAX_LIMIT)
-    hits = ranking.search(user_id, text, _filters(user_id, query), limit)
-    return {"results": hits, "count": len(hits)}
+    hits, respelled = ranking.search(user_id, text, _filters(user_id, query), limit)
+    return {"results": hits, "count": len(hits), "respelled": respelled}
 
 
 def ask(user_id: str, body: Any) -> Answer:

@@ -141,8 +141,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "score": {"type": "number"}, "kind": {"enum": ["item", "passage"]}},
                ("note_id", "title", "category", "text", "quote", "start_seconds", "url",
                 "score", "kind")),
-    "SearchResults": obj({"results": {"type": "array", "items": ref("Hit")}, "count": INT},
-                         ("results", "count")),
+    "SearchResults": obj({"results": {"type": "array", "items": ref("Hit")}, "count": INT,
+                          "respelled": {"type": "object", "additionalProperties": STR,
+                                        "description": "a word of the query no lecture "
+                                        "says -> the lectures' word it was read as"}},
+                         ("results", "count", "respelled")),
     "Answer": obj({
         "answer": {"type": "string", "description": "Markdown; every sentence ends with "
                    "its [n] markers"},

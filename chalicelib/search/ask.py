@@ -138,7 +138,7 @@ def ask(user_id: str, question: str, filters: ranking.Filters) -> Answer:
     if ranking.word_share(index, found.query_terms, [search_index.entry_text(p.entry)
                                                      for p in passages]) < MIN_WORD_SHARE:
         return not_covered()
-    closest, closeness = closest_sentences(ranking.asked(question), passages)
+    closest, closeness = closest_sentences(found.query, passages)
     if not closest or closeness < MIN_SENTENCE_COSINE:
         return not_covered()
     provider = generators.provider()

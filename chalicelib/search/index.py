@@ -260,6 +260,19 @@ class UserIndex:
         self.postings = lexical.Postings(term_ids, entries, counts, lengths,
                                          len(self.vocabulary))
 
+    @cached_property
+    def words_by_initial(self) -> dict[str, list[tuple[str, int, int]]]:
+        """The index's words by first letter, each with its id and its letters' mask:
+        where a misspelling is looked up (chalicelib.search.spelling), built on the
+        first one."""
+        from chalicelib.search import spelling
+
+        grouped: dict[str, list[tuple[str, int, int]]] = {}
+        for word, term_id in self.vocabulary.items():
+            grouped.setdefault(word[:1], []).append((word, term_id,
+                                                     spelling.letters(word)))
+        return grouped
+
     @property
     def size(self) -> int:
         return len(self.block_of)

@@ -36,6 +36,12 @@ def stem(word: str) -> str:
     return word
 
 
+def said_forms(term: str) -> tuple[str, ...]:
+    """The words `stem` may have made the term from ("gase" from "gases")."""
+    plurals = (term + "s", term[:-1] + "ies") if term.endswith("y") else (term + "s",)
+    return (term, *plurals)
+
+
 def terms(text: str) -> list[str]:
     """The words of a text as the lexical index keeps them: folded case and accents,
     no stopwords, light plural folding."""

@@ -13,13 +13,13 @@ before it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.knowledge import embeddings
 from chalicelib.search import index as search_index
-from chalicelib.search import lexical
+from chalicelib.search import lexical, spelling
 from chalicelib.search.records import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -167,6 +167,8 @@ class Ranking:
     ranked: list[Ranked]
     best_cosine: float  # of any admitted entry: how close the index comes at all
     query_terms: list[str]
+    query: str = ""  # as looked up: markup dropped, misspelled words respelled
+    respelled: dict[str, str] = field(default_factory=dict)  # typed -> index's word
 
 
 def _top(scores: np.ndarray, count: int) -> list[int]:
@@ -187,11 +189,15 @@ def rank(index: search_index.UserIndex, query: str, filters: Filters,
     query = asked(query)
     terms = content_terms(query)
     if not index.size:
-        return Ranking([], 0.0, terms)
+        return Ranking([], 0.0, terms, query)
+    respelled = spelling.corrections(index, terms)
+    if respelled:
+        terms = [respelled.get(term, term) for term in terms]
+        query = spelling.respelled(query, respelled)
     admitted = np.array([filters.admits(block.note) for block in index.blocks], dtype=bool)
     allowed = admitted[index.block_of]
     if not allowed.any():
-        return Ranking([], 0.0, terms)
+        return Ranking([], 0.0, terms, query, respelled)
     cosines = index.vectors @ embeddings.embed_one(query)
     cosines[~allowed] = -1.0
     term_ids = [index.vocabulary[t] for t in terms if t in index.vocabulary]
@@ -205,7 +211,7 @@ def rank(index: search_index.UserIndex, query: str, filters: Filters,
             fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank_number + 1)
     order = sorted(fused, key=lambda p: (-fused[p], -float(cosines[p]), p))[:limit]
     return Ranking([Ranked(p, fused[p], float(cosines[p])) for p in order],
-                   max(0.0, float(cosines[best[0]])) if best else 0.0, terms)
+                   max(0.0, float(cosines[best[0]])) if best else 0.0, terms, query, respelled)
 
 
 def weights(index: search_index.UserIndex, query_terms: list[str]) -> dict[str, float]:
@@ -273,9 +279,11 @@ def hit(index: search_index.UserIndex, ranked: Ranked, query_terms: list[str]) -
 MOMENT_SPARE = 3
 
 
-def search(user_id: str, query: str, filters: Filters, limit: int) -> list[Hit]:
+def search(user_id: str, query: str, filters: Filters, limit: int
+           ) -> tuple[list[Hit], dict[str, str]]:
     """The student's best hits for the query (their own index only), one per moment:
-    a note's second is shown once, by its best-ranked entry."""
+    a note's second is shown once, by its best-ranked entry; and the query's words it
+    read as their lectures spell them (chalicelib.search.spelling)."""
     index = search_index.load(user_id)
     ranking = rank(index, query, filters, limit * MOMENT_SPARE)
     hits: list[Hit] = []
@@ -288,4 +296,4 @@ def search(user_id: str, query: str, filters: Filters, limit: int) -> list[Hit]:
             hits.append(found)
             if len(hits) == limit:
                 break
-    return hits
+    return hits, ranking.respelled

@@ -64,6 +64,20 @@ def test_nothing_found_says_so(page, site, reader) -> None:
     expect(page.get_by_test_id("search-count")).to_have_text("Nothing in your lectures matches “zyxwvut”.")
 
 
+def test_a_misspelled_search_says_what_it_searched_for(page, site, reader) -> None:
+    sign_in(page, reader, "/search?q=Carnot efficiency")
+    hits = page.get_by_test_id("search-hit")
+    expect(page.get_by_test_id("search-results")).to_contain_text("Heat Engines and the Carnot Limit")
+    spelled_right = hits.all_inner_texts()
+    expect(page.get_by_test_id("search-respelled")).to_have_count(0)
+    page.goto("/search?q=Carnnot efficency")
+    expect(page.get_by_test_id("search-respelled")).to_have_text(
+        "No lecture says “carnnot”: searched for “carnot” instead. "
+        "No lecture says “efficency”: searched for “efficiency” instead.")
+    expect(hits).to_have_count(len(spelled_right))
+    assert hits.all_inner_texts() == spelled_right
+
+
 def test_ask_gives_an_answer_cited_to_the_second(page, site, reader) -> None:
     sign_in(page, reader, "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Ask").click()

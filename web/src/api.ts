@@ -311,6 +311,13 @@ export interface SearchHit {
   kind: "item" | "passage";
 }
 
+/** GET /search: the hits, and each word no lecture says -> the lectures' word it was read as. */
+export interface SearchResults {
+  results: SearchHit[];
+  count: number;
+  respelled: Record<string, string>;
+}
+
 /** POST /ask */
 export interface AskCitation {
   n: number;

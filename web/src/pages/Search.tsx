@@ -1,7 +1,7 @@
 // Search across every lecture (GET /search): meaning and words together; each hit
 // opens the video at its second. Hits are shown as text only (React escapes them).
 import { FormEvent, useEffect, useState } from "react";
-import type { SearchHit } from "../api";
+import type { SearchHit, SearchResults } from "../api";
 import { useApp } from "../context";
 import { ErrorMessage } from "../errors";
 import { Link, navigate, useTitle } from "../router";
@@ -37,6 +37,7 @@ export function SearchBox({ initial }: { initial: string }) {
 export function SearchPage({ query }: { query: string }) {
   const { api } = useApp();
   const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [respelled, setRespelled] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   useTitle(query ? `Search: ${query}` : "Search");
 
@@ -46,10 +47,15 @@ export function SearchPage({ query }: { query: string }) {
   useEffect(() => {
     let current = true;
     setHits(null);
+    setRespelled({});
     setError(null);
     if (!query.trim() || tooLong) return;
-    api.request<{ results: SearchHit[] }>("GET", "/search", { query: { q: query, limit: 20 } })
-      .then((answer) => current && setHits(answer.results))
+    api.request<SearchResults>("GET", "/search", { query: { q: query, limit: 20 } })
+      .then((answer) => {
+        if (!current) return;
+        setRespelled(answer.respelled ?? {});
+        setHits(answer.results);
+      })
       .catch((caught) => current && setError(caught));
     return () => {
       current = false;
@@ -72,6 +78,13 @@ export function SearchPage({ query }: { query: string }) {
           <p role="status" data-testid="search-count">
             {hits.length ? `${plural(hits.length, "result")} for “${query}”` : `Nothing in your lectures matches “${query}”.`}
           </p>
+          {Object.keys(respelled).length ? (
+            <p data-testid="search-respelled">
+              {Object.entries(respelled).map(([typed, word], i) => (
+                <span key={typed}>{i ? " " : ""}No lecture says “{typed}”: searched for “<strong>{word}</strong>” instead.</span>
+              ))}
+            </p>
+          ) : null}
           <ol className="hits" data-testid="search-results">
             {hits.map((hit, i) => <HitItem key={`${hit.note_id}-${i}`} hit={hit} />)}
           </ol>

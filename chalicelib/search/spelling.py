@@ -1,0 +1,104 @@
+"""A query's misspelled words, read as the student's own lectures spell them.
+
+"entrophy", "photosynthsis", "relaibilism": no entry holds the word, so the lexical half
+of search finds nothing, and the model reads a word it does not know. A query word is
+respelled only when all of these hold:
+
+- the student's index does not hold it, and the model's vocabulary (bert-base-uncased,
+  30,522 pieces, whole English words among them) does not know it as a word: "gases" is
+  never made "games", nor "los" anything;
+- it has at least MIN_LENGTH letters and no digit;
+- a word of the index is within MAX_EDITS of it (edits: a letter added, dropped,
+  changed, or two neighbours swapped), with the same first letter (a typo rarely falls
+  there; it keeps the look-up to one letter's words). The closest wins, then the one
+  the most entries hold.
+
+Nothing is looked for beyond the student's own index, so a respelling can only point at
+a word one of their lectures says.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from chalicelib.search import index as search_index
+from chalicelib.search import lexical
+
+MIN_LENGTH = 5
+MAX_RESPELLED = 5
+_WORD_RE = re.compile(r"\w+(?:['’`´]\w+)*")
+
+
+def max_edits(word: str) -> int:
+    """1 edit up to 7 letters, 2 beyond: "numbr" -> "number" but never "heat" -> "heap"."""
+    return 1 if len(word) <= 7 else 2
+
+
+def letters(word: str) -> int:
+    """Which letters a word holds, one bit each (folded into 64 bits): an edit changes
+    at most two, so words whose masks differ in more than 2 x bound bits are never
+    within bound, and most of an index's words are passed over at the cost of an XOR."""
+    mask = 0
+    for char in word:
+        mask |= 1 << (ord(char) & 63)
+    return mask
+
+
+def distance(a: str, b: str, bound: int) -> int:
+    """Edits from a to b (optimal string alignment: insert, delete, substitute, swap two
+    neighbours), or bound + 1 as soon as it is sure to exceed bound."""
+    if abs(len(a) - len(b)) > bound:
+        return bound + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > bound:
+            return bound + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str, str]:
+    """Each query term to respell -> the index's word it is read as (at most
+    MAX_RESPELLED terms a query: each look-up reads every index word of one letter)."""
+    from chalicelib.knowledge import embeddings
+
+    known_words = embeddings.model().tokenizer.ids
+    unknown = [term for term in dict.fromkeys(terms)
+               if len(term) >= MIN_LENGTH and not any(c.isdigit() for c in term)
+               and term not in index.vocabulary
+               and not any(form in known_words for form in lexical.said_forms(term))]
+    found: dict[str, str] = {}
+    for term in unknown[:MAX_RESPELLED]:
+        bound = max_edits(term)
+        mask = letters(term)
+        best: tuple[int, int, str] | None = None
+        for candidate, term_id, candidate_mask in index.words_by_initial.get(term[:1], ()):
+            if abs(len(candidate) - len(term)) > bound \
+                    or (mask ^ candidate_mask).bit_count() > 2 * bound:
+                continue
+            edits = distance(term, candidate, bound)
+            held = index.postings.frequency(term_id)
+            if edits <= bound and held and (best is None or (edits, -held, candidate) < best):
+                best = (edits, -held, candidate)
+        if best is not None:
+            found[term] = best[2]
+    return found
+
+
+def respelled(query: str, fixes: dict[str, str]) -> str:
+    """The query with each respelled word written as the index's word."""
+    if not fixes:
+        return query
+
+    def one(match: re.Match[str]) -> str:
+        said = lexical.terms(match.group())  # the word as the index reads it
+        return fixes.get(said[0], match.group()) if len(said) == 1 else match.group()
+
+    return _WORD_RE.sub(one, query)

@@ -1,0 +1,78 @@
+"""A misspelled query word is read as the student's own lectures spell it
+(chalicelib.search.spelling): only words no lecture says and the model does not know,
+only toward words of the student's own index."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from chalicelib.search import index as search_index
+from chalicelib.search import lexical, spelling
+from tests.conftest import call
+from tests.search.conftest import index_lecture
+
+
+def searched(client, user, q: str) -> dict:
+    response = call(client, "GET", "/search?q=" + quote(q), token=user["id_token"])
+    assert response.status_code == 200, response.body
+    return response.json_body
+
+
+@pytest.fixture
+def library(stack, user) -> dict[str, str]:
+    return {name: index_lecture(user["user_id"], name)
+            for name in ("chem_mole", "phil_epistemology")}
+
+
+def test_edits_are_counted_as_a_typist_makes_them():
+    assert spelling.distance("entrophy", "entropy", 2) == 1  # a letter added
+    assert spelling.distance("relaibilism", "reliabilism", 2) == 1  # two neighbours swapped
+    assert spelling.distance("avagadro", "avogadro", 2) == 1
+    assert spelling.distance("photosynthsis", "photosynthesis", 2) == 1
+    assert spelling.distance("kitten", "sitting", 3) == 3
+    assert spelling.distance("abcdefgh", "zyxwvuts", 2) == 3  # stops at bound + 1
+    assert spelling.max_edits("numbr") == 1 and spelling.max_edits("epistimology") == 2
+
+
+def test_a_misspelled_search_finds_what_the_right_spelling_finds(client, user, library):
+    right = searched(client, user, "reliabilism and epistemology")
+    typed = searched(client, user, "relaibilism and epistimology")
+    assert right["respelled"] == {}
+    assert typed["respelled"] == {"relaibilism": "reliabilism", "epistimology": "epistemology"}
+    assert typed["results"] == right["results"]
+    assert typed["results"][0]["note_id"] == library["phil_epistemology"]
+    # A question too: answered from the same lecture, not refused.
+    answer = call(client, "POST", "/ask", token=user["id_token"],
+                  body={"question": "What is relaibilism?"}).json_body
+    assert answer["covered"] and answer["citations"][0]["note_id"] == library["phil_epistemology"]
+
+
+def test_real_words_short_words_and_numbers_are_left_as_typed(client, user, library):
+    index = search_index.load(user["user_id"])
+    # "moles" is a word of the index; "passes", "heroes" and "wishes" are words the model
+    # knows, never made the index's "pause", "here" and "wise" (their plural folds,
+    # "passe", "heroe", "wishe", are no words); "mol" is too short to tell; "6022x" holds
+    # a digit.
+    for typed in ("moles", "passes", "heroes", "wishes", "mol", "6022x", "zyxwvut"):
+        assert spelling.corrections(index, lexical.terms(typed)) == {}, typed
+    assert searched(client, user, "zyxwvut qqqqqqq")["results"] == []
+
+
+def test_a_word_is_only_respelled_toward_the_students_own_lectures(client, user, other_user,
+                                                                   library):
+    # The other student has no epistemology lecture: nothing to respell toward, nothing
+    # of this student's found.
+    index_lecture(other_user["user_id"], "chem_mole")
+    theirs = searched(client, other_user, "relaibilism")
+    assert theirs["respelled"] == {}
+    assert all(hit["note_id"] != library["phil_epistemology"] for hit in theirs["results"])
+
+
+def test_at_most_a_few_words_a_query_are_looked_up(client, user, library):
+    index = search_index.load(user["user_id"])
+    typos = ["epistimology", "relaibilism", "avagadro", "skepticsm", "foundationlism",
+             "coherentsm", "contextualsm"]
+    fixed = spelling.corrections(index, typos)
+    assert len(fixed) == spelling.MAX_RESPELLED
+    assert list(fixed) == typos[:spelling.MAX_RESPELLED]
