@@ -265,12 +265,10 @@ class UserIndex:
         """The index's words by first letter, each with its id and its letters' mask:
         where a misspelling is looked up (chalicelib.search.spelling), built on the
         first one."""
-        from chalicelib.search import spelling
-
         grouped: dict[str, list[tuple[str, int, int]]] = {}
         for word, term_id in self.vocabulary.items():
             grouped.setdefault(word[:1], []).append((word, term_id,
-                                                     spelling.letters(word)))
+                                                     lexical.letters(word)))
         return grouped
 
     @property

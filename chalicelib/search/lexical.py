@@ -36,6 +36,16 @@ def stem(word: str) -> str:
     return word
 
 
+def letters(word: str) -> int:
+    """Which letters a word holds, one bit each (folded into 64 bits). An edit changes at
+    most two, so words whose masks differ in more than 2 x n bits are more than n edits
+    apart: chalicelib.search.spelling passes over most words at the cost of an XOR."""
+    mask = 0
+    for char in word:
+        mask |= 1 << (ord(char) & 63)
+    return mask
+
+
 def said_forms(term: str) -> tuple[str, ...]:
     """The words `stem` may have made the term from ("gase" from "gases")."""
     plurals = (term + "s", term[:-1] + "ies") if term.endswith("y") else (term + "s",)

@@ -34,16 +34,6 @@ def max_edits(word: str) -> int:
     return 1 if len(word) <= 7 else 2
 
 
-def letters(word: str) -> int:
-    """Which letters a word holds, one bit each (folded into 64 bits): an edit changes
-    at most two, so words whose masks differ in more than 2 x bound bits are never
-    within bound, and most of an index's words are passed over at the cost of an XOR."""
-    mask = 0
-    for char in word:
-        mask |= 1 << (ord(char) & 63)
-    return mask
-
-
 def distance(a: str, b: str, bound: int) -> int:
     """Edits from a to b (optimal string alignment: insert, delete, substitute, swap two
     neighbours), or bound + 1 as soon as it is sure to exceed bound."""
@@ -77,7 +67,7 @@ def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str
     found: dict[str, str] = {}
     for term in unknown[:MAX_RESPELLED]:
         bound = max_edits(term)
-        mask = letters(term)
+        mask = lexical.letters(term)
         best: tuple[int, int, str] | None = None
         for candidate, term_id, candidate_mask in index.words_by_initial.get(term[:1], ()):
             if abs(len(candidate) - len(term)) > bound \
