@@ -306,8 +306,19 @@ def sign_in(page: Any, user: dict, path: str = "/") -> None:
 def buy_ten_in_the_sandbox(page: Any, site: Site) -> None:
     """From the Credits page: buy 10 credits, pay on the payments sandbox's page, and come
     back to the Credits page as Stripe Checkout sends the student back."""
+    checkout_ten(page, site)
+    pay_in_the_sandbox(page, site)
+
+
+def checkout_ten(page: Any, site: Site) -> str:
+    """From the Credits page: Buy 10 credits; the payment page's address, once there."""
     page.get_by_role("button", name=re.compile(r"^Buy 10 credits")).click()
     page.wait_for_url(lambda url: not url.startswith(site.origin), timeout=3000)
+    return str(page.url)
+
+
+def pay_in_the_sandbox(page: Any, site: Site) -> None:
+    """On the payments sandbox's page: pay, and come back to the Credits page."""
     page.get_by_role("button", name=re.compile("pay", re.I)).first.click()
     try:
         page.wait_for_url(f"{site.origin}/credits**", timeout=10_000)

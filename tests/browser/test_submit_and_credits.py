@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from tests.browser.conftest import SIGNUP_CREDITS, buy_ten_in_the_sandbox, expect, sign_in
+from tests.browser.conftest import (
+    SIGNUP_CREDITS,
+    buy_ten_in_the_sandbox,
+    checkout_ten,
+    expect,
+    pay_in_the_sandbox,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -229,6 +236,17 @@ def test_buy_credits_through_the_sandbox(page, site) -> None:
     expect(page.locator("tbody tr").first).to_contain_text("Purchase")
     expect(page.get_by_test_id("header-credits")).to_have_text(f"{SIGNUP_CREDITS + 10} credits")
     assert "checkout=" not in page.url
+
+    # A second purchase in the same minute, back from Checkout before it is paid: the
+    # first one's row is not taken for it; the page waits, then says what arrived.
+    payment_page = checkout_ten(page, site)
+    page.goto("/credits?checkout=success")
+    notice = page.get_by_test_id("checkout-notice")
+    expect(notice).to_have_text("Payment received. Waiting for the payment to be confirmed…")
+    page.goto(payment_page)
+    pay_in_the_sandbox(page, site)
+    expect(notice).to_contain_text("10 credits added")
+    expect(page.get_by_test_id("balance")).to_have_text(str(SIGNUP_CREDITS + 20), timeout=30_000)
 
 
 def test_every_page_fits_a_phone_and_labels_its_controls(phone, site, reader) -> None:

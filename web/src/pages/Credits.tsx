@@ -16,6 +16,8 @@ interface Pending {
   package: string;
   credits: number;
   at: number;
+  /** The Checkout Session of this purchase (POST /credits/checkout). */
+  session_id?: string;
 }
 
 function describe(t: Transaction): string {
@@ -30,9 +32,17 @@ function describe(t: Transaction): string {
 }
 
 // The purchase a return from Checkout waits for: the ledger's, not the balance's rise
-// (lectures waiting for credits may spend some at once). A minute's leeway for clocks.
+// (lectures waiting for credits may spend some at once). Its row names its Checkout
+// Session, so an earlier purchase of the same minute is never taken for it. A row
+// credited from the PaymentIntent's event (Stripe does not deliver in order) names
+// none: that one is matched by time, with a minute's leeway for clocks.
 function purchaseOf(pending: Pending, recent: Transaction[]): Transaction | undefined {
-  return recent.find((t) => t.type === "purchase" && Date.parse(t.created_at) >= pending.at - 60_000);
+  const purchases = recent.filter((t) => t.type === "purchase");
+  const sessionOf = (t: Transaction) => t.metadata?.checkout_session_id;
+  const recentEnough = (t: Transaction) => Date.parse(t.created_at) >= pending.at - 60_000;
+  if (!pending.session_id) return purchases.find(recentEnough); // saved by an older page
+  return purchases.find((t) => sessionOf(t) === pending.session_id) ??
+    purchases.find((t) => !sessionOf(t) && recentEnough(t));
 }
 
 function purchaseNotice(purchase: Transaction, recent: Transaction[]): string {
@@ -141,7 +151,9 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
         },
       });
       if (!/^https?:\/\//i.test(answer.checkout_url ?? "")) throw new Error("The payment page address is not valid.");
-      const pending: Pending = { balance: balance ?? 0, package: pkg.id, credits: pkg.credits, at: Date.now() };
+      const pending: Pending = {
+        balance: balance ?? 0, package: pkg.id, credits: pkg.credits, at: Date.now(), session_id: answer.session_id,
+      };
       sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
       location.assign(answer.checkout_url);
     } catch (caught) {
