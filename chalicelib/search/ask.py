@@ -138,7 +138,7 @@ def ask(user_id: str, question: str, filters: ranking.Filters) -> Answer:
     if ranking.word_share(index, found.query_terms, [search_index.entry_text(p.entry)
                                                      for p in passages]) < MIN_WORD_SHARE:
         return not_covered()
-    closest, closeness = closest_sentences(found.query, passages)
+    closest, closeness = closest_sentences(found.readings, passages)
     if not closest or closeness < MIN_SENTENCE_COSINE:
         return not_covered()
     provider = generators.provider()
@@ -192,10 +192,11 @@ def extractive(closest: list[Passage]) -> Answer:
             "verified": f"{len(citations)}/{len(citations)}", "generator": EXTRACTIVE}
 
 
-def closest_sentences(question: str, passages: list[Passage]
+def closest_sentences(readings: tuple[str, ...], passages: list[Passage]
                       ) -> tuple[list[Passage], float]:
     """The first EXTRACTIVE_PASSAGES passages, each at its sentence closest in meaning
-    to the question, closest first (one embedding call: a few dozen sentences), and
+    to the question (to either reading of a respelled one: ranking.Ranking.readings),
+    closest first (one embedding call: a few dozen sentences), and
     the highest cosine of any of their sentences (the coverage test's). A
     sentence of a lecture's opening ranks OPENING_PENALTY lower: there the lecturer
     announces what the lecture will explain ("first, we'll look at what knowledge
@@ -208,8 +209,8 @@ def closest_sentences(question: str, passages: list[Passage]
                  for sentence in passage.entry["sentences"]]
     if not sentences:
         return [], 0.0
-    vectors = embeddings.embed([question, *(text for _, (_, text) in sentences)])
-    cosines = vectors[1:] @ vectors[0]
+    vectors = embeddings.embed([*readings, *(text for _, (_, text) in sentences)])
+    cosines = (vectors[len(readings):] @ vectors[:len(readings)].T).max(axis=1)
     best: dict[int, tuple[float, Passage]] = {}
     for (passage, (start, text)), cosine in zip(sentences, cosines.tolist(), strict=True):
         ranked = cosine - (OPENING_PENALTY if _in_opening(passage.block, start) else 0.0) \

@@ -266,7 +266,10 @@ class UserIndex:
         where a misspelling is looked up (chalicelib.search.spelling), built on the
         first one."""
         grouped: dict[str, list[tuple[str, int, int]]] = {}
-        for word, term_id in self.vocabulary.items():
+        # A snapshot: the next index of this student shares the vocabulary and adds to
+        # it while this one may still answer a search (words it adds have no postings
+        # here, so they are never chosen).
+        for word, term_id in tuple(self.vocabulary.items()):
             grouped.setdefault(word[:1], []).append((word, term_id,
                                                      lexical.letters(word)))
         return grouped

@@ -100,6 +100,12 @@ class Postings:
             return 0
         return int(self.starts[term + 1] - self.starts[term])
 
+    def holding(self, term: int) -> np.ndarray:
+        """The entries that hold the term."""
+        if term + 1 >= len(self.starts):
+            return self.entries[:0]
+        return self.entries[int(self.starts[term]):int(self.starts[term + 1])]
+
     def scores(self, query_terms: Sequence[int], allowed: np.ndarray) -> np.ndarray:
         """BM25 of every entry for the query's known terms; entries not `allowed` 0."""
         import numpy as np

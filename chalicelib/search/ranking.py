@@ -167,8 +167,11 @@ class Ranking:
     ranked: list[Ranked]
     best_cosine: float  # of any admitted entry: how close the index comes at all
     query_terms: list[str]
-    query: str = ""  # as looked up: markup dropped, misspelled words respelled
-    respelled: dict[str, str] = field(default_factory=dict)  # typed -> index's word
+    # As looked up: markup dropped; with a misspelled word, the query as typed and as
+    # respelled (its meaning is read both ways: a rare word the model does not know may
+    # be no misspelling).
+    readings: tuple[str, ...] = ()
+    respelled: dict[str, str] = field(default_factory=dict)  # as typed -> as the lectures write it
 
 
 def _top(scores: np.ndarray, count: int) -> list[int]:
@@ -189,16 +192,15 @@ def rank(index: search_index.UserIndex, query: str, filters: Filters,
     query = asked(query)
     terms = content_terms(query)
     if not index.size:
-        return Ranking([], 0.0, terms, query)
-    respelled = spelling.corrections(index, terms)
-    if respelled:
-        terms = [respelled.get(term, term) for term in terms]
-        query = spelling.respelled(query, respelled)
+        return Ranking([], 0.0, terms, (query,))
+    respelling = spelling.respell(index, query, terms)
+    terms = respelling.terms
+    readings = (query, respelling.query) if respelling.shown else (query,)
     admitted = np.array([filters.admits(block.note) for block in index.blocks], dtype=bool)
     allowed = admitted[index.block_of]
     if not allowed.any():
-        return Ranking([], 0.0, terms, query, respelled)
-    cosines = index.vectors @ embeddings.embed_one(query)
+        return Ranking([], 0.0, terms, readings, respelling.shown)
+    cosines = (index.vectors @ embeddings.embed(list(readings)).T).max(axis=1)
     cosines[~allowed] = -1.0
     term_ids = [index.vocabulary[t] for t in terms if t in index.vocabulary]
     bm25 = index.postings.scores(term_ids, allowed)
@@ -211,7 +213,8 @@ def rank(index: search_index.UserIndex, query: str, filters: Filters,
             fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank_number + 1)
     order = sorted(fused, key=lambda p: (-fused[p], -float(cosines[p]), p))[:limit]
     return Ranking([Ranked(p, fused[p], float(cosines[p])) for p in order],
-                   max(0.0, float(cosines[best[0]])) if best else 0.0, terms, query, respelled)
+                   max(0.0, float(cosines[best[0]])) if best else 0.0, terms, readings,
+                   respelling.shown)
 
 
 def weights(index: search_index.UserIndex, query_terms: list[str]) -> dict[str, float]:

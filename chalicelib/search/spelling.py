@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from chalicelib.search import index as search_index
 from chalicelib.search import lexical
 
 MIN_LENGTH = 5
+MAX_LENGTH = 30
 MAX_RESPELLED = 5
-_WORD_RE = re.compile(r"\w+(?:['’`´]\w+)*")
+SPELLING_SAMPLE = 8
+# A word as the index's splitter reads it (chalicelib.notes.fact_words: letters and
+# digits, not "_"), apostrophes inside it kept.
+_WORD_RE = re.compile(r"[^\W_]+(?:['’`´][^\W_]+)*")
 
 
 def max_edits(word: str) -> int:
@@ -54,6 +59,13 @@ def distance(a: str, b: str, bound: int) -> int:
     return previous[-1]
 
 
+def spelled_in_spaces(term: str) -> bool:
+    """Latin, Greek or Cyrillic letters only: scripts written with spaces, where a word is
+    a word. In Chinese or Japanese one "word" is a whole phrase, and one edit can turn
+    "the second law" into "the first"."""
+    return term.isalpha() and all(ord(char) < 0x530 for char in term)
+
+
 def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str, str]:
     """Each query term to respell -> the index's word it is read as (at most
     MAX_RESPELLED terms a query: each look-up reads every index word of one letter)."""
@@ -61,7 +73,7 @@ def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str
 
     known_words = embeddings.model().tokenizer.ids
     unknown = [term for term in dict.fromkeys(terms)
-               if len(term) >= MIN_LENGTH and not any(c.isdigit() for c in term)
+               if MIN_LENGTH <= len(term) <= MAX_LENGTH and spelled_in_spaces(term)
                and term not in index.vocabulary
                and not any(form in known_words for form in lexical.said_forms(term))]
     found: dict[str, str] = {}
@@ -74,21 +86,61 @@ def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str
                     or (mask ^ candidate_mask).bit_count() > 2 * bound:
                 continue
             edits = distance(term, candidate, bound)
+            if edits > bound:
+                continue
             held = index.postings.frequency(term_id)
-            if edits <= bound and held and (best is None or (edits, -held, candidate) < best):
+            if held and (best is None or (edits, -held, candidate) < best):
                 best = (edits, -held, candidate)
         if best is not None:
             found[term] = best[2]
     return found
 
 
-def respelled(query: str, fixes: dict[str, str]) -> str:
-    """The query with each respelled word written as the index's word."""
+def said_as(index: search_index.UserIndex, term: str) -> str:
+    """How the lectures write an index word: its most common spelling in the first
+    SPELLING_SAMPLE entries holding it ("species", not the index's "specy"), in lower
+    case where the lectures ever write it so ("efficiency", though a sentence opens on
+    "Efficiency"; "Carnot" stays a name)."""
+    term_id = index.vocabulary.get(term)
+    if term_id is None:
+        return term
+    spellings: dict[str, dict[str, int]] = {}
+    for position in index.postings.holding(term_id)[:SPELLING_SAMPLE]:
+        _, entry = index.entry(int(position))
+        for match in _WORD_RE.finditer(search_index.entry_text(entry)):
+            word = match.group()
+            if lexical.terms(word) == [term]:
+                cased = spellings.setdefault(word.casefold(), {})
+                cased[word] = cased.get(word, 0) + 1
+    if not spellings:
+        return term
+    folded = max(spellings, key=lambda key: (sum(spellings[key].values()), key))
+    cased = spellings[folded]
+    return folded if folded in cased else max(cased, key=lambda word: (cased[word], word))
+
+
+@dataclass(frozen=True)
+class Respelling:
+    query: str  # the query with each respelled word as the lectures write it
+    terms: list[str]  # its content terms, respelled
+    shown: dict[str, str]  # each word as typed -> as the lectures write it
+
+
+def respell(index: search_index.UserIndex, query: str, terms: list[str]) -> Respelling:
+    """The query read as the student's lectures spell it (unchanged when nothing is
+    misspelled)."""
+    fixes = corrections(index, terms)
     if not fixes:
-        return query
+        return Respelling(query, terms, {})
+    written = {term: said_as(index, word) for term, word in fixes.items()}
+    shown: dict[str, str] = {}
 
     def one(match: re.Match[str]) -> str:
         said = lexical.terms(match.group())  # the word as the index reads it
-        return fixes.get(said[0], match.group()) if len(said) == 1 else match.group()
+        if len(said) != 1 or said[0] not in written:
+            return match.group()
+        shown[match.group()] = written[said[0]]
+        return written[said[0]]
 
-    return _WORD_RE.sub(one, query)
+    return Respelling(_WORD_RE.sub(one, query), [fixes.get(term, term) for term in terms],
+                      shown)

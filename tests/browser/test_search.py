@@ -72,7 +72,7 @@ def test_a_misspelled_search_says_what_it_searched_for(page, site, reader) -> No
     expect(page.get_by_test_id("search-respelled")).to_have_count(0)
     page.goto("/search?q=Carnnot efficency")
     expect(page.get_by_test_id("search-respelled")).to_have_text(
-        "No lecture says “carnnot”: searched for “carnot” instead. "
+        "No lecture says “Carnnot”: searched for “Carnot” instead. "
         "No lecture says “efficency”: searched for “efficiency” instead.")
     expect(hits).to_have_count(len(spelled_right))
     assert hits.all_inner_texts() == spelled_right

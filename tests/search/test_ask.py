@@ -126,7 +126,7 @@ def test_a_short_sentence_naming_the_term_is_not_the_quote():
         entries=[passage], vectors=np.zeros((1, 384), dtype=np.float32), texts=[""],
         postings=(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)))
     closest, _ = asking.closest_sentences(
-        "What is reliabilism?", [asking.Passage(block, passage, 2940.7, "")])
+        ("What is reliabilism?",), [asking.Passage(block, passage, 2940.7, "")])
     assert closest[0].start == 2947.4, closest[0].quote
 
 

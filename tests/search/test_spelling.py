@@ -39,13 +39,32 @@ def test_a_misspelled_search_finds_what_the_right_spelling_finds(client, user, l
     right = searched(client, user, "reliabilism and epistemology")
     typed = searched(client, user, "relaibilism and epistimology")
     assert right["respelled"] == {}
-    assert typed["respelled"] == {"relaibilism": "reliabilism", "epistimology": "epistemology"}
+    assert {word.lower(): said.lower() for word, said in typed["respelled"].items()} == \
+        {"relaibilism": "reliabilism", "epistimology": "epistemology"}
     assert typed["results"] == right["results"]
     assert typed["results"][0]["note_id"] == library["phil_epistemology"]
     # A question too: answered from the same lecture, not refused.
     answer = call(client, "POST", "/ask", token=user["id_token"],
                   body={"question": "What is relaibilism?"}).json_body
     assert answer["covered"] and answer["citations"][0]["note_id"] == library["phil_epistemology"]
+
+
+def test_the_student_is_shown_the_word_as_typed_and_as_the_lecture_writes_it(client, user,
+                                                                           library):
+    # The index keeps "communities" as "community" (its plural fold); the lecture says
+    # "communities", so that is what the student reads and what is searched for.
+    typed = searched(client, user, "Comunities of knowers")
+    assert typed["respelled"] == {"Comunities": "communities"}
+    assert typed["results"][0]["note_id"] == library["phil_epistemology"]
+    assert spelling.respell(search_index.load(user["user_id"]), "Comunities of knowers",
+                            ["comunity", "knower"]).query == "communities of knowers"
+
+
+def test_only_words_of_spaced_scripts_are_respelled():
+    assert spelling.spelled_in_spaces("entrophy") and spelling.spelled_in_spaces("энтропия")
+    # One "word" of Chinese is a phrase: "the second law" is one edit from "the first".
+    assert not spelling.spelled_in_spaces("热力学第二定律")
+    assert not spelling.spelled_in_spaces("co2") and not spelling.spelled_in_spaces("self_x")
 
 
 def test_real_words_short_words_and_numbers_are_left_as_typed(client, user, library):

@@ -76,15 +76,15 @@ export function SearchPage({ query }: { query: string }) {
       {hits !== null ? (
         <>
           <p role="status" data-testid="search-count">
-            {hits.length ? `${plural(hits.length, "result")} for “${query}”` : `Nothing in your lectures matches “${query}”.`}
+            {hits.length ? `${plural(hits.length, "result")} for “${query}”.` : `Nothing in your lectures matches “${query}”.`}
+            {Object.keys(respelled).length ? (
+              <span data-testid="search-respelled">
+                {Object.entries(respelled).map(([typed, word]) => (
+                  <span key={typed}> No lecture says “{typed}”: searched for “<strong>{word}</strong>” instead.</span>
+                ))}
+              </span>
+            ) : null}
           </p>
-          {Object.keys(respelled).length ? (
-            <p data-testid="search-respelled">
-              {Object.entries(respelled).map(([typed, word], i) => (
-                <span key={typed}>{i ? " " : ""}No lecture says “{typed}”: searched for “<strong>{word}</strong>” instead.</span>
-              ))}
-            </p>
-          ) : null}
           <ol className="hits" data-testid="search-results">
             {hits.map((hit, i) => <HitItem key={`${hit.note_id}-${i}`} hit={hit} />)}
           </ol>
