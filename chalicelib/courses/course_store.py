@@ -16,6 +16,7 @@ them):
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -24,10 +25,14 @@ from chalicelib.core import aws, config, db
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.courses.records import Course
 
+log = logging.getLogger(__name__)
+
 MAX_LECTURES = 200
 CHANGE_ATTEMPTS = 20
 INDEX = "UserCoursesIndex"
-BATCH_GET_ATTEMPTS = 3
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 4
+BATCH_GET_BACKOFF_SECONDS = 0.05
 
 
 class Gone(Exception):
@@ -79,19 +84,39 @@ def list_page(user_id: str, *, limit: int,
 
 
 def _skipped_counts(course_ids: list[str]) -> dict[str, int]:
-    """Each course's skipped_count (0 when unknown: a course listed before it was kept)."""
-    found: dict[str, int] = {}
-    keys = [{"course_id": db.attr(course_id)} for course_id in course_ids]
-    for _ in range(BATCH_GET_ATTEMPTS):
-        if not keys:
-            break
-        response = aws.client("dynamodb").batch_get_item(RequestItems={table(): {
-            "Keys": keys, "ProjectionExpression": "course_id, skipped_count"}})
-        for raw in response.get("Responses", {}).get(table(), []):
-            item = db.from_item(raw)
-            found[str(item["course_id"])] = int(item.get("skipped_count") or 0)
-        keys = response.get("UnprocessedKeys", {}).get(table(), {}).get("Keys", [])
-    return found
+    """Each course's skipped_count; for a course kept before it was (no such attribute),
+    counted from its lectures, read for those courses only."""
+    found = {str(item["course_id"]): item.get("skipped_count")
+             for item in _batch_read(course_ids, ["course_id", "skipped_count"])}
+    older = [course_id for course_id, count in found.items() if count is None]
+    for item in _batch_read(older, ["course_id", "lectures"]):
+        found[str(item["course_id"])] = sum(1 for lecture in item.get("lectures") or ()
+                                            if lecture.get("status") == "skipped")
+    return {course_id: int(count or 0) for course_id, count in found.items()}
+
+
+def _batch_read(course_ids: list[str], attributes: list[str]) -> list[dict[str, Any]]:
+    """The courses' attributes, BATCH_GET_KEYS a request (BatchGetItem's limit); keys
+    DynamoDB leaves unprocessed are asked again, backing off, BATCH_GET_ATTEMPTS times."""
+    names = {f"#a{number}": name for number, name in enumerate(attributes)}
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(course_ids), BATCH_GET_KEYS):
+        keys = [{"course_id": db.attr(course_id)}
+                for course_id in course_ids[start:start + BATCH_GET_KEYS]]
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if attempt:
+                time.sleep(BATCH_GET_BACKOFF_SECONDS * 2 ** attempt)
+            response = aws.client("dynamodb").batch_get_item(RequestItems={table(): {
+                "Keys": keys, "ProjectionExpression": ", ".join(names),
+                "ExpressionAttributeNames": names}})
+            items += [db.from_item(raw) for raw in response.get("Responses", {}).get(table(), [])]
+            keys = response.get("UnprocessedKeys", {}).get(table(), {}).get("Keys", [])
+            if not keys:
+                break
+        else:
+            log.warning("courses: %d of a list page's courses unread after %d attempts "
+                        "(shown with 0 skipped)", len(keys), BATCH_GET_ATTEMPTS)
+    return items
 
 
 def courses_of_lecture(user_id: str, youtube_video_id: str) -> list[str]:

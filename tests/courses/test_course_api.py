@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.core import aws, config
 from chalicelib.core.errors import BadRequestError
 from chalicelib.courses import playlist
 from tests.conftest import balance, call, ledger_total, register
@@ -75,6 +76,12 @@ def test_a_playlist_is_listed_in_the_worker_with_skipped_entries(client, stack, 
     assert course["lectures"][0]["duration_seconds"] == 1200
     assert course["lecture_count"] == 5 and course["credits_estimate"] == 3
     assert course["skipped_count"] == 2
+    listed = call(client, "GET", "/courses", token=user["id_token"]).json_body["courses"]
+    assert [(c["lecture_count"], c["skipped_count"]) for c in listed] == [(5, 2)]
+    # A course kept before skipped_count was: counted from its lectures.
+    aws.client("dynamodb").update_item(
+        TableName=config.required("COURSES_TABLE"),
+        Key={"course_id": {"S": course["course_id"]}}, UpdateExpression="REMOVE skipped_count")
     listed = call(client, "GET", "/courses", token=user["id_token"]).json_body["courses"]
     assert [(c["lecture_count"], c["skipped_count"]) for c in listed] == [(5, 2)]
     assert course["credits_charged"] == 0
