@@ -59,6 +59,10 @@ LOCAL_CACHE_MB = 1024  # outside Lambda (chalice local, tests): SEARCH_CACHE_MB 
 # What an index holds per byte of its vectors (the entries' text and dicts, postings):
 # bench/retrieval.py measured 373 MB held for 116 MB of vectors at 1,000 lectures.
 HELD_PER_VECTOR_BYTE = 3.2
+# What the word table of a misspelled query (UserIndex.words_by_initial) holds per word
+# of the vocabulary (29 MB for 300,000 words, measured with tracemalloc): counted whether
+# or not it is built yet, so a first misspelling never outgrows the budget.
+HELD_PER_WORD = 100
 
 
 # --- building a note's entries --------------------------------------------------
@@ -280,8 +284,9 @@ class UserIndex:
 
     @property
     def held_bytes(self) -> int:
-        """About what the index holds in memory (HELD_PER_VECTOR_BYTE)."""
-        return int(self.vectors.nbytes * HELD_PER_VECTOR_BYTE)
+        """About what the index holds in memory (HELD_PER_VECTOR_BYTE, HELD_PER_WORD)."""
+        return int(self.vectors.nbytes * HELD_PER_VECTOR_BYTE) \
+            + len(self.vocabulary) * HELD_PER_WORD
 
     def entry(self, position: int) -> tuple[NoteBlock, dict[str, Any]]:
         block = self.blocks[int(self.block_of[position])]
