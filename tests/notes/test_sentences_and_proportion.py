@@ -128,6 +128,21 @@ def test_the_cell_sample_summary_and_blanks():
     assert hidden and "inside" not in hidden
 
 
+def test_a_blank_hides_a_term_not_a_subject_and_its_verb():
+    # "Gutenberg combined" is said twice, so it was a key phrase: the blank hid the verb
+    # with the name ("In Mainz, Johannes _____ several inventions into one system.").
+    draft, _ = note(sample("sbHistory01"))
+    hidden = {q["answer"]: q["question"] for q in draft["review_questions"]
+              if "_____" in q["question"]}
+    assert "Gutenberg combined" not in hidden
+    assert hidden["Gutenberg"].endswith("Johannes _____ combined several inventions into one "
+                                        "system.")
+    from chalicelib.notes.offline.terms import _past_tense
+
+    assert _past_tense("combined") and _past_tense("printed")
+    assert not _past_tense("speed") and not _past_tense("red") and not _past_tense("breed")
+
+
 @pytest.mark.parametrize("lecture", [entry for entry in dense.LECTURES if entry["set"] == "dev"],
                          ids=lambda entry: entry["id"])
 def test_a_one_minute_dense_lecture_gets_a_note_in_proportion(lecture):

@@ -44,6 +44,8 @@ def key_phrases(items: Sequence[Sentence], stop: frozenset[str], limit: int = 30
                     continue
                 if n == 1 and len(gram[0]) < 4:
                     continue
+                if n > 1 and _past_tense(gram[-1]):
+                    continue  # "gutenberg combined": a subject and its verb, no term
                 seen.add(gram)
         for gram in seen:
             counts[gram] = counts.get(gram, 0) + 1
@@ -65,6 +67,12 @@ def key_phrases(items: Sequence[Sentence], stop: frozenset[str], limit: int = 30
             break
     return [" ".join(gram) for gram in chosen]
 
+
+
+def _past_tense(word: str) -> bool:
+    """An English verb's past form ("combined", "printed"), which ends no key phrase: a
+    term is a noun phrase. Six letters at least, and not "-eed" ("speed", "breed")."""
+    return len(word) >= 6 and word.endswith("ed") and not word.endswith("eed")
 
 
 def _good_term(term: str, stop: frozenset[str]) -> str | None:
