@@ -273,8 +273,8 @@ class UserIndex:
         # A snapshot: the next index of this student shares the vocabulary and adds to
         # it while this one may still answer a search (words it adds have no postings
         # here, so they are never chosen).
-        for word, term_id in tuple(self.vocabulary.items()):
-            grouped.setdefault(word[:1], []).append((word, term_id,
+        for word in list(self.vocabulary):
+            grouped.setdefault(word[:1], []).append((word, self.vocabulary[word],
                                                      lexical.letters(word)))
         return grouped
 

@@ -13,6 +13,7 @@ before it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -76,8 +77,10 @@ _MARKUP_RE = re.compile(r'</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s+[\w-]{1,30}="[^"<>]{
 
 
 def asked(query: str) -> str:
-    """The query as what it asks: markup out (it is not what a question is about)."""
-    return " ".join(_MARKUP_RE.sub(" ", query).split())
+    """The query as what it asks: markup out (it is not what a question is about), in
+    Unicode's compatibility form (as the index reads words: a decomposed accent or a
+    ligature is the same word)."""
+    return " ".join(_MARKUP_RE.sub(" ", unicodedata.normalize("NFKC", query)).split())
 
 
 @cache

@@ -142,5 +142,9 @@ def respell(index: search_index.UserIndex, query: str, terms: list[str]) -> Resp
         shown[match.group()] = written[said[0]]
         return written[said[0]]
 
-    return Respelling(_WORD_RE.sub(one, query), [fixes.get(term, term) for term in terms],
-                      shown)
+    respelled_query = _WORD_RE.sub(one, query)
+    # A fix the text's own words did not show (written apart from how the index reads
+    # it) is still said: nothing is searched for that the student is not told of.
+    said = {lexical.terms(word)[0] for word in shown if len(lexical.terms(word)) == 1}
+    shown.update({term: written[term] for term in fixes if term not in said})
+    return Respelling(respelled_query, [fixes.get(term, term) for term in terms], shown)

@@ -60,6 +60,17 @@ def test_the_student_is_shown_the_word_as_typed_and_as_the_lecture_writes_it(cli
                             ["comunity", "knower"]).query == "communities of knowers"
 
 
+def test_a_respelled_word_is_always_said(client, user, library):
+    # A decomposed accent is the word the index reads ("relaíbilism" -> "relaibilism").
+    decomposed = searched(client, user, "relai\u0301bilism")
+    assert list(decomposed["respelled"].values()) == ["reliabilism"]
+    assert decomposed["results"][0]["note_id"] == library["phil_epistemology"]
+    # A fix the query's own words do not show is still in what the student is told.
+    index = search_index.load(user["user_id"])
+    assert spelling.respell(index, "what is it", ["relaibilism"]).shown == \
+        {"relaibilism": "reliabilism"}
+
+
 def test_only_words_of_spaced_scripts_are_respelled():
     assert spelling.spelled_in_spaces("entrophy") and spelling.spelled_in_spaces("энтропия")
     # One "word" of Chinese is a phrase: "the second law" is one edit from "the first".

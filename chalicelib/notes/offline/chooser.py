@@ -72,7 +72,7 @@ def read(transcript: Transcript, options: Options) -> Reading:
     if not items:
         raise ValueError("the transcript has no sentences")
     vectors = embeddings.embed([s.text for s in items])
-    phrases = key_phrases(items, stop | GENERIC)
+    phrases = key_phrases(items, stop | GENERIC, english=language.split("-")[0] == "en")
     defined: dict[int, str] = {}
     for s in items:
         term = definition_term(s, language, stop)

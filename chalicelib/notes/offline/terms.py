@@ -26,9 +26,11 @@ from chalicelib.notes.offline.words import (
 )
 
 
-def key_phrases(items: Sequence[Sentence], stop: frozenset[str], limit: int = 30) -> list[str]:
-    """Phrases of one to three words that begin and end with content words, ranked by how
-    many sentences use them, longer phrases first among equals."""
+def key_phrases(items: Sequence[Sentence], stop: frozenset[str], limit: int = 30,
+                english: bool = True) -> list[str]:
+    """Phrases of one to three words that begin and end with content words (in English,
+    not on a verb's past form), ranked by how many sentences use them, longer phrases
+    first among equals."""
     counts: dict[tuple[str, ...], int] = {}
     for sentence in items:
         if sentence.noise:
@@ -44,7 +46,7 @@ def key_phrases(items: Sequence[Sentence], stop: frozenset[str], limit: int = 30
                     continue
                 if n == 1 and len(gram[0]) < 4:
                     continue
-                if n > 1 and _past_tense(gram[-1]):
+                if english and n > 1 and _past_tense(gram[-1]):
                     continue  # "gutenberg combined": a subject and its verb, no term
                 seen.add(gram)
         for gram in seen:

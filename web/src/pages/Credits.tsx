@@ -18,6 +18,8 @@ interface Pending {
   at: number;
   /** The Checkout Session of this purchase (POST /credits/checkout). */
   session_id?: string;
+  /** The purchase rows already in the ledger when it began: never this purchase. */
+  earlier?: string[];
 }
 
 function describe(t: Transaction): string {
@@ -39,7 +41,8 @@ function describe(t: Transaction): string {
 function purchaseOf(pending: Pending, recent: Transaction[]): Transaction | undefined {
   const purchases = recent.filter((t) => t.type === "purchase");
   const sessionOf = (t: Transaction) => t.metadata?.checkout_session_id;
-  const recentEnough = (t: Transaction) => Date.parse(t.created_at) >= pending.at - 60_000;
+  const recentEnough = (t: Transaction) =>
+    Date.parse(t.created_at) >= pending.at - 60_000 && !(pending.earlier ?? []).includes(t.transaction_id);
   if (!pending.session_id) return purchases.find(recentEnough); // saved by an older page
   return purchases.find((t) => sessionOf(t) === pending.session_id) ??
     purchases.find((t) => !sessionOf(t) && recentEnough(t));
@@ -153,6 +156,7 @@ export function CreditsPage({ checkout }: { checkout: string | null }) {
       if (!/^https?:\/\//i.test(answer.checkout_url ?? "")) throw new Error("The payment page address is not valid.");
       const pending: Pending = {
         balance: balance ?? 0, package: pkg.id, credits: pkg.credits, at: Date.now(), session_id: answer.session_id,
+        earlier: history.filter((t) => t.type === "purchase").map((t) => t.transaction_id),
       };
       sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
       location.assign(answer.checkout_url);
