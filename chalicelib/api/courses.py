@@ -32,11 +32,9 @@ def public_course(course: Course | dict[str, Any], *, with_lectures: bool = True
     """The course as the API shows it: `progress` is the share of lectures settled."""
     fields: dict[str, Any] = dict(course)
     shown = {name: fields.get(name) for name in PUBLIC_FIELDS if fields.get(name) is not None}
-    for count in ("lecture_count", "completed_count", "credits_estimate", "credits_charged"):
+    for count in ("lecture_count", "completed_count", "skipped_count", "credits_estimate",
+                  "credits_charged"):
         shown[count] = int(fields.get(count) or 0)
-    # Courses listed before skipped_count was kept: counted from their lectures.
-    shown["skipped_count"] = int(fields["skipped_count"]) if "skipped_count" in fields else \
-        sum(1 for lecture in fields.get("lectures") or [] if lecture["status"] == "skipped")
     if with_lectures:
         lectures: list[Lecture] = fields.get("lectures") or []
         shown["lectures"] = [_public_lecture(lecture) for lecture in lectures]

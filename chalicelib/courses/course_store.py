@@ -50,13 +50,20 @@ def _valid_id(course_id: object) -> bool:
 
 # --- reads -------------------------------------------------------------------------------
 
+def skipped_count(lectures: list[Any]) -> int:
+    """How many of a course's lectures are skipped (private or deleted: never made)."""
+    return sum(1 for lecture in lectures if lecture.get("status") == "skipped")
+
+
 def load(course_id: str, user_id: str) -> Course | None:
-    """The course (read consistently) if it exists and is this user's."""
+    """The course (read consistently) if it exists and is this user's; one kept before
+    skipped_count was gets it counted from its lectures."""
     if not _valid_id(course_id):
         return None
     item = db.get(table(), {"course_id": course_id}, consistent=True)
     if item is None or item.get("user_id") != user_id or "lectures" not in item:
         return None
+    item.setdefault("skipped_count", skipped_count(item["lectures"]))
     return cast(Course, item)
 
 
@@ -90,8 +97,7 @@ def _skipped_counts(course_ids: list[str]) -> dict[str, int]:
              for item in _batch_read(course_ids, ["course_id", "skipped_count"])}
     older = [course_id for course_id, count in found.items() if count is None]
     for item in _batch_read(older, ["course_id", "lectures"]):
-        found[str(item["course_id"])] = sum(1 for lecture in item.get("lectures") or ()
-                                            if lecture.get("status") == "skipped")
+        found[str(item["course_id"])] = skipped_count(item.get("lectures") or [])
     return {course_id: int(count or 0) for course_id, count in found.items()}
 
 

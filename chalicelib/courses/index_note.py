@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from chalicelib.core import db
+from chalicelib.courses import course_store
 from chalicelib.courses.records import Course, Lecture
 from chalicelib.notes import note_store, safe_text
 from chalicelib.reviews import card_store
@@ -81,7 +82,7 @@ def concept_index(notes: list[tuple[Lecture, dict[str, Any]]]) -> list[dict[str,
 
 def _have_notes(course: Course) -> str:
     """"3 of 4 lectures have notes.", not counting the entries YouTube does not serve."""
-    skipped = sum(1 for lecture in course["lectures"] if lecture["status"] == "skipped")
+    skipped = course_store.skipped_count(course["lectures"])
     said = f"{course['completed_count']} of {course['lecture_count'] - skipped} lectures have notes"
     return f"{said} ({skipped} skipped: private or deleted)." if skipped else f"{said}."
 

@@ -123,8 +123,7 @@ def summarised(course: Course, lectures: list[Lecture] | None = None) -> Course:
     course["lecture_count"] = len(course["lectures"])
     course["completed_count"] = sum(1 for lecture in course["lectures"]
                                     if lecture["status"] == "completed")
-    course["skipped_count"] = sum(1 for lecture in course["lectures"]
-                                  if lecture["status"] == "skipped")
+    course["skipped_count"] = course_store.skipped_count(course["lectures"])
     course["credits_estimate"] = sum(lecture_credits(lecture) for lecture in course["lectures"]
                                      if lecture["status"] != "skipped"
                                      and not lecture.get("linked")
