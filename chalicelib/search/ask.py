@@ -5,7 +5,8 @@ lectures, every sentence cited to the second of the video and checked.
 2. Retrieval (chalicelib.search.ranking) picks at most MAX_PASSAGES passages. When the
    closest entry of the student's index is below MIN_COSINE, no one passage holds
    enough of the question's words (MIN_WORD_SHARE), or no sentence of the best
-   passages comes close in meaning (MIN_SENTENCE_COSINE), the answer is
+   passages comes close in meaning (MIN_SENTENCE_COSINE; a sentence announcing a
+   later lecture, `previews`, never counts), the answer is
    `covered: false` and no model is called.
 3. Claude (the notes' client and model: chalicelib.notes.claude, generators) gets the
    passages numbered and fenced as untrusted data, and the question fenced too; it
@@ -35,6 +36,7 @@ from chalicelib.notes import claude, generators
 from chalicelib.notes.claims import claim_agrees
 from chalicelib.notes.claude_prompt import fence_safe
 from chalicelib.notes.grounding import TranscriptText
+from chalicelib.notes.offline.words import LATER_LECTURE, SPEAKERS_FUTURE
 from chalicelib.search import index as search_index
 from chalicelib.search import ranking
 from chalicelib.search.records import Answer, Citation
@@ -206,7 +208,7 @@ def closest_sentences(readings: tuple[str, ...], passages: list[Passage]
     from chalicelib.knowledge import embeddings
 
     sentences = [(passage, sentence) for passage in passages[:EXTRACTIVE_PASSAGES]
-                 for sentence in passage.entry["sentences"]]
+                 for sentence in passage.entry["sentences"] if not previews(str(sentence[1]))]
     if not sentences:
         return [], 0.0
     vectors = embeddings.embed([*readings, *(text for _, (_, text) in sentences)])
@@ -221,6 +223,14 @@ def closest_sentences(readings: tuple[str, ...], passages: list[Passage]
     closest = [_answering(passage)
                for _, passage in sorted(best.values(), key=lambda pair: -pair[0])]
     return closest, float(cosines.max())
+
+
+def previews(sentence: str) -> bool:
+    """Whether a sentence announces what a later lecture will do ("Next time we'll use
+    this to balance equations"): it names a subject this lecture does not explain, so
+    it is never an answer. A later lecture and a speaker's future together: "read
+    chapter two for next time" and "next time you see a matrix, ..." are no preview."""
+    return bool(LATER_LECTURE.search(sentence) and SPEAKERS_FUTURE.search(sentence))
 
 
 def _answering(chosen: Passage) -> Passage:

@@ -83,6 +83,29 @@ def test_a_question_no_sentence_answers_is_not_covered(client, user, library, cl
     assert answer["covered"] is True
 
 
+def test_a_subject_announced_for_a_later_lecture_is_not_covered(client, user, library,
+                                                               claude):
+    # The mole lecture closes on "Next time we'll use this to balance equations and do
+    # stoichiometry": it names balancing equations and explains none of it.
+    answer = ask(client, user, "How do you balance a chemical equation?").json_body
+    assert answer["covered"] is False and claude.requests == []
+
+
+@pytest.mark.parametrize(("sentence", "announces"), [
+    ("In the next video we'll use this to talk about inverse matrices.", True),
+    ("Next time, we're going to look at stoichiometry.", True),
+    ("Im nächsten Video schauen wir uns die Dunkelreaktion an.", True),
+    ("En la próxima clase veremos la elasticidad.", True),
+    # Homework and advice name a later time, not what a later lecture explains.
+    ("For next week, please read the first two of Descartes' meditations.", False),
+    ("Next time you see a matrix, ask what it does to the unit square.", False),
+    ("Read chapter two before the next lecture.", False),
+    ("We'll see that the determinant is ad minus bc.", False),
+])
+def test_what_announces_a_later_lecture(sentence, announces):
+    assert asking.previews(sentence) is announces
+
+
 def test_a_lecturers_own_question_is_not_quoted_as_the_answer(client, user, monkeypatch):
     # The supply-and-demand lecture asks "¿Cómo llega el mercado al equilibrio?" and
     # answers it in the next sentence: that sentence is the quote.

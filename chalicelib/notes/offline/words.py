@@ -171,6 +171,19 @@ NOISE = re.compile(
     r"problem set|office hours|midterm|practice exam|course website|due this|submission "
     r"server|logistics|announcements?|can people in the back|creative commons|all rights "
     r"reserved|licen[cs]ed? under|in the comments|abonnieren|suscríbete|abonnez)\b", re.I)
+# A sentence announcing what a later lecture will do ("Next time we'll use this to
+# balance equations", "Im nächsten Video schauen wir uns ... an"): a later lecture
+# (LATER_LECTURE) and the speaker's future (SPEAKERS_FUTURE) in one sentence.
+LATER_LECTURE = re.compile(
+    r"\b(?:next (?:time|video|lecture|class|session|episode|chapter|one)|"
+    r"(?:a|the) (?:future|later|coming|following) (?:video|lecture|class|session|episode)|"
+    r"nächste(?:s|n)? (?:mal|video|vorlesung|stunde|folge|sitzung)|"
+    r"(?:próxim[oa]|siguiente) (?:vez|v[ií]deo|clase|lecci[oó]n|sesi[oó]n|cap[ií]tulo)|"
+    r"prochaine? (?:fois|vidéo|cours|séance)|próxim[oa] (?:aula|vez|vídeo))", re.I)
+SPEAKERS_FUTURE = re.compile(
+    r"\b(?:(?:we|i)(?:'ll|’ll| will| shall|'re going to|’re going to| are going to|'m going "
+    r"to|’m going to| am going to)|let's|wir|werden|veremos|vamos a|voy a|nous "
+    r"allons|on va|vamos)\b", re.I)
 QUESTION_OPENERS = re.compile(
     r"^(?:why|what|how|when|which|who|where|is|are|does|do|can|warum|wieso|weshalb|woher|wie|"
     r"was|welche|wer|wo|por qué|qué|cómo|cuál|cuándo|dónde|quién|pourquoi|qu'est-ce|comment|"
