@@ -196,13 +196,13 @@ def rank(index: search_index.UserIndex, query: str, filters: Filters,
     terms = content_terms(query)
     if not index.size:
         return Ranking([], 0.0, terms, (query,))
-    respelling = spelling.respell(index, query, terms)
-    terms = respelling.terms
-    readings = (query, respelling.query) if respelling.shown else (query,)
     admitted = np.array([filters.admits(block.note) for block in index.blocks], dtype=bool)
     allowed = admitted[index.block_of]
     if not allowed.any():
-        return Ranking([], 0.0, terms, readings, respelling.shown)
+        return Ranking([], 0.0, terms, (query,))
+    respelling = spelling.respell(index, query, terms, allowed)
+    terms = respelling.terms
+    readings = (query, respelling.query) if respelling.shown else (query,)
     cosines = (index.vectors @ embeddings.embed(list(readings)).T).max(axis=1)
     cosines[~allowed] = -1.0
     term_ids = [index.vocabulary[t] for t in terms if t in index.vocabulary]

@@ -14,16 +14,21 @@ respelled only when all of these hold:
   the most entries hold.
 
 Nothing is looked for beyond the student's own index, so a respelling can only point at
-a word one of their lectures says.
+a word one of their lectures says; in a filtered search, one of the lectures searched
+(a word only other lectures say would find nothing there).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.search import index as search_index
 from chalicelib.search import lexical
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 MIN_LENGTH = 5
 MAX_LENGTH = 30
@@ -32,6 +37,7 @@ SPELLING_SAMPLE = 8
 # A word as the index's splitter reads it (chalicelib.notes.fact_words: letters and
 # digits, not "_"), apostrophes inside it kept.
 _WORD_RE = re.compile(r"[^\W_]+(?:['’`´][^\W_]+)*")
+_POSSESSIVE_RE = re.compile(r"['’`´]s$", re.I)
 
 
 def max_edits(word: str) -> int:
@@ -66,9 +72,11 @@ def spelled_in_spaces(term: str) -> bool:
     return term.isalpha() and all(ord(char) < 0x530 for char in term)
 
 
-def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str, str]:
+def corrections(index: search_index.UserIndex, terms: Iterable[str],
+                allowed: np.ndarray | None = None) -> dict[str, str]:
     """Each query term to respell -> the index's word it is read as (at most
-    MAX_RESPELLED terms a query: each look-up reads every index word of one letter)."""
+    MAX_RESPELLED terms a query: each look-up reads every index word of one letter),
+    counting only the entries a filtered search admits (`allowed`, by position)."""
     from chalicelib.knowledge import embeddings
 
     known_words = embeddings.model().tokenizer.ids
@@ -88,7 +96,8 @@ def corrections(index: search_index.UserIndex, terms: Iterable[str]) -> dict[str
             edits = distance(term, candidate, bound)
             if edits > bound:
                 continue
-            held = index.postings.frequency(term_id)
+            held = index.postings.frequency(term_id) if allowed is None \
+                else int(allowed[index.postings.holding(term_id)].sum())
             if held and (best is None or (edits, -held, candidate) < best):
                 best = (edits, -held, candidate)
         if best is not None:
@@ -109,6 +118,9 @@ def said_as(index: search_index.UserIndex, term: str) -> str:
         _, entry = index.entry(int(position))
         for match in _WORD_RE.finditer(search_index.entry_text(entry)):
             word = match.group()
+            # "Carnot's limit" writes the word "Carnot".
+            bare = _POSSESSIVE_RE.sub("", word)
+            word = bare if lexical.terms(bare) == [term] else word
             if lexical.terms(word) == [term]:
                 cased = spellings.setdefault(word.casefold(), {})
                 cased[word] = cased.get(word, 0) + 1
@@ -126,10 +138,11 @@ class Respelling:
     shown: dict[str, str]  # each word as typed -> as the lectures write it
 
 
-def respell(index: search_index.UserIndex, query: str, terms: list[str]) -> Respelling:
+def respell(index: search_index.UserIndex, query: str, terms: list[str],
+            allowed: np.ndarray | None = None) -> Respelling:
     """The query read as the student's lectures spell it (unchanged when nothing is
-    misspelled)."""
-    fixes = corrections(index, terms)
+    misspelled); in a filtered search, as the lectures searched spell it."""
+    fixes = corrections(index, terms, allowed)
     if not fixes:
         return Respelling(query, terms, {})
     written = {term: said_as(index, word) for term, word in fixes.items()}

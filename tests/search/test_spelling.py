@@ -13,8 +13,9 @@ from tests.conftest import call
 from tests.search.conftest import index_lecture
 
 
-def searched(client, user, q: str) -> dict:
-    response = call(client, "GET", "/search?q=" + quote(q), token=user["id_token"])
+def searched(client, user, q: str, note_id: str | None = None) -> dict:
+    response = call(client, "GET", "/search?q=" + quote(q)
+                    + (f"&note_id={quote(note_id)}" if note_id else ""), token=user["id_token"])
     assert response.status_code == 200, response.body
     return response.json_body
 
@@ -106,3 +107,26 @@ def test_at_most_a_few_words_a_query_are_looked_up(client, user, library):
     fixed = spelling.corrections(index, typos)
     assert len(fixed) == spelling.MAX_RESPELLED
     assert list(fixed) == typos[:spelling.MAX_RESPELLED]
+
+
+def test_a_filtered_search_respells_only_toward_the_lectures_it_searches(client, user,
+                                                                          library):
+    # "reliabilism" is said in the epistemology lecture only: a search of the mole
+    # lecture alone is not told it searched for a word that lecture never says.
+    everywhere = searched(client, user, "relaibilism")
+    assert list(everywhere["respelled"].values()) == ["reliabilism"]
+    mole_only = searched(client, user, "relaibilism", library["chem_mole"])
+    assert mole_only["respelled"] == {}
+    assert all(hit["note_id"] == library["chem_mole"] for hit in mole_only["results"])
+    epistemology_only = searched(client, user, "relaibilism", library["phil_epistemology"])
+    assert list(epistemology_only["respelled"].values()) == ["reliabilism"]
+
+
+def test_a_name_the_lectures_say_as_a_possessive_is_shown_as_the_name(client, user, library):
+    # The mole lecture says "Avogadro's number" far more often than "Avogadro".
+    index = search_index.load(user["user_id"])
+    said = [hit for hit in searched(client, user, "avogadro")["results"]
+            if "Avogadro's" in hit["text"]]
+    assert said, "the lecture says the possessive"
+    assert spelling.said_as(index, "avogadro") == "Avogadro"
+    assert searched(client, user, "avagadro number")["respelled"] == {"avagadro": "Avogadro"}
