@@ -174,3 +174,14 @@ def test_short_spoken_clauses_join_only_up_to_a_sentences_length():
     assert len(found) > 40
     assert all(s.size < MAX_WORDS + MIN_WORDS for s in found)
     assert sum(len(s.quote.split()) for s in found) == len(words)  # nothing lost
+
+
+def test_a_name_with_initials_is_one_sentence():
+    lines = ["A very different response to skepticism comes from G. E. Moore, the British",
+             "philosopher. J. S. Mill disagreed. The answer is point A. Then we move on."]
+    transcript = Transcript("vidHuman002", "T", "c", 100, "en", False,
+                            [Segment(text, 30.0 * n, 30.0) for n, text in enumerate(lines)])
+    assert [text for _, text in said_sentences(transcript)] == [
+        "A very different response to skepticism comes from G. E. Moore, the British "
+        "philosopher.", "J. S. Mill disagreed.", "The answer is point A.",
+        "Then we move on."]

@@ -47,6 +47,7 @@ from chalicelib.notes.offline.words import (
     NOISE,
     SPOKEN_OPENERS,
     SPOKEN_QUESTION,
+    STOPWORDS,
     SUBJECT_PRONOUNS,
     WORDLIKE,
     fold,
@@ -119,11 +120,32 @@ def _tokens(transcript: Transcript) -> list[tuple[str, int]]:
             for token in segment.text.split()]
 
 
+# A name's initial ("G." of "G. E. Moore", "J." of "J. S. Mill").
+_INITIAL_RE = re.compile(r"^\(?[A-Z]\.$")
+_FUNCTION_WORDS = frozenset().union(*STOPWORDS.values())
+
+
+def _is_initial(token: str, following: str) -> bool:
+    """Whether a capital and a full stop begin a name rather than end a sentence: the
+    next word is another initial or a capitalised word that is no function word ("G.
+    E. Moore"; "the point A. Then" ends a sentence). A sentence ending on a lone
+    capital before a name ("vitamin C. Linus Pauling ...") is read as one: joining two
+    sentences misleads less than cutting a name in three."""
+    if not _INITIAL_RE.match(token):
+        return False
+    word = following.strip("\"'“”(),;:")
+    if _INITIAL_RE.match(word.rstrip(",")):
+        return True
+    return word[:1].isupper() and word.isalpha() and word.casefold() not in _FUNCTION_WORDS
+
+
 def _ends_sentence(token: str, following: str | None) -> bool:
     if not token.endswith(SENTENCE_END) or token.casefold() in ABBREVIATIONS:
         return False
     if following is None:
         return True
+    if _is_initial(token, following):
+        return False
     first = following.lstrip("\"'“(¿¡")[:1]
     if first.isupper() or first.isdigit() or following[:1] in "\"“¿¡(":
         return True
