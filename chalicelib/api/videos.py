@@ -102,6 +102,5 @@ def get_video(user_id: str, video_id: str) -> dict[str, Any]:
 
 
 def delete(user_id: str, video_id: str) -> None:
-    record = video_store.owned_record(user_id, video_id)  # 404 when it is not theirs
-    submissions.delete(user_id, video_id)
+    record = submissions.delete(user_id, video_id)  # 404 when it is not theirs
     progress.video_deleted(record)  # a course's lecture no longer shows it as done

@@ -333,16 +333,21 @@ def fail(record: Video, code: str, message: str, attempt_id: str | None = None, 
 
 
 def delete(user_id: str, video_id: str, *, reason: str,
-           before: Callable[[Video], None] | None = None) -> None:
-    """Delete the video record; refund it if it was still active.
+           before: Callable[[Video], None] | None = None) -> Video:
+    """Delete the video record (404 when it is not the student's); refund it if it was
+    still active. Returns the record as it was deleted.
 
     `before(record)` runs first on each try (the caller removes the note)."""
+    read: list[Video] = []
+
     def remove(record: Video, refund: int) -> dict[str, Any]:
         if before is not None:
             before(record)
+        read[:] = [record]
         return {"Delete": {"TableName": _table(), "Key": db.to_item({"video_id": video_id})}}
 
     settle(user_id, video_id, change=remove, reason=reason)
+    return read[-1]
 
 
 def refund_due(record: Video, *, failed_spending: int | None) -> int:

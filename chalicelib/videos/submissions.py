@@ -140,14 +140,15 @@ def get_video(user_id: str, video_id: str) -> dict[str, Any]:
     return video_store.public_video(video_store.owned_record(user_id, video_id))
 
 
-def delete(user_id: str, video_id: str, reason: str = "deleted") -> None:
-    """Delete a video, its notes, their cards, search entries and files; refund it if it
-    was still active. The cards and entries go first (a worker's note is named by its
-    video), so none is left behind by a note that is gone."""
+def delete(user_id: str, video_id: str, reason: str = "deleted") -> Video:
+    """Delete a video (404 when it is not the student's), its notes, their cards, search
+    entries and files; refund it if it was still active; the record as deleted. The
+    cards and entries go first (a worker's note is named by its video), so none is left
+    behind by a note that is gone."""
     def remove_files(record: Video) -> None:
         card_store.delete_note(user_id, video_id)
         search_index.remove_note(user_id, video_id)  # a worker's note is named by its video
         note_store.delete_for_video(user_id, video_id)
         uploads.delete(user_id, video_id)
 
-    lifecycle.delete(user_id, video_id, reason=reason, before=remove_files)
+    return lifecycle.delete(user_id, video_id, reason=reason, before=remove_files)

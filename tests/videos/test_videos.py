@@ -11,6 +11,7 @@ from chalicelib.notes import note_store
 from chalicelib.youtube import links
 from testkit.lectures import new_video_id
 from tests.conftest import balance, call, ledger, queued_jobs, register
+from tests.reviews.conftest import dynamodb_calls  # noqa: F401  (fixture)
 
 VIDEO_ID = "dQw4w9WgXcQ"
 
@@ -205,6 +206,16 @@ def test_deleting_a_queued_video_refunds_once_even_when_called_twice(client, use
     refunds = [row for row in ledger(client, user) if row["type"] == "refund"]
     assert len(refunds) == 1 and refunds[0]["amount"] == 1
     assert call(client, "GET", f"/videos/{video_id}", token=user["id_token"]).status_code == 404
+
+
+def test_deleting_a_video_reads_its_record_once(client, user, dynamodb_calls):
+    video_id = submit(client, user).json_body["video_id"]
+    dynamodb_calls.clear()
+    assert call(client, "DELETE", f"/videos/{video_id}",
+                token=user["id_token"]).status_code == 204
+    reads = [params for operation, params in dynamodb_calls if operation == "GetItem"
+             and params["TableName"] == config.videos_table()]
+    assert len(reads) == 1 and reads[0]["ConsistentRead"] is True
 
 
 def test_concurrent_deletes_refund_once(client, user):
