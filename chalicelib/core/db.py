@@ -6,11 +6,23 @@ converted here, in one place, between Python values and DynamoDB attributes.
 from __future__ import annotations
 
 import datetime
+import random
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
 from chalicelib.core import aws, cursors
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
+    """The wait before retry `attempt` (0 first): "full jitter", a uniform draw up to
+    base x 2^attempt and at most cap, so callers that collided do not retry in step."""
+    return random.uniform(0.0, min(cap, base * 2 ** min(attempt, 16)))
+
+
+def back_off(attempt: int, *, base: float, cap: float) -> None:
+    time.sleep(backoff_seconds(attempt, base=base, cap=cap))
 
 
 def now_iso() -> str:

@@ -33,6 +33,7 @@ INDEX = "UserCoursesIndex"
 BATCH_GET_KEYS = 100
 BATCH_GET_ATTEMPTS = 4
 BATCH_GET_BACKOFF_SECONDS = 0.05
+BATCH_GET_CAP_SECONDS = 1.0
 
 
 class Gone(Exception):
@@ -111,7 +112,7 @@ def _batch_read(course_ids: list[str], attributes: list[str]) -> list[dict[str, 
                 for course_id in course_ids[start:start + BATCH_GET_KEYS]]
         for attempt in range(BATCH_GET_ATTEMPTS):
             if attempt:
-                time.sleep(BATCH_GET_BACKOFF_SECONDS * 2 ** attempt)
+                db.back_off(attempt, base=BATCH_GET_BACKOFF_SECONDS, cap=BATCH_GET_CAP_SECONDS)
             response = aws.client("dynamodb").batch_get_item(RequestItems={table(): {
                 "Keys": keys, "ProjectionExpression": ", ".join(names),
                 "ExpressionAttributeNames": names}})

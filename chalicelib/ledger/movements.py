@@ -8,8 +8,6 @@ ledger always adds up.
 """
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -19,6 +17,9 @@ from chalicelib.ledger import ids
 from chalicelib.ledger.records import Transaction
 
 MAX_ATTEMPTS = 60
+# A conflicting writer's wait before trying again (chalicelib.core.db.back_off).
+RETRY_BASE_SECONDS = 0.005
+RETRY_CAP_SECONDS = 0.2
 TYPES = ("signup_bonus", "purchase", "usage", "refund", "dispute", "adjustment")
 
 
@@ -191,7 +192,7 @@ def grant_pending_bonus(user_id: str, claim_id: str, *, grant: bool = True) -> b
                 if not aws.is_error(exc, aws.CONDITION_FAILED):
                     raise
             return False
-        time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+        db.back_off(attempt, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
     raise RuntimeError(f"sign-up bonus of {user_id} did not settle")
 
 
@@ -250,5 +251,5 @@ def apply(
             if code == "ConditionalCheckFailed":
                 raise ConditionFailed(index)
         # The balance moved under us, or a concurrent transaction conflicted: retry.
-        time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+        db.back_off(attempt, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
     raise RuntimeError(f"credit movement {movement.transaction_id} did not settle")

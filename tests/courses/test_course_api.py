@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.core import aws, config
+from chalicelib.core import aws, config, db
 from chalicelib.core.errors import BadRequestError
-from chalicelib.courses import playlist
+from chalicelib.courses import course_store, playlist
 from tests.conftest import balance, call, ledger_total, register
 from tests.courses.conftest import course_of, grant, listed_course, start, work
 
@@ -197,3 +197,49 @@ def test_a_playlist_whose_listing_cannot_be_queued_leaves_no_course_and_no_count
     monkeypatch.setenv("VIDEO_QUEUE_URL", stack["VideoQueueUrl"])
     made = call(client, "POST", "/courses", token=user["id_token"], body=body)
     assert made.status_code == 202 and made.json_body["status"] == "listing"
+
+
+def test_courses_dynamodb_leaves_unread_are_read_again(client, user, monkeypatch) -> None:
+    # Over its capacity DynamoDB answers a BatchGetItem with keys left in UnprocessedKeys:
+    # they are asked again after a jittered wait, and every course shows its count.
+    made = [call(client, "POST", "/courses", token=user["id_token"],
+                 body={"title": f"Course {n}", "videos": ["dQw4w9WgXcQ"]}).json_body
+            for n in range(3)]
+    for course in made:
+        aws.client("dynamodb").update_item(
+            TableName=config.required("COURSES_TABLE"),
+            Key={"course_id": {"S": course["course_id"]}},
+            UpdateExpression="SET skipped_count = :n", ExpressionAttributeValues={
+                ":n": {"N": str(int(course["title"][-1]) + 1)}})
+    answered: list[int] = []
+
+    def leave_unread(parsed: dict, **_) -> None:
+        answered.append(len(answered))
+        if len(answered) > 2:
+            return
+        for table_name, rows in parsed.get("Responses", {}).items():
+            kept, left = rows[:1], rows[1:]  # one answered, the rest left for later
+            parsed["Responses"][table_name] = kept
+            parsed.setdefault("UnprocessedKeys", {})[table_name] = {
+                "Keys": [{"course_id": row["course_id"]} for row in left]}
+
+    waits: list[float] = []
+    monkeypatch.setattr(db.time, "sleep", waits.append)
+    events = aws.client("dynamodb").meta.events
+    events.register("after-call.dynamodb.BatchGetItem", leave_unread)
+    try:
+        listed = call(client, "GET", "/courses", token=user["id_token"]).json_body["courses"]
+    finally:
+        events.unregister("after-call.dynamodb.BatchGetItem", leave_unread)
+    assert sorted((c["title"], c["skipped_count"]) for c in listed) == [
+        ("Course 0", 1), ("Course 1", 2), ("Course 2", 3)]
+    assert len(answered) == 3 and len(waits) == 2
+    assert all(0 <= wait <= min(course_store.BATCH_GET_CAP_SECONDS,
+                                course_store.BATCH_GET_BACKOFF_SECONDS * 2 ** attempt)
+               for attempt, wait in enumerate(waits, start=1))
+
+
+def test_a_retry_waits_a_random_share_of_its_bound() -> None:
+    waits = [db.backoff_seconds(3, base=0.05, cap=1.0) for _ in range(200)]
+    assert all(0 <= wait <= 0.4 for wait in waits) and len(set(waits)) > 100
+    assert max(db.backoff_seconds(30, base=0.05, cap=1.0) for _ in range(50)) <= 1.0
