@@ -36,7 +36,12 @@ from chalicelib.notes import claude, generators
 from chalicelib.notes.claims import claim_agrees
 from chalicelib.notes.claude_prompt import fence_safe
 from chalicelib.notes.grounding import TranscriptText
-from chalicelib.notes.offline.words import LATER_LECTURE, SPEAKERS_FUTURE
+from chalicelib.notes.offline.words import (
+    CONDITION,
+    LATER_LECTURE,
+    LATER_LECTURE_SAID,
+    SPEAKERS_FUTURE,
+)
 from chalicelib.search import index as search_index
 from chalicelib.search import ranking
 from chalicelib.search.records import Answer, Citation
@@ -227,10 +232,12 @@ def closest_sentences(readings: tuple[str, ...], passages: list[Passage]
 
 def previews(sentence: str) -> bool:
     """Whether a sentence announces what a later lecture will do ("Next time we'll use
-    this to balance equations"): it names a subject this lecture does not explain, so
-    it is never an answer. A later lecture and a speaker's future together: "read
-    chapter two for next time" and "next time you see a matrix, ..." are no preview."""
-    return bool(LATER_LECTURE.search(sentence) and SPEAKERS_FUTURE.search(sentence))
+    this to balance equations", "En el próximo vídeo hablaremos de la elasticidad"): it
+    names a subject this lecture does not explain, so it is never an answer. "Read
+    chapter two for next time" and "next time you see a matrix, ..." are no preview
+    (chalicelib.notes.offline.words: LATER_LECTURE)."""
+    return bool(LATER_LECTURE.search(sentence) and SPEAKERS_FUTURE.search(sentence)) or \
+        bool(LATER_LECTURE_SAID.search(sentence) and not CONDITION.search(sentence))
 
 
 def _answering(chosen: Passage) -> Passage:
@@ -243,6 +250,8 @@ def _answering(chosen: Passage) -> Passage:
     for number, (start, text) in enumerate(sentences[:-1]):
         if float(start) == chosen.start and text == chosen.quote:
             following_start, following = sentences[number + 1]
+            if previews(str(following)):  # "Why moles? Next time we'll ..." answers nothing
+                return chosen
             return Passage(chosen.block, chosen.entry, float(following_start), str(following))
     return chosen
 

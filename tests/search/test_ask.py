@@ -92,18 +92,45 @@ def test_a_subject_announced_for_a_later_lecture_is_not_covered(client, user, li
 
 
 @pytest.mark.parametrize(("sentence", "announces"), [
+    # The corpus lectures' own.
     ("In the next video we'll use this to talk about inverse matrices.", True),
+    ("In the next video we're actually going to code this up in about fifty lines.", True),
+    ("Im nächsten Video geht es um die Zellatmung.", True),  # the future said in the present
+    ("En el próximo vídeo hablaremos de la elasticidad.", True),
     ("Next time, we're going to look at stoichiometry.", True),
-    ("Im nächsten Video schauen wir uns die Dunkelreaktion an.", True),
     ("En la próxima clase veremos la elasticidad.", True),
     # Homework and advice name a later time, not what a later lecture explains.
     ("For next week, please read the first two of Descartes' meditations.", False),
     ("Next time you see a matrix, ask what it does to the unit square.", False),
+    ("Wenn wir das nächste Mal eine Matrix sehen, fragen wir, was sie tut.", False),
     ("Read chapter two before the next lecture.", False),
     ("We'll see that the determinant is ad minus bc.", False),
+    # "Next" within the lecture.
+    ("The next one we'll look at is the carbonyl group.", False),
+    ("The next class of compounds we'll look at are alcohols.", False),
+    ("The next time step we'll compute the velocity.", False),
+    ("Vamos a ver la siguiente clase de funciones.", False),
+    ("Inheritance, which is what we're going to talk about next.", False),
 ])
 def test_what_announces_a_later_lecture(sentence, announces):
     assert asking.previews(sentence) is announces
+
+
+def test_a_preview_after_a_lecturers_question_is_not_quoted():
+    import numpy as np
+
+    from chalicelib.search import index as search_index
+
+    sentences = [[200.0, "So why do we need moles at all?"],
+                 [204.0, "Next time we'll use them to balance equations."]]
+    passage = {"kind": "passage", "start": 200.0, "sentences": sentences}
+    block = search_index.NoteBlock(
+        note={"note_id": "n", "title": "Moles", "youtube_video_id": "qbChemMole1"},
+        entries=[passage], vectors=np.zeros((1, 384), dtype=np.float32), texts=[""],
+        postings=(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)))
+    closest, _ = asking.closest_sentences(
+        ("Why do we need moles?",), [asking.Passage(block, passage, 200.0, "")])
+    assert [passage.start for passage in closest] == [200.0]
 
 
 def test_a_lecturers_own_question_is_not_quoted_as_the_answer(client, user, monkeypatch):

@@ -172,18 +172,25 @@ NOISE = re.compile(
     r"server|logistics|announcements?|can people in the back|creative commons|all rights "
     r"reserved|licen[cs]ed? under|in the comments|abonnieren|suscríbete|abonnez)\b", re.I)
 # A sentence announcing what a later lecture will do ("Next time we'll use this to
-# balance equations", "Im nächsten Video schauen wir uns ... an"): a later lecture
-# (LATER_LECTURE) and the speaker's future (SPEAKERS_FUTURE) in one sentence.
+# balance equations", "Im nächsten Video geht es um die Zellatmung"). In English a later
+# lecture (LATER_LECTURE) and the speaker's future (SPEAKERS_FUTURE) together: "next time
+# you see a matrix, ..." is advice. German, Spanish, French and Portuguese say the future
+# in the present, so their later lecture alone (LATER_LECTURE_SAID) counts, unless the
+# sentence is a condition (CONDITION: "Wenn wir das nächste Mal eine Matrix sehen").
 LATER_LECTURE = re.compile(
-    r"\b(?:next (?:time|video|lecture|class|session|episode|chapter|one)|"
-    r"(?:a|the) (?:future|later|coming|following) (?:video|lecture|class|session|episode)|"
-    r"nächste(?:s|n)? (?:mal|video|vorlesung|stunde|folge|sitzung)|"
-    r"(?:próxim[oa]|siguiente) (?:vez|v[ií]deo|clase|lecci[oó]n|sesi[oó]n|cap[ií]tulo)|"
-    r"prochaine? (?:fois|vidéo|cours|séance)|próxim[oa] (?:aula|vez|vídeo))", re.I)
+    r"\b(?:next time(?! steps?\b)|next (?:video|lecture|episode|session)|(?:in|for|during) "
+    r"(?:the|our) next (?:class|chapter|part|one)|(?:a|the) (?:future|later|coming|"
+    r"following) (?:video|lecture|class|session|episode))\b", re.I)
 SPEAKERS_FUTURE = re.compile(
-    r"\b(?:(?:we|i)(?:'ll|’ll| will| shall|'re going to|’re going to| are going to|'m going "
-    r"to|’m going to| am going to)|let's|wir|werden|veremos|vamos a|voy a|nous "
-    r"allons|on va|vamos)\b", re.I)
+    r"\b(?:(?:we|i)(?:'ll|’ll| will| shall)|(?:we|i)(?:'re|’re| are|'m|’m| am)(?: \w+)? "
+    r"(?:going to|gonna)|let's|let’s)\b", re.I)
+LATER_LECTURE_SAID = re.compile(
+    r"\b(?:(?:im|in der|in dem|beim|zum|in einem) nächsten (?:video|vorlesung|teil|folge|"
+    r"sitzung|stunde|kapitel)|nächstes mal|(?:en|para) (?:el|la|un|una) (?:próxim[oa]|"
+    r"siguiente) (?:v[ií]deo|clase|lecci[oó]n|sesi[oó]n|cap[ií]tulo|parte)|la próxima vez|"
+    r"(?:dans|pour) (?:la|le) prochaine? (?:vidéo|cours|séance|partie)|la prochaine fois|"
+    r"(?:no|na) próxim[oa] (?:vídeo|aula|parte)|na próxima vez)\b", re.I)
+CONDITION = re.compile(r"\b(?:wenn|falls|cuando|si|quand|se)\b", re.I)
 QUESTION_OPENERS = re.compile(
     r"^(?:why|what|how|when|which|who|where|is|are|does|do|can|warum|wieso|weshalb|woher|wie|"
     r"was|welche|wer|wo|por qué|qué|cómo|cuál|cuándo|dónde|quién|pourquoi|qu'est-ce|comment|"
