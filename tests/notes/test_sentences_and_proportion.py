@@ -178,10 +178,15 @@ def test_short_spoken_clauses_join_only_up_to_a_sentences_length():
 
 def test_a_name_with_initials_is_one_sentence():
     lines = ["A very different response to skepticism comes from G. E. Moore, the British",
-             "philosopher. J. S. Mill disagreed. The answer is point A. Then we move on."]
+             "philosopher. This is G. E. Moore's famous paradox. J. S. Mill disagreed.",
+             "Franklin D. Roosevelt spoke. J. E. Lennard-Jones computed. Take the matrix A.",
+             "Multiply it by two. In World War I. Germany lost. The answer is point A. Then "
+             "we move on."]
     transcript = Transcript("vidHuman002", "T", "c", 100, "en", False,
                             [Segment(text, 30.0 * n, 30.0) for n, text in enumerate(lines)])
     assert [text for _, text in said_sentences(transcript)] == [
         "A very different response to skepticism comes from G. E. Moore, the British "
-        "philosopher.", "J. S. Mill disagreed.", "The answer is point A.",
-        "Then we move on."]
+        "philosopher.", "This is G. E. Moore's famous paradox.", "J. S. Mill disagreed.",
+        "Franklin D. Roosevelt spoke.", "J. E. Lennard-Jones computed.",
+        "Take the matrix A.", "Multiply it by two.", "In World War I.", "Germany lost.",
+        "The answer is point A.", "Then we move on."]

@@ -123,28 +123,39 @@ def _tokens(transcript: Transcript) -> list[tuple[str, int]]:
 # A name's initial ("G." of "G. E. Moore", "J." of "J. S. Mill").
 _INITIAL_RE = re.compile(r"^\(?[A-Z]\.$")
 _FUNCTION_WORDS = frozenset().union(*STOPWORDS.values())
+_ROMAN = frozenset("IVX")  # "World War I. Germany lost ..."
 
 
-def _is_initial(token: str, following: str) -> bool:
-    """Whether a capital and a full stop begin a name rather than end a sentence: the
-    next word is another initial or a capitalised word that is no function word ("G.
-    E. Moore"; "the point A. Then" ends a sentence). A sentence ending on a lone
-    capital before a name ("vitamin C. Linus Pauling ...") is read as one: joining two
-    sentences misleads less than cutting a name in three."""
-    if not _INITIAL_RE.match(token):
-        return False
-    word = following.strip("\"'“”(),;:")
-    if _INITIAL_RE.match(word.rstrip(",")):
-        return True
+def _name_word(token: str) -> bool:
+    """A capitalised word that may be a name: no function word, a possessive or a
+    hyphen allowed ("Moore's", "Lennard-Jones")."""
+    word = re.sub(r"['’]s$", "", token.strip("\"'“”(),;:")).replace("-", "")
     return word[:1].isupper() and word.isalpha() and word.casefold() not in _FUNCTION_WORDS
 
 
-def _ends_sentence(token: str, following: str | None) -> bool:
+def _is_initial(token: str, following: str, previous: str | None) -> bool:
+    """Whether a capital and a full stop are a name's initial rather than a sentence's
+    end: followed by another initial ("G. E. Moore", "C. D. Broad"), or followed by a
+    name and itself after an initial or a given name ("E. Moore", "Franklin D.
+    Roosevelt"). "the matrix A. Multiply it", "point A. Then" and "World War I.
+    Germany" end sentences."""
+    if not _INITIAL_RE.match(token):
+        return False
+    if _INITIAL_RE.match(following.strip("\"'“”(),;:")):
+        return True
+    if not _name_word(following) or previous is None:
+        return False
+    return bool(_INITIAL_RE.match(previous)) or (
+        token.strip("(.") not in _ROMAN and not previous.endswith(SENTENCE_END)
+        and _name_word(previous))
+
+
+def _ends_sentence(token: str, following: str | None, previous: str | None = None) -> bool:
     if not token.endswith(SENTENCE_END) or token.casefold() in ABBREVIATIONS:
         return False
     if following is None:
         return True
-    if _is_initial(token, following):
+    if _is_initial(token, following, previous):
         return False
     first = following.lstrip("\"'“(¿¡")[:1]
     if first.isupper() or first.isdigit() or following[:1] in "\"“¿¡(":
@@ -305,8 +316,9 @@ def _token_groups(transcript: Transcript, auto: bool) -> list[list[tuple[str, in
     groups: list[list[tuple[str, int]]] = [[]]
     for position, (token, number) in enumerate(tokens):
         following = tokens[position + 1][0] if position + 1 < len(tokens) else None
+        previous = tokens[position - 1][0] if position else None
         groups[-1].append((token, number))
-        if _ends_sentence(token, following):
+        if _ends_sentence(token, following, previous):
             groups.append([])
     return groups
 
