@@ -31,9 +31,11 @@ MAX_LECTURES = 200
 CHANGE_ATTEMPTS = 20
 INDEX = "UserCoursesIndex"
 BATCH_GET_KEYS = 100
-BATCH_GET_ATTEMPTS = 4
+# Keys DynamoDB leaves unprocessed are asked again after a jittered wait (up to 0.1,
+# 0.2, 0.4 and 0.8 s: 0.75 s on average in all, about what fixed waits took before).
+BATCH_GET_ATTEMPTS = 5
 BATCH_GET_BACKOFF_SECONDS = 0.05
-BATCH_GET_CAP_SECONDS = 1.0
+BATCH_GET_CAP_SECONDS = 0.8
 
 
 class Gone(Exception):

@@ -105,16 +105,20 @@ def corrections(index: search_index.UserIndex, terms: Iterable[str],
     return found
 
 
-def said_as(index: search_index.UserIndex, term: str) -> str:
-    """How the lectures write an index word: its most common spelling in the first
-    SPELLING_SAMPLE entries holding it ("species", not the index's "specy"), in lower
-    case where the lectures ever write it so ("efficiency", though a sentence opens on
-    "Efficiency"; "Carnot" stays a name)."""
+def said_as(index: search_index.UserIndex, term: str,
+            allowed: np.ndarray | None = None) -> str:
+    """How the lectures (a filtered search's: `allowed`) write an index word: its most
+    common spelling in the first SPELLING_SAMPLE entries holding it ("species", not the
+    index's "specy"), in lower case where the lectures ever write it so ("efficiency",
+    though a sentence opens on "Efficiency"; "Carnot" stays a name)."""
     term_id = index.vocabulary.get(term)
     if term_id is None:
         return term
     spellings: dict[str, dict[str, int]] = {}
-    for position in index.postings.holding(term_id)[:SPELLING_SAMPLE]:
+    holding = index.postings.holding(term_id)
+    if allowed is not None:
+        holding = holding[allowed[holding]]
+    for position in holding[:SPELLING_SAMPLE]:
         _, entry = index.entry(int(position))
         for match in _WORD_RE.finditer(search_index.entry_text(entry)):
             word = match.group()
@@ -145,7 +149,7 @@ def respell(index: search_index.UserIndex, query: str, terms: list[str],
     fixes = corrections(index, terms, allowed)
     if not fixes:
         return Respelling(query, terms, {})
-    written = {term: said_as(index, word) for term, word in fixes.items()}
+    written = {term: said_as(index, word, allowed) for term, word in fixes.items()}
     shown: dict[str, str] = {}
 
     def one(match: re.Match[str]) -> str:
