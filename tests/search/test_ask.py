@@ -116,20 +116,26 @@ def test_what_announces_a_later_lecture(sentence, announces):
     assert asking.previews(sentence) is announces
 
 
-def test_a_preview_after_a_lecturers_question_is_not_quoted():
+def closest_in(question: str, sentences: list[list]) -> list[asking.Passage]:
+    """closest_sentences over one passage of these (start, sentence) pairs."""
     import numpy as np
 
     from chalicelib.search import index as search_index
 
-    sentences = [[200.0, "So why do we need moles at all?"],
-                 [204.0, "Next time we'll use them to balance equations."]]
-    passage = {"kind": "passage", "start": 200.0, "sentences": sentences}
+    passage = {"kind": "passage", "start": sentences[0][0], "sentences": sentences}
     block = search_index.NoteBlock(
-        note={"note_id": "n", "title": "Moles", "youtube_video_id": "qbChemMole1"},
+        note={"note_id": "n", "title": "Lecture", "youtube_video_id": "qbPhilEpi01"},
         entries=[passage], vectors=np.zeros((1, 384), dtype=np.float32), texts=[""],
         postings=(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)))
     closest, _ = asking.closest_sentences(
-        ("Why do we need moles?",), [asking.Passage(block, passage, 200.0, "")])
+        (question,), [asking.Passage(block, passage, sentences[0][0], "")])
+    return closest
+
+
+def test_a_preview_after_a_lecturers_question_is_not_quoted():
+    closest = closest_in("Why do we need moles?", [
+        [200.0, "So why do we need moles at all?"],
+        [204.0, "Next time we'll use them to balance equations."]])
     assert [passage.start for passage in closest] == [200.0]
 
 
@@ -159,24 +165,13 @@ def test_the_quote_is_not_the_lectures_plan(client, user, monkeypatch):
 def test_a_short_sentence_naming_the_term_is_not_the_quote():
     # The epistemology lecture's own sentences: the five-word pointer names the term
     # and scores closest on it alone; the definition after it is the answer.
-    import numpy as np
-
-    from chalicelib.search import index as search_index
-
-    sentences = [
+    closest = closest_in("What is reliabilism?", [
         [2940.7, "The most famous externalist view is reliabilism, associated especially "
                  "with Alvin Goldman."],
         [2947.4, "Reliabilism says that a belief is justified if it was produced by a "
                  "reliable process, a process that tends to produce true beliefs."],
         [2984.8, "Here's why people like reliabilism."],
-    ]
-    passage = {"kind": "passage", "start": 2940.7, "sentences": sentences}
-    block = search_index.NoteBlock(
-        note={"note_id": "n", "title": "Epistemology", "youtube_video_id": "qbPhilEpi01"},
-        entries=[passage], vectors=np.zeros((1, 384), dtype=np.float32), texts=[""],
-        postings=(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)))
-    closest, _ = asking.closest_sentences(
-        ("What is reliabilism?",), [asking.Passage(block, passage, 2940.7, "")])
+    ])
     assert closest[0].start == 2947.4, closest[0].quote
 
 
