@@ -325,7 +325,7 @@ def fail(record: Video, code: str, message: str, attempt_id: str | None = None, 
 
     done = settle(record["user_id"], record["video_id"], change=mark, reason=code,
                   only_active=True, attempt_id=attempt_id, unless=unless,
-                  failed_spending=spent_tokens)
+                  failed_spending=spent_tokens) is not None
     if done:
         log.info("video %s failed: %s", record["video_id"], code)
         observability.metric("VideosFailed", 1, ErrorCode=code)
@@ -338,16 +338,15 @@ def delete(user_id: str, video_id: str, *, reason: str,
     still active. Returns the record as it was deleted.
 
     `before(record)` runs first on each try (the caller removes the note)."""
-    read: list[Video] = []
-
     def remove(record: Video, refund: int) -> dict[str, Any]:
         if before is not None:
             before(record)
-        read[:] = [record]
         return {"Delete": {"TableName": _table(), "Key": db.to_item({"video_id": video_id})}}
 
-    settle(user_id, video_id, change=remove, reason=reason)
-    return read[-1]
+    deleted = settle(user_id, video_id, change=remove, reason=reason)
+    if deleted is None:  # not reached: without only_active, _current raises for it
+        raise NotFoundError("Video not found")
+    return deleted
 
 
 def refund_due(record: Video, *, failed_spending: int | None) -> int:
@@ -372,25 +371,26 @@ def settle(
     unless: Callable[[Video], bool] | None = None,
     failed_spending: int | None = None,
     attempts: int = 10,
-) -> bool:
+) -> Video | None:
     """Apply one change that ends a video, refunding what refund_due says in the same
     transaction, exactly once. `change(record, refund)` builds the transaction item
     (Update or Delete); a guard is added to it (_as_read), so a concurrent change makes
-    us read again instead of refunding wrongly. Returns False when there was nothing
-    to do (only_active: the video is gone or no longer active; attempt_id: another
-    attempt holds it; unless(record) is true)."""
+    us read again instead of refunding wrongly. Returns the record as it was when the
+    change was made, or None when there was nothing to do (only_active: the video is
+    gone or no longer active; attempt_id: another attempt holds it; unless(record) is
+    true)."""
     for _ in range(attempts):
         record = _current(user_id, video_id, only_active=only_active)
         if record is None or (only_active and record["status"] not in ACTIVE_STATUSES) or \
                 (attempt_id is not None and record.get("attempt_id") != attempt_id) or \
                 (unless is not None and unless(record)):
-            return False
+            return None
         refund = refund_due(record, failed_spending=failed_spending) \
             if record["status"] in ACTIVE_STATUSES else 0
         item = _as_read(change(record, refund), record, attempt_id=attempt_id,
                         claim_as_read=unless is not None)
         if _commit(record, item, refund, reason):
-            return True
+            return record
     raise ConflictError("The video is changing right now; try again")
 
 
