@@ -121,13 +121,12 @@ def said_as(index: search_index.UserIndex, term: str,
     for position in holding[:SPELLING_SAMPLE]:
         _, entry = index.entry(int(position))
         for match in _WORD_RE.finditer(search_index.entry_text(entry)):
-            word = match.group()
-            # "Carnot's limit" writes the word "Carnot".
-            bare = _POSSESSIVE_RE.sub("", word)
-            word = bare if lexical.terms(bare) == [term] else word
-            if lexical.terms(word) == [term]:
-                cased = spellings.setdefault(word.casefold(), {})
-                cased[word] = cased.get(word, 0) + 1
+            # "Carnot's limit" writes the word "Carnot": the bare form first.
+            for word in dict.fromkeys((_POSSESSIVE_RE.sub("", match.group()), match.group())):
+                if lexical.terms(word) == [term]:
+                    cased = spellings.setdefault(word.casefold(), {})
+                    cased[word] = cased.get(word, 0) + 1
+                    break
     if not spellings:
         return term
     folded = max(spellings, key=lambda key: (sum(spellings[key].values()), key))

@@ -124,12 +124,13 @@ def _tokens(transcript: Transcript) -> list[tuple[str, int]]:
 _INITIAL_RE = re.compile(r"^\(?[A-Z]\.$")
 _FUNCTION_WORDS = frozenset().union(*STOPWORDS.values())
 _ROMAN = frozenset("IVX")  # "World War I. Germany lost ..."
+_AROUND_NAME = "\"'“”(),;:"  # quotes and punctuation a name may stand between
 
 
 def _name_word(token: str) -> bool:
     """A capitalised word that may be a name: no function word, a possessive or a
     hyphen allowed ("Moore's", "Lennard-Jones")."""
-    word = re.sub(r"['’]s$", "", token.strip("\"'“”(),;:")).replace("-", "")
+    word = re.sub(r"['’]s$", "", token.strip(_AROUND_NAME)).replace("-", "")
     return word[:1].isupper() and word.isalpha() and word.casefold() not in _FUNCTION_WORDS
 
 
@@ -141,7 +142,7 @@ def _is_initial(token: str, following: str, previous: str | None) -> bool:
     Germany" end sentences."""
     if not _INITIAL_RE.match(token):
         return False
-    if _INITIAL_RE.match(following.strip("\"'“”(),;:")):
+    if _INITIAL_RE.match(following.strip(_AROUND_NAME)):
         return True
     if not _name_word(following) or previous is None:
         return False
